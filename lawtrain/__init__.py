@@ -1,0 +1,82 @@
+"""LawTrain: legal-literacy training and exams for public servants."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, request
+
+from lawtrain.config import load_config
+from lawtrain.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate, sqlite_write_intent
+
+_ROOT = os.path.dirname(os.path.abspath(__file__))
+
+BLUEPRINT_MODULES = (
+    "lawtrain.main.views",
+    "lawtrain.auth.views",
+    "lawtrain.org.views",
+    "lawtrain.courses.views",
+    "lawtrain.banks.views",
+    "lawtrain.exams.views",
+    "lawtrain.exams.api",
+    "lawtrain.certificates.views",
+    "lawtrain.reports.views",
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, CLI. Wiring only."""
+    from importlib import import_module
+
+    from lawtrain import cli, errors, i18n, models, security  # noqa: F401 (models: full metadata)
+    from lawtrain.auth import sessions
+
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(_ROOT, os.pardir, "templates"),
+        instance_path=os.environ.get("LAWTRAIN_INSTANCE", os.path.join(_ROOT, os.pardir, "instance")),
+    )
+    load_config(app, test_config)
+    _configure_engine(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(_ROOT, "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+    sessions.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    i18n.init_app(app)
+
+    @app.before_request
+    def _mark_write_intent():
+        sqlite_write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    for module_name in BLUEPRINT_MODULES:
+        module = import_module(module_name)
+        app.register_blueprint(module.bp)
+    cli.init_app(app)
+    return app
+
+
+def _configure_engine(app: Flask) -> None:
+    """Engine options per dialect: SQLite timeouts, PostgreSQL pool sizes."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    opts = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("postgres://"):
+        uri = "postgresql+psycopg://" + uri[len("postgres://"):]
+    elif uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    if uri.startswith("sqlite"):
+        opts.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+    else:
+        opts.setdefault("pool_size", int(os.environ.get("LAWTRAIN_DB_POOL_SIZE", "5")))
+        opts.setdefault("max_overflow", int(os.environ.get("LAWTRAIN_DB_MAX_OVERFLOW", "5")))
+        opts.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts

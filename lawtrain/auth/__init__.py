@@ -1,0 +1,1 @@
+"""Accounts, roles, sign-in, sessions, throttling, the access policy and the audit log."""

@@ -1,0 +1,40 @@
+"""Password hashing with Argon2id (a modern memory-hard KDF)."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_PROFILES = {
+    "default": PasswordHasher(),
+    # Tests and the demo seeding of thousands of users: still Argon2id, cheaper parameters.
+    "fast": PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+}
+_hasher = _PROFILES["default"]
+_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MIN_PASSWORD_LENGTH = 8
+
+
+def use_profile(name: str) -> None:
+    global _hasher
+    _hasher = _PROFILES.get(name, _PROFILES["default"])
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    if not stored_hash:
+        return False
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def random_password(length: int = 10) -> str:
+    """A random initial password without look-alike characters."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))

@@ -1,0 +1,81 @@
+"""Flask-Login wiring: server-side sessions, forced password change, rotation on login."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from lawtrain.auth import passwords, services
+from lawtrain.auth.throttle import LoginThrottle, make_store
+from lawtrain.extensions import db, login_manager
+from lawtrain.timeutil import utcnow
+
+_SESSION_TOKEN = "sid"
+# Endpoints a person who must change their password may still reach.
+_PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static"}
+
+
+def client_ip() -> str:
+    return request.remote_addr or "-"
+
+
+def init_app(app: Flask) -> None:
+    passwords.use_profile(app.config["PASSWORD_HASH_PROFILE"])
+    app.extensions["login_throttle"] = LoginThrottle(
+        make_store(app.config["RATELIMIT_STORAGE_URI"]),
+        app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        app.config["LOGIN_THROTTLE_WINDOW"],
+    )
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # our own server-side sessions do the job
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        try:
+            uid = int(user_id)
+        except ValueError:
+            return None
+        return services.load_session_user(db.session, uid, session.get(_SESSION_TOKEN))
+
+    @app.before_request
+    def _force_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _PASSWORD_CHANGE_EXEMPT
+        ):
+            if request.path.startswith("/api/"):
+                return {"error": "请先修改初始密码", "status": 403}, 403
+            return redirect(url_for("auth.change_password"))
+        return None
+
+
+def login_throttle() -> LoginThrottle:
+    return current_app.extensions["login_throttle"]
+
+
+def sign_in(user) -> None:
+    """Rotate the session (a fresh cookie and CSRF secret) and open a server-side session."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    token = services.open_session(
+        db.session, user, ip=client_ip(), user_agent=request.user_agent.string, now=utcnow()
+    )
+    session[_SESSION_TOKEN] = token
+    session.permanent = True
+    login_user(user)
+
+
+def sign_out() -> None:
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    services.close_session(db.session, user, session.get(_SESSION_TOKEN), ip=client_ip(), now=utcnow())
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang

@@ -1,0 +1,1 @@
+"""Question banks: authoring, import from every format, export."""

@@ -1,0 +1,5 @@
+"""Pages of the banks area."""
+
+from flask import Blueprint
+
+bp = Blueprint("banks", __name__, url_prefix="/banks")

@@ -1,0 +1,59 @@
+"""Configuration defaults and environment overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret(instance_path: str) -> str:
+    """Read the development secret key kept in instance/, creating it once."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(app, test_config: dict | None) -> None:
+    """Fill app.config from defaults, the environment and test_config (in that order)."""
+    instance = app.instance_path
+    os.makedirs(instance, exist_ok=True)
+    env = os.environ
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=env.get("DATABASE_URL")
+        or "sqlite:///" + os.path.join(instance, "lawtrain.db"),
+        SQLALCHEMY_ENGINE_OPTIONS={},
+        MAX_CONTENT_LENGTH=int(env.get("LAWTRAIN_MAX_UPLOAD_MB", "16")) * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=env.get("LAWTRAIN_SECURE_COOKIES") == "1",
+        SESSION_COOKIE_NAME="lawtrain_session",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        # CSRF tokens live as long as the session so a long exam never loses its token.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_ENABLED=True,
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        LANGUAGES=["zh", "en"],
+        LAWTRAIN_DEMO=env.get("LAWTRAIN_DEMO", "1") != "0",
+        LAWTRAIN_LAWS_DIR=env.get("LAWTRAIN_LAWS_DIR", ""),
+        LAWTRAIN_ORG_NAME=env.get("LAWTRAIN_ORG_NAME", "上海市宝山区应急管理局"),
+        LAWTRAIN_CERT_PREFIX=env.get("LAWTRAIN_CERT_PREFIX", "BSYJ"),
+        LAWTRAIN_CERT_VALID_YEARS=int(env.get("LAWTRAIN_CERT_VALID_YEARS", "3")),
+        LAWTRAIN_CJK_FONT=env.get("LAWTRAIN_CJK_FONT", ""),
+        LAWTRAIN_SEAL_IMAGE=env.get("LAWTRAIN_SEAL_IMAGE", ""),
+        LAWTRAIN_BASE_URL=env.get("LAWTRAIN_BASE_URL", ""),
+        LAWTRAIN_SAVE_GRACE_SECONDS=int(env.get("LAWTRAIN_SAVE_GRACE_SECONDS", "60")),
+        # Login throttling: "memory://" for one process, "redis://host:port/db" shared by workers.
+        RATELIMIT_STORAGE_URI=env.get("LAWTRAIN_RATELIMIT_STORAGE", "memory://"),
+        LOGIN_MAX_FAILURES_PER_ACCOUNT=int(env.get("LAWTRAIN_LOGIN_MAX_ACCOUNT", "5")),
+        LOGIN_MAX_FAILURES_PER_ADDRESS=int(env.get("LAWTRAIN_LOGIN_MAX_ADDRESS", "100")),
+        LOGIN_THROTTLE_WINDOW=int(env.get("LAWTRAIN_LOGIN_WINDOW", "900")),
+        PASSWORD_HASH_PROFILE=env.get("LAWTRAIN_PASSWORD_PROFILE", "default"),
+    )
+    app.config["SECRET_KEY"] = env.get("SECRET_KEY") or _instance_secret(instance)
+    if test_config:
+        app.config.update(test_config)

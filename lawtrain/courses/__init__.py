@@ -1,0 +1,1 @@
+"""Laws, articles, course modules, study records and the training gate."""

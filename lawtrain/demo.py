@@ -1,0 +1,54 @@
+"""Demo data: each area seeds its own part, in dependency order, idempotently."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import import_module
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DEMO_PASSWORD = "lawtrain2025"
+
+# Areas seed in this order (each module defines seed_demo(session, ctx)).
+DEMO_SEEDERS = (
+    "lawtrain.org.demo",
+    "lawtrain.courses.demo",
+    "lawtrain.banks.demo",
+    "lawtrain.exams.demo",
+    "lawtrain.certificates.demo",
+)
+
+
+@dataclass
+class DemoContext:
+    password: str
+    now: datetime
+    rng: random.Random
+    laws_dir: Path | None
+    banks_dir: Path = REPO_ROOT / "question_banks"
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (login, name, role label)
+    notes: list[str] = field(default_factory=list)
+
+
+def default_laws_dir(configured: str | None) -> Path | None:
+    """The configured folder of official law texts, else ../shared/laws beside the checkout."""
+    for candidate in (configured, REPO_ROOT.parent / "shared" / "laws"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+def seed_demo(session: Session, ctx: DemoContext) -> DemoContext:
+    for name in DEMO_SEEDERS:
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.seed_demo(session, ctx)
+    return ctx

@@ -1,0 +1,1 @@
+"""Exams: scheduling, per-person papers, timed delivery, scoring, review and practice."""

@@ -1,0 +1,24 @@
+"""Locale selection: Simplified Chinese by default, English on request."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+
+from lawtrain.timeutil import format_local
+
+
+def select_locale() -> str:
+    """?lang= overrides and is remembered in the session; otherwise zh."""
+    langs = current_app.config["LANGUAGES"]
+    wanted = request.args.get("lang")
+    if wanted in langs:
+        session["lang"] = wanted
+        return wanted
+    return session.get("lang") if session.get("lang") in langs else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -1,0 +1,1 @@
+"""Home pages per role, language switch and health check."""

@@ -1,0 +1,6 @@
+"""Imports every model module so the metadata (and Alembic) sees all tables."""
+
+from lawtrain.auth import audit, models as auth_models  # noqa: F401
+from lawtrain.banks import models as banks_models  # noqa: F401
+from lawtrain.courses import models as courses_models  # noqa: F401
+from lawtrain.org import models as org_models  # noqa: F401

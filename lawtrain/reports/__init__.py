@@ -1,0 +1,1 @@
+"""Reports: dashboard, completion, item analysis, weak articles, exports."""
