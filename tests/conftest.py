@@ -149,3 +149,150 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "no CSRF token on page"
     return match.group(1)
+
+
+# ---------------------------------------------------------------- real-browser suite (tests/browser)
+
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
+AXE_JS = os.path.join(os.path.dirname(__file__), "browser", "assets", "axe.min.js")
+PHONE = {"width": 375, "height": 667}
+DESKTOP = {"width": 1366, "height": 768}
+DEMO_PASSWORD = "lawtrain2025"
+
+
+def _browser_database_uri() -> tuple[str, object]:
+    """The live server's own database: a temp SQLite file, or a sibling PostgreSQL database."""
+    if not DATABASE_URI.startswith("postgresql"):
+        return f"sqlite:///{_TMP}/browser.db", None
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(DATABASE_URI)
+    name = f"{url.database}_browser"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+class LiveServer:
+    def __init__(self, app, url: str):
+        self.app, self.url = app, url
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The app with demo data, served on loopback by a threaded WSGI server, CSRF on."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from lawtrain.cli import run_demo_seed
+
+    uri, drop = _browser_database_uri()
+    config = {k: v for k, v in TEST_CONFIG.items() if k != "SERVER_NAME"}
+    config.update(SQLALCHEMY_DATABASE_URI=uri, WTF_CSRF_ENABLED=True, TESTING=False,
+                  LAWTRAIN_SAVE_GRACE_SECONDS=5)
+    app = create_app(config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        run_demo_seed(DEMO_PASSWORD)
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+                                      args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class BrowserSession:
+    """A browser context on one viewport that records every request and can run axe."""
+
+    def __init__(self, browser, live_server, viewport: dict, name: str):
+        self.live_server, self.name = live_server, name
+        self.context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True,
+                                           is_mobile=viewport["width"] < 500, has_touch=viewport["width"] < 500)
+        self.context.set_default_timeout(10_000)
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        # axe-core is served as if same-origin, so the page's CSP (script-src 'self') allows it.
+        self.context.route("**/__test__/axe.min.js", lambda route: route.fulfill(path=AXE_JS,
+                                                                                content_type="text/javascript"))
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+
+    def goto(self, path: str):
+        return self.page.goto(self.live_server(path))
+
+    def sign_in(self, username: str, password: str = DEMO_PASSWORD):
+        self.goto("/auth/login")
+        self.page.get_by_label("登录名").fill(username)
+        self.page.get_by_label("密码").fill(password)
+        self.page.get_by_role("button", name="登录").click()
+        self.page.wait_for_load_state()
+
+    def axe_violations(self, impacts=("serious", "critical")) -> list[dict]:
+        self.page.add_script_tag(url=self.live_server("/__test__/axe.min.js"))
+        result = self.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result["violations"] if v["impact"] in impacts
+        ]
+
+    def external_requests(self) -> list[str]:
+        own = self.live_server.url
+        return [u for u in self.requests if not (u.startswith(own) or u.startswith("data:") or u.startswith("blob:"))]
+
+    def screenshot(self, label: str) -> None:
+        out = os.path.join(os.path.dirname(__file__), os.pardir, "test-output", "screenshots")
+        os.makedirs(out, exist_ok=True)
+        self.page.screenshot(path=os.path.join(out, f"{self.name}-{label}.png"), full_page=True)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def browser_session(request, browser, live_server):
+    """One journey per viewport; on failure a screenshot lands in test-output/screenshots/."""
+    bs = BrowserSession(browser, live_server, request.param, f"{request.node.name}")
+    yield bs
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        bs.screenshot("failure")
+    bs.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "rep_" + report.when, report)
