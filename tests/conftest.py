@@ -43,6 +43,7 @@ class SharedContextClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():
             g.pop("_login_user", None)
+            g.pop("csrf_token", None)
             refresh_babel()
         return super().open(*args, **kwargs)
 

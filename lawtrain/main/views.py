@@ -54,6 +54,14 @@ def set_language(code: str):
     return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
 
 
+@bp.route("/api/me")
+@login_required
+def me():
+    """Who is signed in (also the framework floor for the benchmarks: one authenticated JSON read)."""
+    return {"id": current_user.id, "username": current_user.username, "display_name": current_user.display_name,
+            "roles": sorted(current_user.roles)}
+
+
 @bp.route("/healthz")
 @public
 def healthz():
