@@ -48,14 +48,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
 
+    # First before_request hook: the session loader in sessions.init_app opens the transaction, so the
+    # write intent must be known before it runs (a stale value from the worker's previous request made
+    # POSTs begin a deferred transaction and fail with "database is locked" on the lock upgrade).
+    @app.before_request
+    def _mark_write_intent():
+        sqlite_write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
     sessions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
-
-    @app.before_request
-    def _mark_write_intent():
-        sqlite_write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
     for module_name in BLUEPRINT_MODULES:
         module = import_module(module_name)

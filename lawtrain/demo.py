@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from lawtrain.extensions import sqlite_bulk_load
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEMO_PASSWORD = "lawtrain2025"
 
@@ -43,12 +45,20 @@ def default_laws_dir(configured: str | None) -> Path | None:
 
 
 def seed_demo(session: Session, ctx: DemoContext) -> DemoContext:
-    for name in DEMO_SEEDERS:
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
-        module.seed_demo(session, ctx)
+    """Run every area's seeder. On SQLite the demo's many small commits skip fsync (it is
+    sample data, rebuilt on demand); the durable setting is restored afterwards."""
+    session.commit()
+    token = sqlite_bulk_load.set(True)
+    try:
+        for name in DEMO_SEEDERS:
+            try:
+                module = import_module(name)
+            except ModuleNotFoundError as e:
+                if e.name != name:
+                    raise
+                continue
+            module.seed_demo(session, ctx)
+    finally:
+        session.commit()
+        sqlite_bulk_load.reset(token)
     return ctx

@@ -40,6 +40,10 @@ sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+# Set only while loading sample data (the demo): SQLite skips fsync for those transactions.
+sqlite_bulk_load: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_bulk_load", default=False)
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Durable, concurrent SQLite: WAL, synchronous=FULL, foreign keys, busy timeout."""
 
@@ -55,4 +59,8 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        synchronous = "OFF" if sqlite_bulk_load.get() else "FULL"
+        if conn.info.get("synchronous", "FULL") != synchronous:  # may only change outside a transaction
+            conn.connection.dbapi_connection.execute(f"PRAGMA synchronous={synchronous}")
+            conn.info["synchronous"] = synchronous
         conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")

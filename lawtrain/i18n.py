@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 
 from lawtrain.timeutil import format_local
@@ -11,6 +11,8 @@ from lawtrain.timeutil import format_local
 def select_locale() -> str:
     """?lang= overrides and is remembered in the session; otherwise zh."""
     langs = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and services run outside requests: default locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang")
     if wanted in langs:
         session["lang"] = wanted

@@ -41,3 +41,197 @@ def make_user(session, roles=("staff",), department: Department | None = None, p
     session.add(user)
     session.commit()
     return user
+
+
+def make_bank(session, name: str | None = None, law_name: str | None = "安全生产法", owner=None, **overrides):
+    from lawtrain.banks.models import Bank
+
+    bank = Bank(name=name or f"题库{next(_counter)}", law_name=law_name, owner_id=owner.id if owner else None,
+                **overrides)
+    session.add(bank)
+    session.commit()
+    return bank
+
+
+def make_question(session, bank, *, stem: str | None = None, type: str = "single", options=None, answer=None,
+                  basis=(("安全生产法", 21),), tags=(), external_id: str | None = None, status: str = "active",
+                  difficulty: int | None = 2, explanation: str | None = None, points: float = 1.0):
+    """A question with one current version, its citation and tag rows in step with it."""
+    from lawtrain.banks.models import Question, QuestionCitation, QuestionTag, QuestionVersion
+
+    n = next(_counter)
+    if options is None:
+        options = ["甲", "乙", "丙", "丁"] if type in ("single", "multiple") else []
+    if answer is None:
+        answer = {"single": ["A"], "multiple": ["A", "B"], "true_false": ["true"], "fill_blank": [["答案"]]}[type]
+    question = Question(bank=bank, external_id=external_id, status=status, type=type, difficulty=difficulty)
+    version = QuestionVersion(question=question, version_no=1, type=type, stem=stem or f"测试题干{n}",
+                              options=list(options), answer=list(answer), explanation=explanation, points=points,
+                              difficulty=difficulty, basis=[{"law": law, "article": no} for law, no in basis],
+                              tags=list(tags))
+    question.current_version = version
+    question.citations = [QuestionCitation(law_name=law, article_no=no) for law, no in basis]
+    question.tag_rows = [QuestionTag(tag=t) for t in tags]
+    session.add(question)
+    session.commit()
+    return question
+
+
+def make_exam(session, *, bank=None, rules=(("single", 2, 5.0),), users=(), departments=(), status="published",
+              **overrides):
+    """An exam drawn by rules [(type, count, points)] from `bank`, assigned to users and/or departments."""
+    from datetime import datetime
+
+    from lawtrain.exams.models import Exam, ExamAssignee, ExamRule
+
+    fields = dict(title=f"测试考试{next(_counter)}", opens_at=datetime(2025, 1, 1), closes_at=datetime(2026, 1, 1),
+                  duration_minutes=30, attempts_allowed=1, pass_percent=60.0, release="immediate", review="full",
+                  status=status, paper_mode="rules", gate={})
+    fields.update(overrides)
+    exam = Exam(**fields)
+    exam.rules = [ExamRule(position=i, banks=[bank.id] if bank else [], type=t, count=c, points=p)
+                  for i, (t, c, p) in enumerate(rules, start=1)]
+    exam.assignees = ([ExamAssignee(user_id=u.id) for u in users]
+                      + [ExamAssignee(department_id=d.id) for d in departments])
+    session.add(exam)
+    session.commit()
+    return exam
+
+
+def make_course_module(session, *, law_name: str = "安全生产法", articles=(1, 2, 3), min_minutes: int = 1,
+                       is_open: bool = False, **overrides):
+    """A course module citing `articles` of `law_name` (article link rows in step)."""
+    from lawtrain.courses.models import CourseModule, ModuleArticle
+
+    n = next(_counter)
+    fields = dict(key=f"test/{n:03d}-module", title=f"测试模块{n}", law_name=law_name, body="## 小标题\n\n正文",
+                  objectives=["目标"], key_points=["要点"], estimated_minutes=min_minutes,
+                  min_study_minutes=min_minutes, bank_names=[law_name], is_open=is_open, sort_order=n)
+    fields.update(overrides)
+    module = CourseModule(articles=list(articles), **fields)
+    module.article_rows = [ModuleArticle(law_name=law_name, article_no=a) for a in articles]
+    session.add(module)
+    session.commit()
+    return module
+
+
+def make_assignment(session, *, modules=(), users=(), departments=(), law_name: str | None = None,
+                    due_date=None, title: str | None = None):
+    """A training assignment of `modules` (or a whole law) to users and/or departments."""
+    from lawtrain.courses.models import AssignmentDepartment, AssignmentModule, AssignmentUser, TrainingAssignment
+
+    assignment = TrainingAssignment(title=title or f"学习任务{next(_counter)}", law_name=law_name, due_date=due_date)
+    assignment.module_links = [AssignmentModule(module_id=m.id) for m in modules]
+    assignment.user_links = [AssignmentUser(user_id=u.id) for u in users]
+    assignment.department_links = [AssignmentDepartment(department_id=d.id) for d in departments]
+    session.add(assignment)
+    session.commit()
+    return assignment
+
+
+def make_attempt(session, exam, user, *, score: float = 80.0, max_score: float = 100.0, passed: bool | None = None,
+                 number: int = 1, submitted_at=None, **overrides):
+    """A submitted, graded attempt written directly (no paper, no grading listeners)."""
+    from datetime import datetime, timedelta
+
+    from lawtrain.exams.models import Attempt
+
+    submitted_at = submitted_at or datetime(2025, 6, 16, 1, 30)
+    percent = round(100.0 * score / max_score, 2) if max_score else 0.0
+    fields = dict(exam_id=exam.id, user_id=user.id, number=number, status="submitted",
+                  started_at=submitted_at - timedelta(minutes=20), deadline_at=submitted_at + timedelta(minutes=10),
+                  submitted_at=submitted_at, finish_reason="submitted", score=score, max_score=max_score,
+                  percent=percent, passed=percent >= exam.pass_percent if passed is None else passed,
+                  graded_at=submitted_at)
+    fields.update(overrides)
+    attempt = Attempt(**fields)
+    session.add(attempt)
+    session.commit()
+    return attempt
+
+
+def make_study_record(session, user, module, *, seconds: int = 900, completed_at=None):
+    """A study record (completed when `completed_at` is given) written directly."""
+    from datetime import datetime
+
+    from lawtrain.courses.models import StudyRecord
+
+    record = StudyRecord(user_id=user.id, module_id=module.id, seconds=seconds, started_at=datetime(2025, 5, 1),
+                         completed_at=completed_at, check_passed_at=completed_at)
+    session.add(record)
+    session.commit()
+    return record
+
+
+def make_study_time(session, user, *, seconds: int, law_name: str = "安全生产法", channel: str = "reading", day=None):
+    """A study-time ledger row (学时台账) for one person, law, channel and day."""
+    from datetime import date
+
+    from lawtrain.courses.models import StudyTimeEntry
+
+    entry = StudyTimeEntry(user_id=user.id, law_name=law_name, channel=channel, day=day or date(2025, 5, 10),
+                           seconds=seconds)
+    session.add(entry)
+    session.commit()
+    return entry
+
+
+def make_certificate(session, user, exam, *, attempt=None, issued_at=None, revoked_at=None):
+    """A certificate row written directly (no PDF, no serial allocation rules)."""
+    from datetime import date, datetime
+
+    from lawtrain.certificates.models import Certificate
+
+    n = next(_counter)
+    issued_at = issued_at or datetime(2025, 6, 16, 2, 0)
+    cert = Certificate(user_id=user.id, exam_id=exam.id, attempt_id=attempt.id if attempt else None,
+                       serial=f"TEST-2025-{n:06d}", serial_year=2025, serial_no=n, code=f"code{n:08d}",
+                       issued_at=issued_at, revoked_at=revoked_at, person_name=user.display_name,
+                       staff_no=user.staff_no, exam_title=exam.title, laws=["安全生产法"],
+                       score=attempt.score if attempt else 90.0, max_score=100.0,
+                       percent=attempt.percent if attempt else 90.0, exam_date=date(2025, 6, 16))
+    session.add(cert)
+    session.commit()
+    return cert
+
+
+def make_report_population(session):
+    """A known bureau for report tests (figures worked out in tests/services/test_reports_completion.py).
+
+    区应急局 (r1) ─ 执法大队 (e1, e2, leader2) ─ 一中队 (z1, z2, z3)
+               └ 办公室 (o1, o2)
+    One exam assigned to the bureau; best scores r1 100, e1 80 (and 70), e2 50, z1 90, z2 66, o1 40;
+    an assignment of two modules to 执法大队 due 2025-06-01; certificates for r1 and e1.
+    """
+    from datetime import date, datetime
+
+    root = make_department(session, path="区应急局")
+    team = make_department(session, path="区应急局/执法大队")
+    squad = make_department(session, path="区应急局/执法大队/一中队")
+    office = make_department(session, path="区应急局/办公室")
+    people = {}
+    for name, dept in (("r1", root), ("e1", team), ("e2", team), ("z1", squad), ("z2", squad), ("z3", squad),
+                       ("o1", office), ("o2", office)):
+        people[name] = make_user(session, roles=["staff"], department=dept, display_name=f"员工{name}")
+    leader2 = make_user(session, roles=["leader"], department=team, display_name="大队长")
+    exam = make_exam(session, departments=[root], title="2025年安全生产法考试")
+    attempts = {}
+    at = datetime(2025, 6, 10, 2, 0)
+    for name, score in (("r1", 100), ("e1", 80), ("e2", 50), ("z1", 90), ("z2", 66), ("o1", 40)):
+        attempts[name] = make_attempt(session, exam, people[name], score=score, submitted_at=at)
+    make_attempt(session, exam, people["e1"], score=70, number=2, submitted_at=datetime(2025, 3, 3, 2, 0))
+    m1 = make_course_module(session, articles=(21, 22))
+    m2 = make_course_module(session, articles=(23,))
+    assignment = make_assignment(session, modules=[m1, m2], departments=[team], due_date=date(2025, 6, 1),
+                                 title="执法大队安全生产法学习")
+    done = datetime(2025, 5, 20, 2, 0)
+    for name, modules in (("e1", (m1, m2)), ("z1", (m1, m2)), ("e2", (m1,)), ("z3", (m1, m2))):
+        for m in modules:
+            make_study_record(session, people[name], m, completed_at=done)
+    make_study_record(session, people["z2"], m1, seconds=120)  # started, not completed
+    for name, seconds in (("e1", 1800), ("z1", 1200), ("e2", 600), ("z3", 2400)):
+        make_study_time(session, people[name], seconds=seconds)
+    make_certificate(session, people["r1"], exam, attempt=attempts["r1"])
+    make_certificate(session, people["e1"], exam, attempt=attempts["e1"])
+    return {"root": root, "team": team, "squad": squad, "office": office, "people": people, "leader2": leader2,
+            "exam": exam, "assignment": assignment, "modules": (m1, m2), "attempts": attempts}

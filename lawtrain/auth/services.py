@@ -158,6 +158,7 @@ def build_user(
     staff_no: str | None = None,
     password: str | None = None,
     must_change: bool | None = None,
+    password_hash: str | None = None,
 ) -> tuple[User, str]:
     """Validate and add a new user (not committed); returns the user and the initial password."""
     login = validate_login(username)
@@ -169,12 +170,12 @@ def build_user(
     display_name = (display_name or "").strip()
     if not display_name:
         raise AuthError("姓名不能为空")
-    initial = password or random_password()
+    initial = "" if password_hash else (password or random_password())
     if password:
         validate_password(password)
     user = User(
         username=login, display_name=display_name[:64], staff_no=staff_no, department_id=department_id,
-        password_hash=hash_password(initial),
+        password_hash=password_hash or hash_password(initial),
         must_change_password=(password is None) if must_change is None else must_change,
     )
     set_roles(user, roles)

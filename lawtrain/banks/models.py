@@ -17,6 +17,7 @@ from lawtrain.timeutil import utcnow
 
 QUESTION_TYPES = ("single", "multiple", "true_false", "fill_blank")
 STATUS_ACTIVE, STATUS_RETIRED, STATUS_NEEDS_REVIEW = "active", "retired", "needs_review"
+QUESTION_STATUSES = (STATUS_ACTIVE, STATUS_NEEDS_REVIEW, STATUS_RETIRED)
 
 
 class Bank(db.Model):
@@ -46,7 +47,8 @@ class Question(db.Model):
     type: Mapped[str] = mapped_column(String(16), index=True)
     difficulty: Mapped[int | None] = mapped_column(index=True)
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("question_versions.id", use_alter=True, name="fk_questions_current_version")
+        # SET NULL: the questions <-> versions cycle must not block deleting rows or dropping tables.
+        ForeignKey("question_versions.id", use_alter=True, name="fk_questions_current_version", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -58,6 +60,7 @@ class Question(db.Model):
         cascade="all, delete-orphan",
     )
     citations: Mapped[list[QuestionCitation]] = relationship(back_populates="question", cascade="all, delete-orphan")
+    tag_rows: Mapped[list[QuestionTag]] = relationship(back_populates="question", cascade="all, delete-orphan")
 
 
 class QuestionVersion(db.Model):
@@ -104,3 +107,5 @@ class QuestionTag(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     tag: Mapped[str] = mapped_column(String(64), index=True)
+
+    question: Mapped[Question] = relationship(back_populates="tag_rows")

@@ -1,5 +1,355 @@
-"""Pages of the banks area."""
+"""Pages of the banks area: bank list, question authoring, import (upload -> preview -> confirm), export."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import io
+import json
+import re
+import secrets
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from lawtrain import nav
+from lawtrain.auth.policy import TRAINERS, roles_required
+from lawtrain.auth.roles import TRAINER
+from lawtrain.auth.sessions import client_ip
+from lawtrain.banks import queries, services
+from lawtrain.banks.formats.detect import FORMATS, WRITABLE, FormatError, parse_file
+from lawtrain.banks.formats.template import build_template_xlsx
+from lawtrain.banks.forms import (
+    DIFFICULTY_LABELS,
+    FORMAT_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    FilterForm,
+    QuestionForm,
+    UploadForm,
+    answer_text,
+    basis_text,
+)
+from lawtrain.banks.models import Bank, Question
+from lawtrain.extensions import db
+from lawtrain.org.forms import choices
+from lawtrain.timeutil import utcnow
 
 bp = Blueprint("banks", __name__, url_prefix="/banks")
+
+UPLOAD_TTL_SECONDS = 3600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              "csv": "text/csv", "gift": "text/plain", "moodle_xml": "application/xml", "json": "application/json"}
+_EXPORT_SUFFIX = {"xlsx": "xlsx", "csv": "csv", "gift": "gift.txt", "moodle_xml": "xml", "json": "json"}
+
+
+@bp.app_template_filter("answer_text")
+def _answer_text_filter(answer, qtype):
+    return answer_text(qtype, answer)
+
+
+@bp.app_template_filter("basis_text")
+def _basis_text_filter(basis):
+    return basis_text(basis)
+
+
+@bp.app_template_filter("place")
+def _place_filter(location) -> str:
+    """Where a record sits in its file, without the file name (the page names the file once)."""
+    return replace(location, file="").describe()
+
+
+@bp.context_processor
+def _labels():
+    return {"type_labels": TYPE_LABELS, "status_labels": STATUS_LABELS, "difficulty_labels": DIFFICULTY_LABELS,
+            "format_labels": FORMAT_LABELS, "writable_formats": WRITABLE, "letters": "ABCDEFGH"}
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _bank_or_404(bank_id: int) -> Bank:
+    return db.session.get(Bank, bank_id) or abort(404)
+
+
+def _question_or_404(question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.current_version is None:
+        abort(404)
+    return question
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _purge_old_uploads() -> None:
+    cutoff = time.time() - UPLOAD_TTL_SECONDS
+    for path in _upload_dir().glob("*"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def _save_upload(data: bytes, meta: dict) -> str:
+    _purge_old_uploads()
+    token = secrets.token_urlsafe(24)
+    folder = _upload_dir()
+    (folder / f"{token}.bin").write_bytes(data)
+    (folder / f"{token}.json").write_text(json.dumps({**meta, "user_id": current_user.id, "at": time.time()}))
+    session["bank_uploads"] = [*session.get("bank_uploads", [])[-4:], token]
+    return token
+
+
+def _load_upload(token: str) -> tuple[bytes, dict]:
+    """The upload kept for this user's session, or 404 (unknown, someone else's, or older than an hour)."""
+    if not _TOKEN.match(token) or token not in session.get("bank_uploads", []):
+        abort(404)
+    folder = _upload_dir()
+    try:
+        meta = json.loads((folder / f"{token}.json").read_text())
+        data = (folder / f"{token}.bin").read_bytes()
+    except (OSError, ValueError):
+        abort(404)
+    if meta.get("user_id") != current_user.id or time.time() - meta.get("at", 0) > UPLOAD_TTL_SECONDS:
+        abort(404)
+    return data, meta
+
+
+def _drop_upload(token: str) -> None:
+    for suffix in (".bin", ".json"):
+        (_upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+    session["bank_uploads"] = [t for t in session.get("bank_uploads", []) if t != token]
+
+
+def _dry_run(data: bytes, meta: dict, *, dry_run: bool = True):
+    """Parse the kept upload and run the import against its bank (new or existing)."""
+    result = parse_file(data, meta["filename"], meta.get("fmt") or None)
+    bank = db.session.get(Bank, meta["bank_id"]) if meta.get("bank_id") else None
+    if bank is None:
+        bank = services.build_bank(db.session, meta.get("new_bank_name") or result.bank_name or "",
+                                   owner=current_user, description=result.bank_description, now=utcnow())
+    report = services.import_records(db.session, bank, result, actor=current_user, now=utcnow(), dry_run=dry_run)
+    return bank, report
+
+
+def _filters(form: FilterForm) -> services.QuestionFilters:
+    difficulty = form.difficulty.data
+    return services.QuestionFilters(
+        q=(form.q.data or "").strip()[:200],
+        type=form.type.data if form.type.data in TYPE_LABELS else "",
+        difficulty=int(difficulty) if difficulty in {"1", "2", "3", "4", "5"} else None,
+        article=form.article.data if form.article.validate(form) else None,
+        tag=(form.tag.data or "")[:64],
+        status=form.status.data if form.status.data in STATUS_LABELS else "",
+    )
+
+
+# ------------------------------------------------------------------ bank list and questions
+
+
+@bp.route("/")
+@roles_required(*TRAINERS)
+def index():
+    return render_template("banks/index.html", summaries=queries.bank_summaries(db.session),
+                           needs_review=queries.needs_review_count(db.session))
+
+
+@bp.route("/<int:bank_id>")
+@roles_required(*TRAINERS)
+def bank(bank_id: int):
+    bank = _bank_or_404(bank_id)
+    form = FilterForm(request.args)
+    form.tag.choices = form.tag.choices + choices((t, t) for t in queries.bank_tags(db.session, bank.id))
+    filters = _filters(form)
+    sort = request.args.get("sort", "id")
+    stmt = queries.question_select(bank.id, filters, sort).options(*queries.question_page_options())
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("banks/bank.html", bank=bank, form=form, page=page, args=args)
+
+
+@bp.route("/<int:bank_id>/export/<fmt>")
+@roles_required(*TRAINERS)
+def export(bank_id: int, fmt: str):
+    bank = _bank_or_404(bank_id)
+    if fmt not in WRITABLE:
+        abort(404)
+    data = services.export_bank(db.session, bank, fmt, _filters(FilterForm(request.args)))
+    return send_file(io.BytesIO(data), mimetype=_MIMETYPES.get(fmt, "application/octet-stream"),
+                     as_attachment=True, download_name=f"{bank.name}.{_EXPORT_SUFFIX.get(fmt, fmt)}")
+
+
+@bp.route("/<int:bank_id>/retire", methods=["POST"])
+@roles_required(*TRAINERS)
+def retire(bank_id: int):
+    bank = _bank_or_404(bank_id)
+    ids = request.form.getlist("ids", type=int)
+    if not ids:
+        flash(_("请先勾选要停用的题目"), "warning")
+    else:
+        count = services.retire_questions(db.session, bank, ids, actor=current_user, now=utcnow())
+        flash(_("已停用 %(n)s 道题目", n=count), "success")
+    return redirect(url_for("banks.bank", bank_id=bank.id, **request.args))
+
+
+@bp.route("/<int:bank_id>/questions/new", methods=["GET", "POST"])
+@roles_required(*TRAINERS)
+def new_question(bank_id: int):
+    bank = _bank_or_404(bank_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            question = services.create_question(db.session, bank, form.to_record(bank.law_name),
+                                                actor=current_user, now=utcnow())
+        except services.QuestionInvalid as e:
+            form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
+        else:
+            flash(_("已添加题目 #%(id)s", id=question.id), "success")
+            return redirect(url_for("banks.bank", bank_id=bank.id, sort="-id"))
+    return render_template("banks/question_form.html", form=form, bank=bank, question=None)
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@roles_required(*TRAINERS)
+def edit_question(question_id: int):
+    question = _question_or_404(question_id)
+    form = QuestionForm()
+    if request.method == "GET":
+        form.fill_from(question)
+    elif form.validate_on_submit():
+        try:
+            changed = services.update_question(db.session, question, form.to_record(question.bank.law_name),
+                                               actor=current_user, now=utcnow())
+        except services.QuestionInvalid as e:
+            form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
+        else:
+            flash(_("已保存题目 #%(id)s", id=question.id) if changed else _("内容没有变化"), "success")
+            return redirect(url_for("banks.bank", bank_id=question.bank_id))
+    return render_template("banks/question_form.html", form=form, bank=question.bank, question=question)
+
+
+# ------------------------------------------------------------------ review queue
+
+
+@bp.route("/review")
+@roles_required(*TRAINERS)
+def review():
+    stmt = queries.review_queue_select().options(*queries.question_page_options())
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    return render_template("banks/review.html", page=page)
+
+
+@bp.route("/questions/<int:question_id>/reviewed", methods=["POST"])
+@roles_required(*TRAINERS)
+def mark_reviewed(question_id: int):
+    question = _question_or_404(question_id)
+    if services.mark_reviewed(db.session, [question.id], actor=current_user, now=utcnow()):
+        flash(_("题目 #%(id)s 已复核，恢复为在用", id=question.id), "success")
+    return redirect(url_for("banks.review"))
+
+
+# ------------------------------------------------------------------ import
+
+
+@bp.route("/template.xlsx")
+@roles_required(*TRAINERS)
+def template():
+    return send_file(io.BytesIO(build_template_xlsx()), mimetype=_MIMETYPES["xlsx"], as_attachment=True,
+                     download_name="LawTrain题库导入模板.xlsx")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*TRAINERS)
+def import_file():
+    form = UploadForm(bank_id=request.args.get("bank_id", 0, type=int))
+    form.set_choices(db.session.scalars(select(Bank).order_by(Bank.name)), FORMATS)
+    if form.validate_on_submit():
+        upload = form.file.data
+        data, filename = upload.read(), (upload.filename or "upload").strip()
+        meta = {"filename": filename, "fmt": form.fmt.data, "bank_id": form.bank_id.data,
+                "new_bank_name": (form.new_bank_name.data or "").strip()}
+        try:
+            if not meta["bank_id"]:
+                services.build_bank(db.session, meta["new_bank_name"], owner=current_user, now=utcnow())
+            parse_file(data, filename, meta["fmt"] or None)
+        except FormatError as e:
+            form.file.errors = [_("无法读取 %(name)s：%(why)s", name=filename, why=str(e))]
+        except services.BankError as e:
+            form.new_bank_name.errors = [str(e)]
+        else:
+            if data:
+                return redirect(url_for("banks.preview", token=_save_upload(data, meta)))
+            form.file.errors = [_("文件 %(name)s 是空的", name=filename)]
+    max_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return render_template("banks/import_file.html", form=form, max_mb=max_mb)
+
+
+@bp.route("/import/<token>")
+@roles_required(*TRAINERS)
+def preview(token: str):
+    data, meta = _load_upload(token)
+    try:
+        bank, report = _dry_run(data, meta)
+    except (FormatError, services.BankError) as e:
+        _drop_upload(token)
+        flash(_("无法导入 %(name)s：%(why)s", name=meta["filename"], why=str(e)), "danger")
+        return redirect(url_for("banks.import_file"))
+    return render_template("banks/preview.html", token=token, meta=meta, bank=bank, report=report)
+
+
+@bp.route("/import/<token>", methods=["POST"])
+@roles_required(*TRAINERS)
+def confirm(token: str):
+    data, meta = _load_upload(token)
+    try:
+        bank, report = _dry_run(data, meta, dry_run=False)
+    except (FormatError, services.BankError) as e:
+        flash(_("无法导入 %(name)s：%(why)s", name=meta["filename"], why=str(e)), "danger")
+        return redirect(url_for("banks.import_file"))
+    if not report.stored:
+        flash(_("文件中仍有 %(n)s 个错误，未导入任何题目", n=len(report.errors)), "danger")
+        return redirect(url_for("banks.preview", token=token))
+    _drop_upload(token)
+    session["bank_import_result"] = {"bank_id": bank.id, "filename": meta["filename"], **report.summary()}
+    current_app.logger.info("bank import by %s from %s: %s", current_user.username, client_ip(), report.summary())
+    return redirect(url_for("banks.imported"))
+
+
+@bp.route("/import/done")
+@roles_required(*TRAINERS)
+def imported():
+    result = session.get("bank_import_result")
+    if not result:
+        return redirect(url_for("banks.import_file"))
+    bank = db.session.get(Bank, result["bank_id"])
+    return render_template("banks/imported.html", result=result, bank=bank)
+
+
+# ------------------------------------------------------------------ navigation
+
+
+def _home_panel(db_session, user, now) -> dict:
+    return {"banks": queries.bank_count(db_session), "questions": queries.active_question_count(db_session),
+            "needs_review": queries.needs_review_count(db_session)}
+
+
+nav.add_nav(_l("题库"), "banks.index", set(TRAINERS), order=20)
+nav.add_home_panel("banks/_home_panel.html", {TRAINER}, _home_panel, order=20)

@@ -1,5 +1,214 @@
-"""Pages of the certificates area."""
+"""Pages of the certificates area: my certificates, downloads, trainer/leader lists, zip, revoke,
+the JSON list, and the public verify page."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+import io
+import tempfile
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import Select, select
+
+from lawtrain import nav
+from lawtrain.auth.models import User
+from lawtrain.auth.policy import ADMINS, TRAINERS, TRAINERS_AND_LEADERS, login_required, public, roles_required
+from lawtrain.auth.roles import ADMIN, LEADER, STAFF, TRAINER
+from lawtrain.auth.sessions import client_ip
+from lawtrain.certificates import queries, services
+from lawtrain.certificates.forms import RevokeForm
+from lawtrain.certificates.models import Certificate
+from lawtrain.exams.models import Exam
+from lawtrain.extensions import db
+from lawtrain.org.services import subtree_ids, visible_root
+from lawtrain.timeutil import iso_utc, to_local, utcnow
+
+bp = Blueprint("certificates", __name__)  # no prefix: /certificates/..., /api/certificates, /verify/<code>
+
+STATUS_LABELS = {"valid": _l("有效"), "expired": _l("已过期"), "revoked": _l("已撤销")}
+VERIFY_WINDOW = 600  # seconds
+VERIFY_MAX_UNKNOWN = 30  # unknown codes per address per window before 429
+
+
+def _home_panel(session, user, now):
+    certs = session.scalars(queries.user_certificates(user.id).limit(3)).all()
+    return {"certs": certs, "today": to_local(now).date()}
+
+
+nav.add_nav(_l("我的证书"), "certificates.index", {STAFF}, 45)
+nav.add_nav(_l("证书管理"), "certificates.manage", {TRAINER, ADMIN, LEADER}, 60)
+nav.add_home_panel("certificates/_home_panel.html", {STAFF}, _home_panel, 40)
+
+
+@bp.app_context_processor
+def _labels():
+    return {"certificate_status_labels": STATUS_LABELS}
+
+
+bp.add_app_template_filter(services.number_text, "cert_number")
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _today() -> date:
+    return to_local(utcnow()).date()
+
+
+def _scope() -> Select | None:
+    """Departments whose people's certificates the user may see: None = all (trainers, admins, bureau leaders)."""
+    if current_user.has_role(TRAINER, ADMIN):
+        return None
+    root = visible_root(current_user)
+    return subtree_ids(db.session, root) if root is not None else None
+
+
+def _viewable(cert_id: int) -> Certificate:
+    """The owner, trainers and admins, and leaders over the owner's department; 404 for anyone else."""
+    cert = db.session.get(Certificate, cert_id)
+    if cert is None:
+        abort(404)
+    if cert.user_id == current_user.id or current_user.has_role(TRAINER, ADMIN):
+        return cert
+    if current_user.has_role(LEADER):
+        scope = _scope()
+        if scope is None or db.session.scalar(select(User.id).where(User.id == cert.user_id,
+                                                                      User.department_id.in_(scope))):
+            return cert
+    abort(404)
+
+
+def _render_options() -> services.RenderOptions:
+    base = current_app.config.get("LAWTRAIN_BASE_URL") or request.url_root
+    return services.render_options(current_app.config, base)
+
+
+def _verify_url(cert: Certificate) -> str:
+    base = current_app.config.get("LAWTRAIN_BASE_URL")
+    if base:
+        return services.RenderOptions("", base, "").verify_url(cert.code)
+    return url_for("certificates.verify", code=cert.code, _external=True)
+
+
+# ------------------------------------------------------------------ staff
+
+
+@bp.get("/certificates/")
+@login_required
+def index():
+    certs = db.session.scalars(queries.user_certificates(current_user.id)).all()
+    return render_template("certificates/index.html", certs=certs, today=_today())
+
+
+@bp.get("/certificates/<int:cert_id>.pdf")
+@login_required
+def download(cert_id: int):
+    cert = _viewable(cert_id)
+    if cert.revoked_at is not None and not current_user.has_role(TRAINER, ADMIN):
+        flash(_("该证书已撤销，不能再下载。"), "error")
+        return redirect(url_for("certificates.index"))
+    data = services.certificate_pdf(cert, _render_options())
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                         download_name=services.zip_member_name(cert))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/api/certificates")
+@login_required
+def api_list():
+    today = _today()
+    certs = db.session.scalars(queries.user_certificates(current_user.id)).all()
+    return jsonify([{
+        "id": c.id, "serial": c.serial, "status": c.status_on(today), "exam_id": c.exam_id,
+        "exam_title": c.exam_title, "score": c.score, "max_score": c.max_score,
+        "issued_at": iso_utc(c.issued_at), "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+        "revoked_at": iso_utc(c.revoked_at), "pdf_url": url_for("certificates.download", cert_id=c.id),
+        "verify_url": _verify_url(c),
+    } for c in certs])
+
+
+# ------------------------------------------------------------------ trainers, leaders, admins
+
+
+@bp.get("/certificates/manage")
+@roles_required(*TRAINERS_AND_LEADERS)
+def manage():
+    rows = db.session.execute(queries.exams_with_certificates(_scope())).all()
+    return render_template("certificates/manage.html", rows=rows)
+
+
+@bp.get("/certificates/exams/<int:exam_id>")
+@roles_required(*TRAINERS_AND_LEADERS)
+def exam_list(exam_id: int):
+    exam = db.session.get(Exam, exam_id) or abort(404)
+    page = db.paginate(queries.exam_certificates(exam.id, _scope()), per_page=50, error_out=False)
+    return render_template("certificates/exam_list.html", exam=exam, page=page, today=_today())
+
+
+@bp.get("/certificates/exams/<int:exam_id>/zip")
+@roles_required(*TRAINERS)
+def exam_zip(exam_id: int):
+    exam = db.session.get(Exam, exam_id) or abort(404)
+    certs = db.session.scalars(queries.exam_certificates(exam.id)).all()
+    if not certs:
+        flash(_("这场考试还没有证书。"), "info")
+        return redirect(url_for("certificates.exam_list", exam_id=exam.id))
+    options = _render_options()
+    out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    services.write_zip(certs, out, lambda c: services.certificate_pdf(c, options))
+    out.seek(0)
+    response = send_file(out, mimetype="application/zip", as_attachment=True,
+                         download_name=services.safe_filename(f"{exam.title}_证书") + ".zip")
+    response.call_on_close(out.close)
+    return response
+
+
+@bp.route("/certificates/<int:cert_id>/revoke", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def revoke(cert_id: int):
+    cert = db.session.get(Certificate, cert_id) or abort(404)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_certificate(db.session, cert, form.reason.data, current_user, utcnow(), ip=client_ip())
+        except services.CertificateError as e:
+            flash(str(e), "error")
+        else:
+            flash(_("证书 %(serial)s 已撤销。", serial=cert.serial), "success")
+        return redirect(url_for("certificates.exam_list", exam_id=cert.exam_id))
+    return render_template("certificates/revoke.html", cert=cert, form=form, today=_today())
+
+
+# ------------------------------------------------------------------ public verification
+
+
+def mask_name(name: str) -> str:
+    """张三伟 -> 张*伟, 张伟 -> 张*, 欧阳娜娜 -> 欧**娜."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@bp.get("/verify/<code>")
+@public
+def verify(code: str):
+    store = current_app.extensions["login_throttle"].store
+    key = f"cv:addr:{client_ip()}"
+    limit = int(current_app.config.get("LAWTRAIN_VERIFY_MAX_UNKNOWN", VERIFY_MAX_UNKNOWN))
+    if store.get(key) > limit:
+        return render_template("certificates/verify.html", cert=None, throttled=True), 429
+    cert = queries.by_code(db.session, code[:64])
+    if cert is None:
+        store.incr(key, VERIFY_WINDOW)
+        return render_template("certificates/verify.html", cert=None, throttled=False), 404
+    today = _today()
+    return render_template("certificates/verify.html", cert=cert, status=cert.status_on(today),
+                           masked_name=mask_name(cert.person_name),
+                           org_name=current_app.config.get("LAWTRAIN_ORG_NAME"))

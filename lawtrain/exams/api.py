@@ -1,5 +1,138 @@
-"""The exam JSON API (session cookie + X-CSRFToken header)."""
+"""The exam JSON API (session cookie + X-CSRFToken header), used by the exam page and integration tests.
 
-from flask import Blueprint
+Contract (see docs/exams-api.md):
+  GET  /api/exams                                   exams open to the current user
+  POST /api/exams/<exam_id>/attempts                start or resume
+  PUT  /api/attempts/<attempt_id>/answers/<qid>     save {"response": [...], "seq": n}; 409 when closed
+  POST /api/attempts/<attempt_id>/submit            idempotent
+  GET  /api/attempts/<attempt_id>                   status, remaining seconds, result once released
+  POST /api/attempts/<attempt_id>/events            {"kind": "focus_lost" | "focus_back"}
+Someone else's attempt, or a question not on the paper, is 404.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+from flask_login import current_user
+
+from lawtrain.auth.policy import login_required
+from lawtrain.auth.sessions import client_ip
+from lawtrain.exams import practice, queries, services
+from lawtrain.exams.models import Attempt
+from lawtrain.extensions import db
+from lawtrain.timeutil import iso_utc, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _error(status: int, message: str, **extra):
+    return jsonify(error=message, status=status, **extra), status
+
+
+def own_attempt(attempt_id: int) -> Attempt:
+    """The current user's attempt, else 404 (never 403: other people's attempts do not exist for them)."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+@bp.get("/exams")
+@login_required
+def exams():
+    rows = services.exams_for_user(db.session, current_user, utcnow())
+    return jsonify([
+        {"id": s.exam.id, "title": s.exam.title, "status": s.status, "locked_reasons": s.locked_reasons,
+         "attempts_left": s.attempts_left, "opens_at": iso_utc(s.opens_at), "closes_at": iso_utc(s.closes_at),
+         "duration_minutes": s.exam.duration_minutes, "attempt_in_progress": s.open_attempt_id}
+        for s in rows
+    ])
+
+
+@bp.post("/exams/<int:exam_id>/attempts")
+@login_required
+def start(exam_id: int):
+    now = utcnow()
+    try:
+        exam = services.visible_exam(db.session, exam_id, current_user)
+        attempt, resumed = services.start_attempt(db.session, exam, current_user, now, ip=client_ip())
+    except services.ExamNotFound:
+        abort(404)
+    except services.ExamUnavailable as e:
+        return _error(403, str(e), locked_reasons=e.reasons)
+    except services.PaperError as e:
+        return _error(409, str(e))
+    return jsonify(queries.delivery(db.session, attempt, now) | {"resumed": resumed})
+
+
+@bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@login_required
+def save(attempt_id: int, question_id: int):
+    attempt = own_attempt(attempt_id)
+    body = request.get_json(silent=True)
+    try:
+        if not isinstance(body, dict) or isinstance(body.get("seq"), bool):
+            raise ValueError("body")
+        seq = int(body["seq"])
+        response = services.validate_response(body.get("response"))
+        if seq < 1:
+            raise ValueError("seq")
+    except (KeyError, TypeError, ValueError):
+        return _error(400, "请求格式错误：需要 {\"response\": [...], \"seq\": 正整数}")
+    try:
+        result = services.save_answer(db.session, attempt, question_id, response, seq, utcnow())
+    except services.NotOnPaper:
+        abort(404)
+    except services.AttemptClosed as e:
+        return _error(409, str(e), attempt_status=attempt.status)
+    return jsonify(saved=result.saved, seq=result.seq, remaining_seconds=result.remaining_seconds)
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    attempt = own_attempt(attempt_id)
+    now = utcnow()
+    services.submit_attempt(db.session, attempt, now)
+    return jsonify(queries.result_payload(attempt, now))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt_status(attempt_id: int):
+    attempt = own_attempt(attempt_id)
+    now = utcnow()
+    services.refresh_attempt(db.session, attempt, now)
+    return jsonify(queries.result_payload(attempt, now))
+
+
+@bp.post("/attempts/<int:attempt_id>/events")
+@login_required
+def focus_event(attempt_id: int):
+    attempt = own_attempt(attempt_id)
+    kind = {"focus_lost": "lost", "focus_back": "back", "lost": "lost", "back": "back"}.get(
+        str((request.get_json(silent=True) or {}).get("kind")))
+    if kind is None:
+        return _error(400, "kind 必须是 focus_lost 或 focus_back")
+    try:
+        services.record_focus(db.session, attempt, kind, utcnow())
+    except services.AttemptClosed as e:
+        return _error(409, str(e))
+    return jsonify(status=attempt.status, tab_switches=attempt.tab_switches)
+
+
+@bp.post("/practice/answer")
+@login_required
+def practice_answer():
+    body = request.get_json(silent=True) or {}
+    try:
+        question_id = int(body["question_id"])
+        response = services.validate_response(body.get("response"))
+    except (KeyError, TypeError, ValueError):
+        return _error(400, "请求格式错误：需要 question_id 和 response")
+    try:
+        feedback = practice.answer_question(db.session, current_user, question_id, response,
+                                            str(body.get("mode") or "law"), utcnow())
+    except practice.PracticeError:
+        abort(404)
+    return jsonify(feedback)

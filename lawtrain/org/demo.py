@@ -12,7 +12,8 @@ from lawtrain.auth.services import build_user, set_roles
 from lawtrain.org.services import ensure_path
 
 BUREAU = "区应急局"
-DEPARTMENTS = ("办公室", "政策法规科", "应急指挥科", "安全生产监督管理科", "执法大队", "友谊路街道应急办", "顾村镇应急办")
+DEPARTMENTS = ("办公室", "政策法规科", "应急指挥科", "安全生产监督管理科", "执法大队",
+               "友谊路街道应急办", "顾村镇应急办")
 STAFF_NAMES = (
     "张伟", "李娜", "王芳", "刘洋", "陈静", "杨磊", "赵敏", "黄勇", "周杰", "吴霞",
     "徐强", "孙丽", "马超", "朱婷", "胡军", "郭梅", "何涛", "高燕", "林峰", "罗琳",
@@ -41,7 +42,8 @@ def seed_demo(session: Session, ctx) -> None:
         user = session.scalar(select(User).where(User.username == login))
         if user is None:
             user, _ = build_user(session, username=login, display_name=name, roles=roles,
-                                 department_id=dept.id, staff_no=staff_no, password=None, must_change=False)
+                                 department_id=dept.id, staff_no=staff_no, password_hash=pw_hash,
+                                 must_change=False)
         set_roles(user, user.roles | set(roles))
         user.password_hash = pw_hash
         user.is_active_account = True

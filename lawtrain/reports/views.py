@@ -1,5 +1,308 @@
-"""Pages of the reports area."""
+"""Pages of the reports area: dashboard, completion with drill-down, item analysis, weak articles, annual
+summary, their xlsx/csv/PDF exports, and the completion JSON API."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("reports", __name__, url_prefix="/reports")
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from lawtrain import nav
+from lawtrain.auth.models import User
+from lawtrain.auth.policy import TRAINERS, TRAINERS_AND_LEADERS, roles_required
+from lawtrain.auth.roles import ADMIN, LEADER, TRAINER
+from lawtrain.certificates.fonts import get_cjk_font
+from lawtrain.courses.models import TrainingAssignment
+from lawtrain.exams.models import Exam
+from lawtrain.extensions import db
+from lawtrain.org.models import Department
+from lawtrain.org.services import visible_root
+from lawtrain.reports import builders, charts, queries, services
+from lawtrain.reports.documents import Document, percent_text
+from lawtrain.reports.forms import RemedialForm, ReportFilterForm, choices
+from lawtrain.reports.pdf import render_report
+from lawtrain.reports.queries import ReportFilter
+from lawtrain.reports.xlsx import csv_stream, workbook_bytes
+from lawtrain.timeutil import format_local, to_local, utcnow
+
+bp = Blueprint("reports", __name__)  # pages under /reports, the JSON API under /api/reports
+
+REPORTS = ("dashboard", "completion", "annual", "weak")
+FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
+def _home_panel(session, user, now):
+    root = visible_root(user) if not user.has_role(ADMIN) else None
+    today = to_local(now).date()
+    dash = queries.completion_report(session, ReportFilter(year=today.year), root=root, today=today, now=now,
+                                     people="none")
+    return {"year": today.year, "total": dash.total, "node": dash.node}
+
+
+nav.add_nav(_l("统计报表"), "reports.dashboard", {LEADER, ADMIN, TRAINER}, 70)
+nav.add_home_panel("reports/_home_panel.html", {LEADER}, _home_panel, 10)
+
+
+@bp.app_template_filter("rate")
+def _rate_filter(row_or_part, whole: int | None = None) -> str:
+    return percent_text(row_or_part, whole or 0)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _now_today():
+    now = utcnow()
+    return now, to_local(now).date()
+
+
+def _root() -> Department | None:
+    """The subtree the viewer may report on: trainers and admins everything; a leader their own subtree."""
+    if current_user.has_role(TRAINER, ADMIN):
+        return None
+    return visible_root(current_user)
+
+
+def _filter_form() -> tuple[ReportFilterForm, ReportFilter]:
+    form = ReportFilterForm(request.args)
+    form.validate()
+    pick = {name: getattr(form, name).data if not getattr(form, name).errors else None
+            for name in ("year", "date_from", "date_to")}
+    f = ReportFilter(year=pick["year"], date_from=pick["date_from"], date_to=pick["date_to"],
+                     law=(form.law.data or None), exam_id=form.exam_id.data or None,
+                     assignment_id=form.assignment_id.data or None,
+                     department_id=_int(request.args.get("department_id")))
+    if f.department_id and not queries.in_scope(db.session, _root(), department_id=f.department_id):
+        abort(404)
+    return form, f
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _fill_choices(form: ReportFilterForm) -> None:
+    c = queries.filter_choices(db.session)
+    form.exam_id.choices = choices([("", _("全部考试"))] + [(str(i), t) for i, t in c["exams"]])
+    form.assignment_id.choices = choices([("", _("不限"))] + [(str(i), t) for i, t in c["assignments"]])
+    form.law.choices = choices([("", _("全部法律"))] + [(law, law) for law in c["laws"]])
+
+
+def _subtitle(f: ReportFilter, node: Department | None) -> str:
+    exam = db.session.get(Exam, f.exam_id) if f.exam_id else None
+    assignment = db.session.get(TrainingAssignment, f.assignment_id) if f.assignment_id else None
+    text = builders.filter_text(f, exam_title=exam.title if exam else None,
+                                assignment_title=assignment.title if assignment else None,
+                                node_path=node.name_path if node else _("全部部门"))
+    return text + _("；生成时间 %(t)s", t=format_local(utcnow()))
+
+
+def _exports(report: str, **values) -> dict[str, str]:
+    """Download URLs of a report in each format, carrying the page's query string."""
+    args = {k: v for k, v in request.args.to_dict().items() if k not in ("fmt", "report", "exam_id_path")}
+    args.update(values)
+    if report == "items":
+        return {fmt: url_for("reports.items_export", fmt=fmt, **args) for fmt in FORMATS}
+    return {fmt: url_for("reports.export", report=report, fmt=fmt, **args) for fmt in FORMATS}
+
+
+def _download(document: Document, fmt: str, table_index: int = -1) -> Response:
+    filename = f"{document.filename}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    if fmt == "csv":
+        table = document.tables[table_index] if document.tables else None
+        body = csv_stream(table) if table else iter([b"\xef\xbb\xbf"])
+        return Response(body, mimetype=FORMATS[fmt], headers=headers)
+    if fmt == "xlsx":
+        return Response(workbook_bytes(document), mimetype=FORMATS[fmt], headers=headers)
+    font = get_cjk_font(current_app.config.get("LAWTRAIN_CJK_FONT") or None)
+    return Response(render_report(document, font_name=font, generated="LawTrain"), mimetype=FORMATS[fmt],
+                    headers=headers)
+
+
+# ------------------------------------------------------------------ pages
+
+
+@bp.route("/reports/")
+@roles_required(*TRAINERS_AND_LEADERS)
+def index():
+    return redirect(url_for("reports.dashboard"))
+
+
+@bp.route("/reports/dashboard")
+@roles_required(*TRAINERS_AND_LEADERS)
+def dashboard():
+    now, today = _now_today()
+    year = _int(request.args.get("year")) or today.year
+    dept_id = _int(request.args.get("department_id"))
+    if dept_id and not queries.in_scope(db.session, _root(), department_id=dept_id):
+        abort(404)
+    dash = queries.dashboard(db.session, year=year, root=_root(), today=today, now=now, department_id=dept_id)
+    svgs = [Markup(charts.to_svg(c)) for c in builders.dashboard_charts(dash)]
+    return render_template("reports/dashboard.html", dash=dash, svgs=svgs, year=year, this_year=today.year,
+                           exports=_exports("dashboard", year=year))
+
+
+@bp.route("/reports/completion")
+@roles_required(*TRAINERS_AND_LEADERS)
+def completion():
+    now, today = _now_today()
+    form, f = _filter_form()
+    if f.mode == queries.MODE_YEAR and not (f.year or f.date_from or f.date_to):
+        f = ReportFilter(**{**f.__dict__, "year": today.year})
+        form.year.data = today.year
+    _fill_choices(form)
+    report = queries.completion_report(db.session, f, root=_root(), today=today, now=now)
+    chart = Markup(charts.to_svg(builders.completion_chart(report)))
+    return render_template("reports/completion.html", form=form, f=f, report=report, chart=chart,
+                           subtitle=_subtitle(f, report.node), exports=_exports("completion", **f.params()))
+
+
+@bp.route("/reports/people/<int:user_id>")
+@roles_required(*TRAINERS_AND_LEADERS)
+def person(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None or not queries.in_scope(db.session, _root(), user_id=user_id):
+        abort(404)
+    _form, f = _filter_form()
+    return render_template("reports/person.html", person=user, f=f,
+                           attempts=queries.person_attempts(db.session, user_id, f),
+                           study=queries.person_study(db.session, user_id))
+
+
+@bp.route("/reports/exams")
+@roles_required(*TRAINERS_AND_LEADERS)
+def exams():
+    return render_template("reports/exams.html", exams=queries.exams_for_analysis(db.session))
+
+
+@bp.route("/reports/exams/<int:exam_id>/items")
+@roles_required(*TRAINERS_AND_LEADERS)
+def items(exam_id: int):
+    exam = db.session.get(Exam, exam_id) or abort(404)
+    result, info = queries.item_analysis(db.session, exam.id, root=_root())
+    edit = next((e for e in ("banks.question_edit", "banks.edit_question") if e in current_app.view_functions), None)
+    return render_template("reports/items.html", exam=exam, result=result, info=info, edit_endpoint=edit,
+                           exports=_exports("items", exam_id=exam.id), flag_text=builders.flag_text,
+                           options_text=builders.options_text)
+
+
+@bp.route("/reports/weak")
+@roles_required(*TRAINERS_AND_LEADERS)
+def weak():
+    form, f = _filter_form()
+    _fill_choices(form)
+    weak = queries.weak_articles(db.session, f, root=_root())
+    can_assign = current_user.has_role(*TRAINERS)
+    return render_template("reports/weak.html", form=form, f=f, weak=weak, can_assign=can_assign,
+                           remedial=RemedialForm(), heat_class=builders.heat_class,
+                           heading=builders.article_heading, weak_rate=builders.WEAK_RATE,
+                           exports=_exports("weak", **f.params()))
+
+
+@bp.route("/reports/weak/assign", methods=["POST"])
+@roles_required(*TRAINERS)
+def weak_assign():
+    form = RemedialForm()
+    if not form.validate_on_submit():
+        flash(_("请求不完整，请刷新页面后重试"), "error")
+        return redirect(url_for("reports.weak"))
+    try:
+        assignment = services.assign_remedial_training(
+            db.session, department_id=form.department_id.data, law=form.law.data, article=form.article.data,
+            due_date=form.due_date.data, actor=current_user, now=utcnow())
+    except services.ReportError as e:
+        flash(str(e), "error")
+        return redirect(url_for("reports.weak", department_id=request.args.get("return_department")))
+    flash(_("已布置学习任务“%(t)s”", t=assignment.title), "success")
+    return redirect(url_for("reports.weak", department_id=request.args.get("return_department")))
+
+
+@bp.route("/reports/annual")
+@roles_required(*TRAINERS_AND_LEADERS)
+def annual():
+    now, today = _now_today()
+    year = _int(request.args.get("year")) or today.year
+    summary = queries.annual(db.session, year, root=_root(), today=today, now=now)
+    doc = builders.annual_document(summary, _org(summary.node), "")
+    return render_template("reports/annual.html", a=summary, year=year, this_year=today.year,
+                           paragraph=doc.paragraphs[0], doc=doc, exports=_exports("annual", year=year))
+
+
+def _org(node: Department | None) -> str:
+    return node.name if node is not None else current_app.config.get("LAWTRAIN_ORG_NAME", "本局")
+
+
+# ------------------------------------------------------------------ exports
+
+
+def _document(report: str) -> Document:
+    """The Document behind a report page, with the same filters and scope."""
+    now, today = _now_today()
+    root = _root()
+    if report == "dashboard":
+        year = _int(request.args.get("year")) or today.year
+        dept_id = _int(request.args.get("department_id"))
+        if dept_id and not queries.in_scope(db.session, root, department_id=dept_id):
+            abort(404)
+        dash = queries.dashboard(db.session, year=year, root=root, today=today, now=now, department_id=dept_id)
+        return builders.dashboard_document(dash, _subtitle(ReportFilter(year=year), dash.report.node))
+    if report == "annual":
+        year = _int(request.args.get("year")) or today.year
+        a = queries.annual(db.session, year, root=root, today=today, now=now)
+        return builders.annual_document(a, _org(a.node), _subtitle(ReportFilter(year=year), a.node))
+    _form, f = _filter_form()
+    if report == "weak":
+        w = queries.weak_articles(db.session, f, root=root, limit=None)
+        return builders.weak_document(w, _subtitle(f, w.node))
+    if f.mode == queries.MODE_YEAR and not (f.year or f.date_from or f.date_to):
+        f = ReportFilter(**{**f.__dict__, "year": today.year})
+    r = queries.completion_report(db.session, f, root=root, today=today, now=now, people="all")
+    return builders.completion_document(r, _subtitle(f, r.node), r.people)
+
+
+@bp.route("/reports/<report>/export.<fmt>")
+@roles_required(*TRAINERS_AND_LEADERS)
+def export(report: str, fmt: str):
+    if report not in REPORTS or fmt not in FORMATS:
+        abort(404)
+    return _download(_document(report), fmt)
+
+
+@bp.route("/reports/exams/<int:exam_id>/items/export.<fmt>")
+@roles_required(*TRAINERS_AND_LEADERS)
+def items_export(exam_id: int, fmt: str):
+    exam = db.session.get(Exam, exam_id)
+    if exam is None or fmt not in FORMATS:
+        abort(404)
+    result, info = queries.item_analysis(db.session, exam.id, root=_root())
+    return _download(builders.items_document(exam.title, result, info, format_local(utcnow())), fmt)
+
+
+# ------------------------------------------------------------------ API
+
+
+@bp.route("/api/reports/completion")
+@roles_required(*TRAINERS_AND_LEADERS)
+def api_completion():
+    """Per-department rows (the node and its children, each rolled up) as JSON, scoped like the page."""
+    now, today = _now_today()
+    _form, f = _filter_form()
+    report = queries.completion_report(db.session, f, root=_root(), today=today, now=now, people="none")
+
+    def row(r):
+        return {"department_id": r.key, "department_name": r.name, "department_path": r.path,
+                "assigned": r.assigned, "studied": r.studied, "attempted": r.attempted, "passed": r.passed,
+                "completion_rate": r.completion_rate, "participation_rate": r.participation_rate,
+                "pass_rate": r.pass_rate, "average_score": r.average, "median_score": r.median,
+                "certificates": r.certificates, "overdue": r.overdue}
+
+    rows = ([report.total] if report.node is not None else []) + report.departments
+    return jsonify(rows=[row(r) for r in rows], total=row(report.total),
+                   department_id=report.node.id if report.node else None, filters=f.params())

@@ -8,6 +8,16 @@ from typing import Any
 SINGLE, MULTIPLE, TRUE_FALSE, FILL_BLANK = "single", "multiple", "true_false", "fill_blank"
 QUESTION_TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, FILL_BLANK)
 LETTERS = "ABCDEFGH"
+TYPE_LABELS = {SINGLE: "单选题", MULTIPLE: "多选题", TRUE_FALSE: "判断题", FILL_BLANK: "填空题"}
+TRUE, FALSE = "true", "false"
+
+
+class FormatError(Exception):
+    """The file as a whole cannot be read (wrong format, corrupt, hostile, over budget).
+
+    The message is plain Chinese and safe to show to the trainer. Row- or question-level trouble is
+    never raised: it goes into :attr:`ParseResult.problems`.
+    """
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class Location:
     row: int | None = None  # spreadsheet row (1-based, header is row 1)
     line: int | None = None  # text formats
     column: str | None = None
+    index: int | None = None  # ordinal of the question in the file (formats without rows or lines)
 
     def describe(self) -> str:
         parts = [self.file] if self.file else []
@@ -34,6 +45,8 @@ class Location:
             parts.append(f"第{self.row}行")
         if self.line is not None:
             parts.append(f"第{self.line}行")
+        if self.index is not None and self.row is None:
+            parts.append(f"第{self.index}题")
         if self.column:
             parts.append(f"“{self.column}”列" if self.row is not None else f"字段“{self.column}”")
         return " ".join(parts)

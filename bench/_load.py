@@ -1,0 +1,235 @@
+"""The load generator: logged-in takers (one httpx client each, cookies of their own) and the scenarios.
+
+asyncio + httpx, HTTP/1.1, loopback only, every scenario bounded in time and in requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+
+from bench._common import latency_ms
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+RESPONSES = {"single": ["A"], "multiple": ["A", "C"], "true_false": ["true"], "fill_blank": ["一小时"]}
+
+
+@dataclass
+class Taker:
+    username: str
+    client: httpx.AsyncClient
+    csrf: str = ""
+    attempt_id: int | None = None
+    questions: list[tuple[int, str]] = field(default_factory=list)  # (question id, type)
+    seq: int = 0
+    # (attempt id, question id) -> highest seq the server acknowledged as stored
+    acked: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-CSRFToken": self.csrf}
+
+
+class Pool:
+    """One shared connection pool (sized to the concurrency) under many clients with their own cookies."""
+
+    def __init__(self, base_url: str, max_connections: int, password: str):
+        self.base_url = base_url
+        self.password = password
+        self.transport = httpx.AsyncHTTPTransport(
+            http2=False, retries=0,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections))
+        self.takers: dict[str, Taker] = {}
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.base_url, transport=self.transport, timeout=120.0,
+                                 follow_redirects=False)
+
+    async def close(self) -> None:
+        await self.transport.aclose()
+
+    async def login(self, username: str) -> Taker:
+        taker = self.takers.get(username)
+        if taker is not None:
+            return taker
+        c = self.client()
+        r = await c.get("/auth/login")
+        token = CSRF_META.search(r.text).group(1)
+        r = await c.post("/auth/login", data={"username": username, "password": self.password, "csrf_token": token})
+        if r.status_code != 302:
+            raise RuntimeError(f"login {username}: HTTP {r.status_code}")
+        r = await c.get("/home/staff")  # the CSRF secret is rotated at sign-in: read the new token
+        m = CSRF_META.search(r.text)
+        if r.status_code != 200 or not m:
+            raise RuntimeError(f"home page after login {username}: HTTP {r.status_code}")
+        taker = Taker(username, c, m.group(1))
+        self.takers[username] = taker
+        return taker
+
+    async def login_many(self, usernames: list[str], concurrency: int = 50) -> tuple[list[Taker], float]:
+        sem = asyncio.Semaphore(concurrency)
+
+        async def one(u: str) -> Taker:
+            async with sem:
+                return await self.login(u)
+
+        t0 = time.perf_counter()
+        takers = await asyncio.gather(*(one(u) for u in usernames))
+        return list(takers), time.perf_counter() - t0
+
+
+# ------------------------------------------------------------------ requests
+
+
+async def start(taker: Taker, exam_id: int) -> int:
+    """Start (or resume) the exam; keep the paper on the taker. Returns the HTTP status."""
+    r = await taker.client.post(f"/api/exams/{exam_id}/attempts", headers=taker.headers)
+    if r.status_code == 200:
+        body = r.json()
+        taker.attempt_id = body["attempt_id"]
+        taker.questions = [(q["id"], q["type"]) for q in body["questions"]]
+        taker.seq = max(taker.seq, int(body.get("last_seq") or 0))
+        if len(taker.questions) != 50:
+            return 599  # a paper of the wrong size counts as an error
+    return r.status_code
+
+
+async def save(taker: Taker, index: int | None = None) -> int:
+    """PUT one answer with the next seq; remember what the server acknowledged."""
+    taker.seq += 1
+    seq = taker.seq
+    qid, qtype = taker.questions[(seq if index is None else index) % len(taker.questions)]
+    r = await taker.client.put(f"/api/attempts/{taker.attempt_id}/answers/{qid}",
+                               json={"response": RESPONSES[qtype], "seq": seq}, headers=taker.headers)
+    if r.status_code == 200 and r.json().get("saved"):
+        key = (taker.attempt_id, qid)
+        taker.acked[key] = max(taker.acked.get(key, 0), seq)
+    return r.status_code
+
+
+async def me(taker: Taker) -> int:
+    r = await taker.client.get("/api/me")
+    return r.status_code
+
+
+async def submit(taker: Taker) -> int:
+    r = await taker.client.post(f"/api/attempts/{taker.attempt_id}/submit", headers=taker.headers)
+    if r.status_code == 200 and r.json().get("status") != "submitted":
+        return 598
+    return r.status_code
+
+
+# ------------------------------------------------------------------ scenarios
+
+
+async def closed_loop(takers: list[Taker], request, *, duration: float, warmup: float,
+                      max_requests: int) -> dict:
+    """Every taker sends its next request as soon as the last one returned (saturation)."""
+    t0 = time.perf_counter()
+    measure_from, stop_at = t0 + warmup, t0 + warmup + duration
+    samples: list[tuple[float, float, int]] = []
+    sent = 0
+
+    async def worker(taker: Taker) -> None:
+        nonlocal sent
+        while time.perf_counter() < stop_at and sent < max_requests:
+            sent += 1
+            start_t = time.perf_counter()
+            try:
+                status = await request(taker)
+            except httpx.HTTPError:
+                status = 0
+            samples.append((start_t, time.perf_counter(), status))
+
+    await asyncio.gather(*(worker(t) for t in takers))
+    # Throughput: answers completed inside the window (whenever they were sent), so long queues at
+    # saturation still count; latency of those same answers.
+    window = [(s, e, st) for s, e, st in samples if measure_from <= e <= stop_at]
+    ok = [e - s for s, e, st in window if st == 200]
+    elapsed = stop_at - measure_from
+    return {
+        "concurrency": len(takers),
+        "requests": len(window),
+        "ok": len(ok),
+        "errors": len(window) - len(ok),
+        "statuses": dict(Counter(st for _s, _e, st in window if st != 200)),
+        "rate_per_s": round(len(ok) / elapsed, 1) if elapsed > 0 else None,
+        "seconds": round(elapsed, 2),
+        **latency_ms(ok),
+    }
+
+
+async def open_loop(takers: list[Taker], request, *, rate: float, duration: float) -> dict:
+    """Requests at a fixed offered rate whatever the answers (latency counted from the scheduled time)."""
+    total = int(rate * duration)
+    t0 = time.perf_counter() + 0.05
+    results: list[tuple[float, int]] = []
+
+    async def one(i: int, scheduled: float) -> None:
+        try:
+            status = await request(takers[i % len(takers)])
+        except httpx.HTTPError:
+            status = 0
+        results.append((time.perf_counter() - scheduled, status))
+
+    tasks = []
+    for i in range(total):
+        scheduled = t0 + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, scheduled)))
+    await asyncio.wait(tasks, timeout=120)
+    ok = [lat for lat, st in results if st == 200]
+    achieved = len(ok) / (max(time.perf_counter() - t0, duration))
+    return {"offered_per_s": rate, "seconds": duration, "requests": total, "ok": len(ok),
+            "errors": total - len(ok), "achieved_per_s": round(achieved, 1), **latency_ms(ok)}
+
+
+async def burst(takers: list[Taker], request) -> dict:
+    """Release every taker at once; time until the last one has its answer."""
+    gate = asyncio.Event()
+    lat: list[float] = []
+    statuses: Counter = Counter()
+
+    async def one(taker: Taker) -> None:
+        await gate.wait()
+        s = time.perf_counter()
+        try:
+            status = await request(taker)
+        except httpx.HTTPError:
+            status = 0
+        statuses[status] += 1
+        if status == 200:
+            lat.append(time.perf_counter() - s)
+
+    tasks = [asyncio.create_task(one(t)) for t in takers]
+    await asyncio.sleep(0.2)  # every task is parked on the gate
+    t0 = time.perf_counter()
+    gate.set()
+    await asyncio.gather(*tasks)
+    total = time.perf_counter() - t0
+    errors = sum(n for st, n in statuses.items() if st != 200)
+    return {"takers": len(takers), "all_done_s": round(total, 2), "errors": errors,
+            "statuses": {str(k): v for k, v in statuses.items() if k != 200}, **latency_ms(lat)}
+
+
+async def bounded(takers: list[Taker], request, *, concurrency: int) -> Counter:
+    """Run `request` once per taker with at most `concurrency` in flight (setup phases)."""
+    sem = asyncio.Semaphore(concurrency)
+    statuses: Counter = Counter()
+
+    async def one(t: Taker) -> None:
+        async with sem:
+            try:
+                statuses[await request(t)] += 1
+            except httpx.HTTPError:
+                statuses[0] += 1
+
+    await asyncio.gather(*(one(t) for t in takers))
+    return statuses

@@ -1,0 +1,137 @@
+"""In-process probes: SQL statements per request and a cProfile of the save and start paths."""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import re
+import time
+from contextlib import contextmanager
+
+from bench._setup import PASSWORD, Scratch, make_app
+
+
+@contextmanager
+def statement_log(engine):
+    """Collect every SQL statement the engine sends while the block runs."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _short(sql: str) -> str:
+    sql = re.sub(r"SELECT .*? FROM", "SELECT … FROM", sql, count=1)
+    return sql[:110]
+
+
+def _login(client, username: str) -> None:
+    r = client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    if r.status_code != 302:
+        raise RuntimeError(f"probe login {username}: {r.status_code}")
+
+
+def _top(stats: pstats.Stats, *, key: str, limit: int, only: str | None = None) -> list[str]:
+    stream = io.StringIO()
+    stats.stream = stream
+    stats.sort_stats(key)
+    rows = []
+    for func, (cc, nc, tt, ct, _callers) in sorted(stats.stats.items(),
+                                                  key=lambda kv: kv[1][3 if key == "cumulative" else 2],
+                                                  reverse=True):
+        filename, line, name = func
+        if only and only not in filename:
+            continue
+        short = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        rows.append(f"{short}:{line}({name}) calls={nc} tottime={tt:.3f}s cumtime={ct:.3f}s")
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def probe(scratch: Scratch, exam_id: int, usernames: list[str], *, saves: int, starts: int,
+          profile_path: str | None) -> dict:
+    """Count statements of one save / one start / one /api/me and profile `saves` saves and `starts` starts."""
+    app = make_app(scratch, WTF_CSRF_ENABLED=False)
+    from lawtrain.extensions import db
+
+    out: dict = {}
+    with app.app_context():
+        engine = db.engine
+    client = app.test_client()
+    _login(client, usernames[0])
+    with app.app_context():
+        with statement_log(engine) as stmts:
+            r = client.get("/api/me")
+        out["me_statements"] = len(stmts)
+        with statement_log(engine) as stmts:
+            r = client.post(f"/api/exams/{exam_id}/attempts")
+        if r.status_code != 200:
+            raise RuntimeError(f"probe start: {r.status_code} {r.get_data(as_text=True)[:200]}")
+        body = r.get_json()
+        out["start_statements"] = len(stmts)
+        out["start_statement_list"] = [_short(s) for s in stmts]
+        attempt, questions = body["attempt_id"], body["questions"]
+        counts = []
+        first_list = update_list = None
+        for i in range(4):
+            q = questions[i % 2]
+            with statement_log(engine) as stmts:
+                r = client.put(f"/api/attempts/{attempt}/answers/{q['id']}", json={"response": ["A"], "seq": i + 1})
+            assert r.status_code == 200, r.get_data(as_text=True)
+            counts.append(len(stmts))
+            if i == 0:
+                first_list = [_short(s) for s in stmts]
+            if i == 3:
+                update_list = [_short(s) for s in stmts]
+        out["save_statements_first"] = counts[0]
+        out["save_statements_update"] = counts[-1]
+        out["save_statement_list"] = update_list
+        out["save_statement_list_first"] = first_list
+
+        # Profile: `saves` saves on one attempt, then `starts` starts (no pre-generated paper) by other people.
+        profiler = cProfile.Profile()
+        t0 = time.perf_counter()
+        profiler.enable()
+        for i in range(saves):
+            q = questions[i % len(questions)]
+            client.put(f"/api/attempts/{attempt}/answers/{q['id']}", json={"response": ["B"], "seq": 100 + i})
+        profiler.disable()
+        out["inprocess_save_ms_under_cprofile"] = round((time.perf_counter() - t0) * 1000 / saves, 2)
+        save_stats = pstats.Stats(profiler)
+        out["save_profile_top"] = _top(save_stats, key="tottime", limit=12)
+        out["save_profile_lawtrain"] = _top(save_stats, key="cumulative", limit=10, only="lawtrain/")
+
+        profiler = cProfile.Profile()
+        spent = 0.0
+        for username in usernames[1:1 + starts]:
+            c = app.test_client()
+            _login(c, username)
+            t0 = time.perf_counter()
+            profiler.enable()
+            c.post(f"/api/exams/{exam_id}/attempts")
+            profiler.disable()
+            spent += time.perf_counter() - t0
+        out["inprocess_start_ms_under_cprofile"] = round(spent * 1000 / max(1, starts), 1)
+        start_stats = pstats.Stats(profiler)
+        out["start_profile_lawtrain"] = _top(start_stats, key="cumulative", limit=10, only="lawtrain/")
+        out["start_profile_top"] = _top(start_stats, key="tottime", limit=10)
+        if profile_path:
+            with open(profile_path, "w", encoding="utf-8") as f:
+                for title, st in (("SAVE", save_stats), ("START (no pre-generated paper)", start_stats)):
+                    f.write(f"==== {title}\n")
+                    st.stream = f
+                    st.sort_stats("cumulative").print_stats(40)
+            out["profile_file"] = profile_path
+    with app.app_context():
+        db.engine.dispose()
+    return out

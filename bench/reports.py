@@ -1,0 +1,205 @@
+"""Benchmark: the reports over 5,000 staff in 40 departments and 100,000 attempts.
+
+Run: ``python bench/reports.py`` (scratch SQLite) or ``python bench/reports.py --db postgres``
+(``--url postgresql+psycopg://postgres@127.0.0.1:5432/lt_bench``; the database is created if missing).
+Builds the population with bulk inserts, then times pages through the Flask test client (server time) and the
+5,000-row PDF, printing one JSON line per figure with the SQL statements each page ran.
+Targets (issue 7): dashboard and completion report < 0.5 s; the 5,000-row PDF < 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import event, insert, text  # noqa: E402
+
+STAFF, DEPARTMENTS, ATTEMPTS, EXAMS = 5_000, 40, 100_000, 20
+
+
+def _emit(**values) -> None:
+    print(json.dumps(values, ensure_ascii=False), flush=True)
+
+
+def build(session, rng: random.Random) -> dict:
+    """Departments (bureau -> 7 大队/科室 -> squads), staff, exams, attempts, study rows, certificates."""
+    from lawtrain.auth.models import User, UserRole
+    from lawtrain.certificates.models import Certificate
+    from lawtrain.courses.models import (
+        AssignmentDepartment,
+        AssignmentModule,
+        CourseModule,
+        StudyRecord,
+        StudyTimeEntry,
+        TrainingAssignment,
+    )
+    from lawtrain.exams.models import Attempt, Exam, ExamAssignee
+    from lawtrain.org.models import Department
+
+    depts = [{"id": 1, "name": "区应急局", "parent_id": None, "id_path": "/1/", "name_path": "区应急局"}]
+    for i in range(2, 9):
+        depts.append({"id": i, "name": f"业务科室{i - 1}", "parent_id": 1, "id_path": f"/1/{i}/",
+                      "name_path": f"区应急局/业务科室{i - 1}"})
+    for i in range(9, DEPARTMENTS + 1):
+        parent = depts[2 + (i % 7) - 1]
+        depts.append({"id": i, "name": f"中队{i}", "parent_id": parent["id"], "id_path": f"{parent['id_path']}{i}/",
+                      "name_path": f"{parent['name_path']}/中队{i}"})
+    session.execute(insert(Department), depts)
+    users = [{"id": n, "username": f"s{n:05d}", "display_name": f"员工{n}", "staff_no": f"S{n:05d}",
+              "department_id": 1 + n % DEPARTMENTS, "password_hash": "x", "is_active_account": True,
+              "must_change_password": False, "created_at": datetime(2025, 1, 1)} for n in range(1, STAFF + 1)]
+    session.execute(insert(User), users)
+    session.execute(insert(UserRole), [{"user_id": n, "role": "staff"} for n in range(1, STAFF + 1)])
+    exams = [{"id": e, "title": f"考试{e}", "status": "published", "pass_percent": 60.0, "gate": {},
+              "opens_at": datetime(2025, 1, 1), "closes_at": datetime(2026, 1, 1), "created_at": datetime(2025, 1, 1),
+              "duration_minutes": 60, "attempts_allowed": 10, "counting": "best", "multiple_scoring": "all_or_nothing",
+              "release": "immediate", "review": "full", "shuffle_questions": True, "shuffle_options": True,
+              "paper_mode": "rules"} for e in range(1, EXAMS + 1)]
+    session.execute(insert(Exam), exams)
+    session.execute(insert(ExamAssignee), [{"exam_id": e, "department_id": 1} for e in range(1, EXAMS + 1)])
+    rows, numbers = [], {}
+    start = datetime(2025, 1, 1)
+    for i in range(ATTEMPTS):
+        user, exam = rng.randint(1, STAFF), rng.randint(1, EXAMS)
+        number = numbers[(exam, user)] = numbers.get((exam, user), 0) + 1
+        at = start + timedelta(minutes=rng.randint(0, 60 * 24 * 360))
+        percent = round(min(100.0, max(0.0, rng.gauss(72, 15))), 1)
+        rows.append({"exam_id": exam, "user_id": user, "number": number, "status": "submitted", "seed": i,
+                     "started_at": at - timedelta(minutes=30), "deadline_at": at + timedelta(minutes=30),
+                     "submitted_at": at, "finish_reason": "submitted", "last_seq": 0, "score": percent,
+                     "max_score": 100.0, "percent": percent, "passed": percent >= 60, "graded_at": at,
+                     "tab_switches": 0, "tab_away_seconds": 0})
+        if len(rows) == 10_000:
+            session.execute(insert(Attempt), rows)
+            rows = []
+    if rows:
+        session.execute(insert(Attempt), rows)
+    modules = [{"id": m, "key": f"bench/{m}", "law_name": "安全生产法", "title": f"模块{m}", "objectives": [],
+                "key_points": [], "body": "", "articles": [m], "estimated_minutes": 15, "min_study_minutes": 15,
+                "bank_names": [], "is_open": False, "status": "active", "sort_order": m,
+                "created_at": start, "updated_at": start} for m in range(1, 9)]
+    session.execute(insert(CourseModule), modules)
+    session.execute(insert(TrainingAssignment), [{"id": 1, "title": "全员学习", "due_date": date(2025, 6, 30),
+                                                  "created_at": start}])
+    session.execute(insert(AssignmentModule), [{"assignment_id": 1, "module_id": m} for m in range(1, 9)])
+    session.execute(insert(AssignmentDepartment), [{"assignment_id": 1, "department_id": 1}])
+    study = []
+    for n in range(1, STAFF + 1):
+        for m in range(1, rng.randint(0, 8) + 1):
+            study.append({"user_id": n, "module_id": m, "seconds": 900, "started_at": start, "check_attempts": 1,
+                          "completed_at": start + timedelta(days=rng.randint(0, 300))})
+    session.execute(insert(StudyRecord), study)
+    session.execute(insert(StudyTimeEntry), [{"user_id": n, "law_name": "安全生产法", "channel": "reading",
+                                              "day": date(2025, 3, 1), "seconds": 900 * rng.randint(1, 8)}
+                                             for n in range(1, STAFF + 1)])
+    certs = [{"user_id": n, "exam_id": 1, "serial": f"B-{n}", "serial_year": 2025, "serial_no": n, "code": f"c{n}",
+              "issued_at": datetime(2025, 6, 1), "person_name": f"员工{n}", "exam_title": "考试1", "laws": [],
+              "score": 90.0, "max_score": 100.0, "percent": 90.0, "exam_date": date(2025, 6, 1),
+              "is_auto_revoked": False, "updated_at": datetime(2025, 6, 1)} for n in range(1, STAFF + 1, 3)]
+    session.execute(insert(Certificate), certs)
+    admin = {"id": STAFF + 1, "username": "benchadmin", "display_name": "管理员", "password_hash": "x",
+             "is_active_account": True, "must_change_password": False, "created_at": start}
+    session.execute(insert(User), [admin])
+    session.execute(insert(UserRole), [{"user_id": STAFF + 1, "role": "admin"}])
+    if session.get_bind().dialect.name == "postgresql":
+        for table in ("departments", "users", "exams", "training_assignments"):
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT max(id) FROM {table}))"))
+        session.execute(text("ANALYZE"))
+    else:
+        session.execute(text("ANALYZE"))
+    session.commit()
+    return {"staff": STAFF, "departments": DEPARTMENTS, "attempts": ATTEMPTS, "study_records": len(study)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/lt_bench")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="lawtrain-bench-reports-")
+    uri = f"sqlite:///{tmp}/bench.db" if args.db == "sqlite" else args.url
+    if args.db == "postgres":
+        _ensure_pg_database(uri)
+    os.environ.setdefault("LAWTRAIN_INSTANCE", os.path.join(tmp, "instance"))
+
+    from flask_login import login_user
+
+    from lawtrain import create_app
+    from lawtrain.auth.models import User
+    from lawtrain.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "TESTING": True, "LAWTRAIN_DEMO": False, "RATELIMIT_STORAGE_URI": "memory://"})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        t0 = time.perf_counter()
+        sizes = build(db.session, random.Random(7))
+        _emit(figure="build", db=args.db, seconds=round(time.perf_counter() - t0, 2), **sizes)
+        admin_id = STAFF + 1
+
+    statements = {"n": 0}
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.__setitem__("n",
+                                                                                             statements["n"] + 1))
+
+    @app.before_request
+    def _bench_login():  # the bench signs in without a password round-trip
+        login_user(db.session.get(User, admin_id))
+
+    pages = {
+        "dashboard": "/reports/dashboard?year=2025",
+        "completion (year, bureau)": "/reports/completion?year=2025",
+        "completion (exam)": "/reports/completion?exam_id=1",
+        "completion (assignment)": "/reports/completion?assignment_id=1",
+        "completion (department drill-down)": "/reports/completion?year=2025&department_id=2",
+        "api completion": "/api/reports/completion?exam_id=1",
+        "annual": "/reports/annual?year=2025",
+    }
+    client = app.test_client()
+    for name, url in pages.items():
+        times, counts = [], []
+        for _ in range(args.repeat):
+            statements["n"] = 0
+            t0 = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - t0)
+            counts.append(statements["n"])
+            assert response.status_code == 200, (url, response.status_code)
+        _emit(figure="page", db=args.db, page=name, url=url, best_seconds=round(min(times), 3),
+              worst_seconds=round(max(times), 3), sql_statements=counts[-1], target_seconds=0.5)
+    for name, url in {"completion pdf (5,000 people)": "/reports/completion/export.pdf?year=2025",
+                      "completion csv (streamed)": "/reports/completion/export.csv?year=2025",
+                      "completion xlsx": "/reports/completion/export.xlsx?year=2025"}.items():
+        t0 = time.perf_counter()
+        response = client.get(url)
+        size = len(response.get_data())
+        _emit(figure="export", db=args.db, export=name, seconds=round(time.perf_counter() - t0, 2), bytes=size,
+              target_seconds=5.0 if "pdf" in name else None)
+
+
+def _ensure_pg_database(uri: str) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}):
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,367 @@
+"""LawTrain benchmarks: the app under gunicorn on loopback, driven by an asyncio/httpx load generator.
+
+    python bench/run.py [--quick] [--smoke] [--db sqlite|postgres|both]
+
+Prints one JSON line per figure on stdout (progress goes to stderr). Each figure carries the floors
+measured in the same run. No assertions on figures: the exit status is non-zero only when the
+harness itself breaks. See docs/PERFORMANCE.md for the figures of a full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import _load as load  # noqa: E402
+from bench._common import LINES, ROOT, emit, log, machine, ratio  # noqa: E402
+from bench._floors import database_floor  # noqa: E402
+from bench._grading import grading  # noqa: E402
+from bench._probe import probe  # noqa: E402
+from bench._server import Gunicorn, default_workers  # noqa: E402
+from bench._setup import PASSWORD, Scratch, make_app, seed  # noqa: E402
+
+AUTOSAVE_INTERVAL_S = 15  # the exam page saves a changed answer at most every ~15 s per person
+GOALS = {
+    "save_per_s": 1000, "save_vs_framework": 0.5, "open_loop_p99_ms": 100, "start_burst_s": 15,
+    "end_burst_s": 30, "grading_attempts_per_s": 10000,
+}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    mode: str
+    users: int  # takers in the start and end bursts
+    questions: int
+    concurrency: int  # takers saving at saturation
+    saturation_s: float
+    warmup_s: float
+    open_rate: float
+    open_s: float
+    end_saves: int  # answers each burst taker saves before submitting
+    grading: int
+    floor_s: float
+    sweep: tuple[int, ...] = ()
+    sweep_s: float = 3.0
+    other_scripts_budget_s: float = 0.0  # 0 = no limit
+    max_requests: int = 200_000
+    extra: dict = field(default_factory=dict)
+
+
+FULL = Sizes("full", 1000, 5000, 200, 15, 3, 300, 20, 10, 10_000, 10, (1, 2, 5, 10, 25, 50, 100, 200), 4)
+QUICK = Sizes("quick", 200, 5000, 200, 5, 1.5, 300, 5, 5, 2_000, 3, (5, 50, 200), 2, other_scripts_budget_s=170)
+SMOKE = Sizes("smoke", 20, 1000, 20, 1, 0.3, 50, 1, 2, 200, 1, (), 1, max_requests=5_000)
+
+
+# ------------------------------------------------------------------ one database
+
+
+async def scenarios(server: Gunicorn, seeded, kind: str, sizes: Sizes, scratch: Scratch, probe_info: dict,
+                    sweep: bool) -> dict:
+    """Every HTTP scenario against one running server; returns the numbers the comparison needs."""
+    out: dict = {}
+    pool = load.Pool(server.base_url, max_connections=sizes.users + 50, password=PASSWORD)
+    try:
+        takers, login_s = await pool.login_many(seeded.usernames[:sizes.users])
+        emit("login", db=kind, takers=len(takers), seconds=round(login_s, 2),
+             logins_per_s=round(len(takers) / login_s, 1), requests_each=3,
+             note="GET form + POST credentials (Argon2id 'fast' profile) + GET home page for the rotated CSRF token")
+        savers = takers[:sizes.concurrency]
+
+        # Framework floor: a trivial authenticated JSON read at the same concurrency.
+        fw = await load.closed_loop(savers, load.me, duration=sizes.saturation_s, warmup=sizes.warmup_s,
+                                    max_requests=sizes.max_requests)
+        emit("framework_floor", db=kind, endpoint="GET /api/me", sql_statements=probe_info.get("me_statements"),
+             workers=server.workers, **fw)
+        out["framework_per_s"] = fw["rate_per_s"]
+
+        # Database floor: raw single-row upserts, same durability, one process per gunicorn worker.
+        dbf = await asyncio.to_thread(database_floor, kind, scratch.raw_dsn, processes=server.workers,
+                                      seconds=sizes.floor_s)
+        emit("database_floor", db=kind, **dbf)
+        if kind == "sqlite" and sizes.mode != "smoke":  # for information: what the same disk allows without an fsync per commit
+            normal = await asyncio.to_thread(database_floor, kind, scratch.raw_dsn, processes=server.workers,
+                                             seconds=min(sizes.floor_s, 3), synchronous="NORMAL")
+            emit("database_floor_sqlite_synchronous_normal", db=kind, **normal,
+                 note="information only; the application runs synchronous=FULL")
+        out["database_per_s"] = dbf["rate_per_s"]
+
+        statuses = await load.bounded(savers, lambda t: load.start(t, seeded.exams["save"]), concurrency=50)
+        if statuses.get(200, 0) != len(savers):
+            raise RuntimeError(f"could not start the save exam for every taker: {dict(statuses)}")
+
+        sat = await load.closed_loop(savers, load.save, duration=sizes.saturation_s, warmup=sizes.warmup_s,
+                                     max_requests=sizes.max_requests)
+        emit("answer_save", db=kind, endpoint="PUT /api/attempts/<id>/answers/<qid>", **sat,
+             framework_floor_per_s=out["framework_per_s"], database_floor_per_s=out["database_per_s"],
+             ratio_to_framework=ratio(sat["rate_per_s"], out["framework_per_s"]),
+             ratio_to_database=ratio(sat["rate_per_s"], out["database_per_s"]),
+             sql_statements_per_save=probe_info.get("save_statements_update"),
+             sql_statements_first_save=probe_info.get("save_statements_first"),
+             goal=f">= {GOALS['save_per_s']}/s and >= {GOALS['save_vs_framework']} of the framework floor")
+        out["save"] = sat
+
+        ol = await load.open_loop(savers, load.save, rate=sizes.open_rate, duration=sizes.open_s)
+        emit("answer_save_open_loop", db=kind, **ol, framework_floor_per_s=out["framework_per_s"],
+             database_floor_per_s=out["database_per_s"], goal=f"p99 < {GOALS['open_loop_p99_ms']} ms at 300/s")
+        out["open_loop"] = ol
+
+        if sweep:
+            curve = []
+            for c in sizes.sweep:
+                r = await load.closed_loop(savers[:c], load.save, duration=sizes.sweep_s, warmup=0.5,
+                                           max_requests=sizes.max_requests)
+                curve.append({"concurrency": c, "rate_per_s": r["rate_per_s"], "p99_ms": r["p99_ms"],
+                              "errors": r["errors"]})
+            emit("save_concurrency_sweep", db=kind, curve=curve, database_floor_per_s=out["database_per_s"])
+            out["sweep"] = curve
+
+        for name, exam_key in (("start_burst_no_pregen", "start_nopregen"), ("start_burst_pregen", "start_pregen")):
+            b = await load.burst(takers, lambda t, e=seeded.exams[exam_key]: load.start(t, e))
+            emit(name, db=kind, questions_per_paper=50, pool=sizes.questions, **b,
+                 framework_floor_per_s=out["framework_per_s"], database_floor_per_s=out["database_per_s"],
+                 pregenerated=exam_key == "start_pregen",
+                 pregen_setup_s=round(seeded.timings["pregen_s"], 2) if exam_key == "start_pregen" else None,
+                 goal=f"all {sizes.users} papers within {GOALS['start_burst_s']} s, no errors")
+            out[name] = b
+
+        # End burst: every taker of the pre-generated exam saves answers, then all submit at once.
+        for i in range(sizes.end_saves):
+            st = await load.bounded(takers, lambda t, i=i: load.save(t, index=i), concurrency=sizes.concurrency)
+            if st.get(200, 0) != len(takers):
+                log(f"end-burst saves round {i}: {dict(st)}")
+        eb = await load.burst(takers, load.submit)
+        out["end_burst"] = eb
+        out["acked"] = {k: v for t in takers for k, v in t.acked.items()}
+        out["end_attempts"] = [t.attempt_id for t in takers]
+        out["server_tracebacks"] = server.error_count()
+    finally:
+        await pool.close()
+    return out
+
+
+def verify_and_regrade(scratch: Scratch, seeded, result: dict) -> dict:
+    """After the run, in process: acknowledged saves vs the answers table, graded count, regrade rate."""
+    from sqlalchemy import select
+
+    from lawtrain.auth.models import User
+    from lawtrain.exams import services
+    from lawtrain.exams.models import Answer, Attempt
+    from lawtrain.extensions import db
+    from lawtrain.timeutil import utcnow
+
+    app = make_app(scratch)
+    with app.app_context():
+        s = db.session
+        stored = {(a, q): seq for a, q, seq in s.execute(select(Answer.attempt_id, Answer.question_id, Answer.seq))}
+        lost = sum(1 for key, seq in result["acked"].items() if stored.get(key, -1) < seq)
+        ids = result["end_attempts"]
+        graded = s.scalar(select(db.func.count(Attempt.id)).where(
+            Attempt.id.in_(ids), Attempt.status == "submitted", Attempt.graded_at.is_not(None)))
+        exam = s.get(services.Exam, seeded.exams["start_pregen"])
+        trainer = s.scalar(select(User).where(User.username == "bench-trainer"))
+        t0 = time.perf_counter()
+        rows = services.regrade_exam(s, exam, actor=trainer, now=utcnow())
+        regrade_s = time.perf_counter() - t0
+        db.engine.dispose()
+    return {"acked_saves": len(result["acked"]), "lost": lost, "graded": graded,
+            "regraded": len(rows), "regrade_s": regrade_s}
+
+
+def run_database(kind: str, sizes: Sizes, workers: int, *, sweep: bool) -> dict:
+    scratch = Scratch.create(kind)
+    try:
+        t0 = time.perf_counter()
+        app = make_app(scratch)
+        seeded = seed(app, users=sizes.users, questions=sizes.questions, rng=random.Random(2025))
+        with app.app_context():
+            from lawtrain.extensions import db
+
+            db.engine.dispose()
+        emit("setup", db=kind, staff=sizes.users, questions=sizes.questions, exams_questions=50,
+             seed_s=round(seeded.timings["seed_s"], 2), password_profile="fast")
+        t = seeded.timings
+        emit("pregenerate_papers", db=kind,
+             service_papers=t["pregen_service_papers"], service_s=round(t["pregen_service_s"], 2),
+             service_papers_per_s=round(t["pregen_service_papers"] / max(t["pregen_service_s"], 1e-9), 1),
+             pools_once_papers=t["pregen_papers"], pools_once_s=round(t["pregen_s"], 2),
+             pools_once_papers_per_s=round(t["pregen_papers"] / max(t["pregen_s"], 1e-9), 1),
+             note=("service = lawtrain.exams.services.pregenerate_papers on a sample (it re-reads the 4 rule pools "
+                   "for every person); pools_once = the same pure draw with the pools read once per exam, used "
+                   "to prepare the start_pregen exam"))
+
+        profile_path = os.path.join(scratch.instance, "..", f"lawtrain-bench-profile-{kind}.txt")
+        profile_path = os.path.abspath(profile_path)
+        info = probe(scratch, seeded.exams["probe"], seeded.probe_usernames,
+                     saves=20 if sizes.mode == "smoke" else 300, starts=1 if sizes.mode == "smoke" else 5,
+                     profile_path=profile_path)
+        emit("sql_statements", db=kind, per_me=info["me_statements"], per_save=info["save_statements_update"],
+             per_first_save=info["save_statements_first"], per_start=info["start_statements"],
+             save_statements=info["save_statement_list"], start_statements=info["start_statement_list"])
+        emit("profile", db=kind, save_ms_under_cprofile=info["inprocess_save_ms_under_cprofile"],
+             start_ms_under_cprofile=info["inprocess_start_ms_under_cprofile"],
+             save_top_tottime=info["save_profile_top"], save_lawtrain_cumulative=info["save_profile_lawtrain"],
+             start_lawtrain_cumulative=info["start_profile_lawtrain"], start_top_tottime=info["start_profile_top"],
+             file=info.get("profile_file"))
+
+        with Gunicorn(scratch.url, scratch.instance, workers=workers) as server:
+            result = asyncio.run(scenarios(server, seeded, kind, sizes, scratch, info, sweep))
+            result["redis"] = bool(server.redis)
+        check = verify_and_regrade(scratch, seeded, result)
+        eb = result["end_burst"]
+        emit("end_burst", db=kind, **eb, graded=check["graded"], acked_saves=check["acked_saves"],
+             answers_lost=check["lost"], server_tracebacks=result["server_tracebacks"],
+             framework_floor_per_s=result["framework_per_s"], database_floor_per_s=result["database_per_s"],
+             goal=f"all {sizes.users} graded within {GOALS['end_burst_s']} s, 0 lost")
+        emit("regrade_service", db=kind, attempts=check["regraded"], seconds=round(check["regrade_s"], 2),
+             attempts_per_s=round(check["regraded"] / max(check["regrade_s"], 1e-9), 1),
+             note="services.regrade_exam in process: load, grade and store every submitted attempt of one exam")
+        result["check"] = check
+        result["setup_s"] = time.perf_counter() - t0
+        return result
+    finally:
+        scratch.drop()
+
+
+# ------------------------------------------------------------------ comparison and other scripts
+
+
+def crossover(results: dict) -> dict:
+    """Where PostgreSQL should take over from SQLite, from the two concurrency sweeps."""
+    s, p = results["sqlite"].get("sweep") or [], results["postgres"].get("sweep") or []
+    ceiling = max((c["rate_per_s"] or 0 for c in s), default=0)
+    saturates_at = next((c["concurrency"] for c in s if (c["rate_per_s"] or 0) >= 0.9 * ceiling), None)
+    pg_wins_at = next((a["concurrency"] for a, b in zip(s, p, strict=False)
+                       if (b["rate_per_s"] or 0) > (a["rate_per_s"] or 0)), None)
+    return {
+        "sqlite_ceiling_saves_per_s": ceiling,
+        "sqlite_saturates_at_concurrency": saturates_at,
+        "postgres_faster_from_concurrency": pg_wins_at,
+        "sqlite_takers_at_15s_autosave": int(ceiling * AUTOSAVE_INTERVAL_S * 0.5),
+        "note": ("takers = half the measured ceiling (headroom for bursts) x the 15 s autosave interval; "
+                 "above that, or with more than one app server, use PostgreSQL"),
+    }
+
+
+def compare(results: dict) -> None:
+    rows = {}
+    for kind, r in results.items():
+        rows[kind] = {
+            "save_per_s": r["save"]["rate_per_s"], "save_p99_ms": r["save"]["p99_ms"],
+            "open_loop_p99_ms": r["open_loop"]["p99_ms"], "framework_floor_per_s": r["framework_per_s"],
+            "database_floor_per_s": r["database_per_s"],
+            "start_no_pregen_s": r["start_burst_no_pregen"]["all_done_s"],
+            "start_pregen_s": r["start_burst_pregen"]["all_done_s"], "end_burst_s": r["end_burst"]["all_done_s"],
+            "answers_lost": r["check"]["lost"],
+        }
+    emit("sqlite_vs_postgresql", **rows, crossover=crossover(results) if len(results) == 2 else None)
+
+
+def other_scripts(sizes: Sizes, deadline: float | None) -> None:
+    """Run the other areas' benchmark scripts and forward their JSON lines."""
+    for name in ("certificates", "reports", "bank_import"):
+        path = ROOT / "bench" / f"{name}.py"
+        figure = f"{name}_script"
+        if not path.exists():
+            emit(figure, skipped=f"bench/{name}.py not present")
+            continue
+        source = path.read_text(encoding="utf-8")
+        args = [sys.executable, str(path)]
+        if sizes.mode == "smoke":
+            if "--smoke" not in source:
+                emit(figure, skipped="smoke run: the script has no --smoke mode")
+                continue
+            args.append("--smoke")
+        elif sizes.mode == "quick" and "--quick" in source:
+            args.append("--quick")
+        timeout = None
+        if deadline is not None:
+            timeout = deadline - time.monotonic()
+            if timeout < 5:
+                emit(figure, skipped="no time left in the --quick budget")
+                continue
+        try:
+            proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            emit(figure, skipped=f"did not finish within the {timeout:.0f} s left in the --quick budget")
+            continue
+        forwarded = 0
+        for line in proc.stdout.splitlines():
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(data, dict):
+                data.setdefault("figure", name)
+                data["source"] = f"bench/{name}.py"
+                LINES.append(data)
+                print(json.dumps(data, ensure_ascii=False), flush=True)
+                forwarded += 1
+        if proc.returncode != 0 or not forwarded:
+            emit(figure, skipped=f"exit {proc.returncode}: {(proc.stderr or '').strip()[-300:]}")
+
+
+def goals(results: dict, grade: dict) -> None:
+    s = results.get("sqlite")
+    if not s:
+        return
+    checks = {
+        "save_per_s>=1000": (s["save"]["rate_per_s"] or 0) >= GOALS["save_per_s"],
+        "save>=0.5_framework": (ratio(s["save"]["rate_per_s"], s["framework_per_s"]) or 0) >= GOALS["save_vs_framework"],
+        "open_loop_p99<100ms": (s["open_loop"]["p99_ms"] or 1e9) < GOALS["open_loop_p99_ms"]
+        and s["open_loop"]["errors"] == 0,
+        "start_burst_pregen<15s_no_errors": s["start_burst_pregen"]["all_done_s"] < GOALS["start_burst_s"]
+        and s["start_burst_pregen"]["errors"] == 0,
+        "start_burst_no_pregen<15s_no_errors": s["start_burst_no_pregen"]["all_done_s"] < GOALS["start_burst_s"]
+        and s["start_burst_no_pregen"]["errors"] == 0,
+        "end_burst<30s_0_lost": s["end_burst"]["all_done_s"] < GOALS["end_burst_s"] and s["check"]["lost"] == 0
+        and s["end_burst"]["errors"] == 0,
+        "grading>=10000/s": grade["attempts_per_s"] >= GOALS["grading_attempts_per_s"],
+    }
+    emit("goals_sqlite", met=[k for k, v in checks.items() if v], missed=[k for k, v in checks.items() if not v])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller run, under 3 minutes")
+    parser.add_argument("--smoke", action="store_true", help="tiny run that only proves the harness works (CI)")
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="sqlite")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", default_workers())))
+    parser.add_argument("--json-out", help="also write every line to this file (JSON lines)")
+    args = parser.parse_args(argv)
+    sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
+    started = time.monotonic()
+    deadline = started + sizes.other_scripts_budget_s if sizes.other_scripts_budget_s else None
+
+    emit("machine", mode=sizes.mode, gunicorn_workers=args.workers, **machine())
+    grade = grading(sizes.grading)
+    emit("grading", **grade, goal=f">= {GOALS['grading_attempts_per_s']} attempts/s")
+
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    results = {}
+    for kind in kinds:
+        log(f"== {kind}")
+        results[kind] = run_database(kind, sizes, args.workers, sweep=args.db == "both" or sizes.mode == "full")
+    if len(results) == 2:
+        compare(results)
+    other_scripts(sizes, deadline)
+    goals(results, grade)
+    emit("done", seconds=round(time.monotonic() - started, 1))
+    if args.json_out:
+        with open(args.json_out, "w", encoding="utf-8") as f:
+            for line in LINES:
+                f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

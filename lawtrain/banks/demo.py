@@ -1,0 +1,29 @@
+"""Demo banks: every shipped question_banks/*/bank.json, owned by the trainer account (idempotent)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lawtrain.auth.models import User
+from lawtrain.banks.formats.detect import parse_file
+from lawtrain.banks.services import build_bank, find_bank, import_records
+
+
+def seed_demo(session: Session, ctx) -> None:
+    """Import each shipped bank into the bank named by its file; unchanged questions stay as they are."""
+    files = sorted(ctx.banks_dir.glob("*/bank.json")) if ctx.banks_dir and ctx.banks_dir.is_dir() else []
+    if not files:
+        return
+    owner = session.scalar(select(User).where(User.username == "trainer"))
+    for path in files:
+        result = parse_file(path.read_bytes(), path.name, "json")
+        name = result.bank_name or path.parent.name
+        bank = find_bank(session, name) or build_bank(session, name, owner=owner,
+                                                        description=result.bank_description, now=ctx.now)
+        report = import_records(session, bank, result, actor=None, now=ctx.now)
+        if report.errors:
+            session.rollback()
+            ctx.notes.append(f"题库 {path.parent.name} 未导入：{len(report.errors)} 个错误（{report.errors[0]}）")
+        else:
+            ctx.notes.append(f"题库 {name}：新增 {report.added}，更新 {report.updated}，未变 {report.unchanged}")

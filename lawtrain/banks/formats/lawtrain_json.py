@@ -1,0 +1,131 @@
+"""LawTrain JSON (formats README section 6): full fidelity, used for export, round trips and shipped banks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from lawtrain.banks.formats.common import canonical_blanks, clean_text, decode_text
+from lawtrain.banks.formats.records import (
+    FILL_BLANK,
+    Citation,
+    FormatError,
+    Location,
+    ParseResult,
+    Problem,
+    QuestionRecord,
+)
+
+FORMAT_NAME = "lawtrain-bank"
+VERSION = 1
+
+
+def record_to_dict(record: QuestionRecord) -> dict[str, Any]:
+    points: Any = record.points
+    if isinstance(points, float) and points.is_integer():
+        points = int(points)
+    return {
+        "external_id": record.external_id,
+        "type": record.type,
+        "stem": record.stem,
+        "options": list(record.options),
+        "answer": [list(group) for group in record.answer] if record.type == FILL_BLANK else list(record.answer),
+        "explanation": record.explanation,
+        "points": points,
+        "difficulty": record.difficulty,
+        "basis": [{"law": c.law, "article": c.article} for c in record.basis],
+        "tags": list(record.tags),
+    }
+
+
+def write_json(records: list[QuestionRecord], *, bank_name: str, bank_description: str = "") -> bytes:
+    document = {
+        "format": FORMAT_NAME,
+        "version": VERSION,
+        "bank": {"name": bank_name, "description": bank_description},
+        "questions": [record_to_dict(record) for record in records],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _text(value: Any) -> str:
+    return clean_text(value) if isinstance(value, (str, int, float)) else ""
+
+
+def _question(item: Any, location: Location, problems: list[Problem]) -> QuestionRecord | None:
+    if not isinstance(item, dict):
+        problems.append(Problem(location, "题目必须是 JSON 对象"))
+        return None
+    qtype = _text(item.get("type"))
+    answer_raw = item.get("answer") or []
+    if not isinstance(answer_raw, list):
+        answer_raw = [answer_raw]
+    if qtype == FILL_BLANK:
+        answer: list[Any] = []
+        for group in answer_raw:
+            group_list = group if isinstance(group, list) else [group]
+            answer.append([_text(alt) for alt in group_list if _text(alt)])
+    else:
+        answer = [_text(a) for a in answer_raw if _text(a)]
+    options_raw = item.get("options") or []
+    options = [_text(o) for o in options_raw] if isinstance(options_raw, list) else []
+    basis: list[Citation] = []
+    for citation in item.get("basis") or []:
+        try:
+            basis.append(Citation(law=_text(citation["law"]), article=int(citation["article"])))
+        except (KeyError, TypeError, ValueError):
+            problems.append(Problem(replace(location, column="basis"),
+                                    f"法律依据 {json.dumps(citation, ensure_ascii=False)[:80]} 无法识别", "warning"))
+    points = item.get("points")
+    difficulty = item.get("difficulty")
+    try:
+        points = float(points) if points not in (None, "") else None
+    except (TypeError, ValueError):
+        problems.append(Problem(location, f"分值“{points}”不是数字"))
+        points = None
+    try:
+        difficulty = int(difficulty) if difficulty not in (None, "") else None
+        if difficulty is not None and not 1 <= difficulty <= 5:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(Problem(location, f"难度“{difficulty}”应为 1–5"))
+        difficulty = None
+    stem = _text(item.get("stem"))
+    external_id = _text(item.get("external_id")) or None
+    tags_raw = item.get("tags") or []
+    return QuestionRecord(
+        type=qtype,
+        stem=canonical_blanks(stem) if qtype == FILL_BLANK else stem,
+        options=options,
+        answer=answer,
+        explanation=_text(item.get("explanation")),
+        points=points,
+        difficulty=difficulty,
+        basis=basis,
+        tags=[_text(t) for t in tags_raw if _text(t)] if isinstance(tags_raw, list) else [],
+        external_id=external_id,
+        location=location,
+    )
+
+
+def parse_json(data: bytes, filename: str = "") -> ParseResult:
+    text = decode_text(data)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"JSON 格式错误：第{exc.lineno}行第{exc.colno}列附近 {exc.msg}") from exc
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise FormatError('不是 LawTrain 题库 JSON：缺少 "format": "lawtrain-bank"')
+    if document.get("version") != VERSION:
+        raise FormatError(f"不支持的 LawTrain JSON 版本“{document.get('version')}”（支持 {VERSION}）")
+    questions = document.get("questions")
+    if not isinstance(questions, list):
+        raise FormatError('LawTrain JSON 缺少 "questions" 列表')
+    bank = document.get("bank") if isinstance(document.get("bank"), dict) else {}
+    result = ParseResult(bank_name=_text(bank.get("name")) or None, bank_description=_text(bank.get("description")))
+    for index, item in enumerate(questions, start=1):
+        record = _question(item, Location(file=filename, index=index), result.problems)
+        if record is not None:
+            result.records.append(record)
+    return result

@@ -1,0 +1,557 @@
+"""Bank use cases: import (validate + store, all or nothing), authoring, retiring, review, export.
+
+Questions are versioned: content lives in QuestionVersion rows. A change to a version that an
+attempt has used (as the hooks in VERSION_USAGE_CHECKS report) adds a version; otherwise the
+current version is edited in place. Question.type/difficulty and the citation and tag rows always
+mirror the current version.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from lawtrain.auth import audit
+from lawtrain.banks.formats.detect import write_file
+from lawtrain.banks.formats.records import Citation, Location, ParseResult, Problem, QuestionRecord
+from lawtrain.banks.formats.validate import validate_records
+from lawtrain.banks.models import (
+    STATUS_ACTIVE,
+    STATUS_NEEDS_REVIEW,
+    STATUS_RETIRED,
+    Bank,
+    Question,
+    QuestionCitation,
+    QuestionTag,
+    QuestionVersion,
+)
+from lawtrain.courses.models import Article, Law, LawRevision
+
+DEFAULT_POINTS = 1.0
+
+# fn(session, version_id) -> True when some attempt has shown that version (the exams area appends).
+VERSION_USAGE_CHECKS: list[Callable[[Session, int], bool]] = []
+# fn(session, question_id, old_version_id, new_version_id, actor, now): the answer key changed or the
+# question was voided (new_version_id None). The exams area registers its regrade here.
+ANSWER_KEY_LISTENERS: list[Callable[..., Any]] = []
+
+
+class BankError(Exception):
+    """A bank rule was broken; the message is for people."""
+
+
+class QuestionInvalid(BankError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("；".join(p.message for p in problems if p.severity == "error"))
+
+
+# ------------------------------------------------------------------ conversions
+
+
+def _norm(text: str) -> str:
+    """Compare texts the way people read them: width-folded, case-folded, whitespace ignored."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
+
+
+def duplicate_key(stem: str, options: Iterable[str]) -> tuple[str, tuple[str, ...]]:
+    """Normalised stem + options: two questions with the same key are duplicates."""
+    return _norm(stem), tuple(_norm(o) for o in options)
+
+
+def record_content(record: QuestionRecord) -> dict[str, Any]:
+    """The version fields a record describes (what is stored and compared)."""
+    basis, seen = [], set()
+    for c in record.basis:
+        key = (c.law.strip(), int(c.article))
+        if key not in seen:
+            seen.add(key)
+            basis.append({"law": key[0], "article": key[1]})
+    tags = list(dict.fromkeys(t.strip()[:64] for t in record.tags if t and t.strip()))
+    return {
+        "type": record.type,
+        "stem": record.stem.strip(),
+        "options": [o.strip() for o in record.options],
+        "answer": list(record.answer),
+        "explanation": (record.explanation or "").strip() or None,
+        "points": float(record.points) if record.points is not None else DEFAULT_POINTS,
+        "difficulty": record.difficulty,
+        "basis": basis,
+        "tags": tags,
+    }
+
+
+def version_content(version: QuestionVersion) -> dict[str, Any]:
+    return {
+        "type": version.type,
+        "stem": version.stem,
+        "options": list(version.options or []),
+        "answer": list(version.answer or []),
+        "explanation": version.explanation or None,
+        "points": float(version.points),
+        "difficulty": version.difficulty,
+        "basis": [{"law": b["law"], "article": int(b["article"])} for b in version.basis or []],
+        "tags": list(version.tags or []),
+    }
+
+
+def record_from_version(version: QuestionVersion, external_id: str | None = None) -> QuestionRecord:
+    """A plain record of one stored version (what writers and previews consume)."""
+    return QuestionRecord(
+        type=version.type,
+        stem=version.stem,
+        options=list(version.options or []),
+        answer=[list(a) if isinstance(a, list) else a for a in version.answer or []],
+        explanation=version.explanation or "",
+        points=float(version.points),
+        difficulty=version.difficulty,
+        basis=[Citation(b["law"], int(b["article"])) for b in version.basis or []],
+        tags=list(version.tags or []),
+        external_id=external_id,
+    )
+
+
+def question_to_record(question: Question) -> QuestionRecord:
+    """The question's current version as a record, keeping its external ID."""
+    return record_from_version(question.current_version, question.external_id)
+
+
+# ------------------------------------------------------------------ versioning
+
+
+def version_in_use(session: Session, version_id: int) -> bool:
+    """Has any attempt shown this version? Asks every registered check."""
+    return any(check(session, version_id) for check in VERSION_USAGE_CHECKS)
+
+
+def _notify_answer_key(session, question_id, old_version_id, new_version_id, actor, now) -> None:
+    for listener in ANSWER_KEY_LISTENERS:
+        listener(session, question_id, old_version_id, new_version_id, actor, now)
+
+
+def _sync_denormalised(question: Question, content: dict[str, Any]) -> None:
+    """Mirror the current version onto the question row and its citation/tag rows (diff, not rebuild)."""
+    question.type = content["type"]
+    question.difficulty = content["difficulty"]
+    wanted = {(b["law"][:64], b["article"]) for b in content["basis"]}
+    for row in list(question.citations):
+        if (row.law_name, row.article_no) not in wanted:
+            question.citations.remove(row)
+    have = {(row.law_name, row.article_no) for row in question.citations}
+    for law, article in sorted(wanted - have):
+        question.citations.append(QuestionCitation(law_name=law, article_no=article))
+    tags = set(content["tags"])
+    for row in list(question.tag_rows):
+        if row.tag not in tags:
+            question.tag_rows.remove(row)
+    have_tags = {row.tag for row in question.tag_rows}
+    for tag in [t for t in content["tags"] if t not in have_tags]:
+        question.tag_rows.append(QuestionTag(tag=tag))
+
+
+def _apply_content(session: Session, question: Question, content: dict[str, Any], *, actor, now) -> bool:
+    """Store content as the question's current version; False when nothing changed."""
+    current = question.current_version
+    if current is not None and version_content(current) == content:
+        return False
+    answer_changed = current is not None and (
+        current.answer != content["answer"] or current.options != content["options"] or current.type != content["type"]
+    )
+    old_id = current.id if current is not None else None
+    if current is None or (current.id is not None and version_in_use(session, current.id)):
+        version = QuestionVersion(
+            question=question, version_no=(current.version_no + 1) if current else 1,
+            created_at=now, created_by_id=getattr(actor, "id", None), **content,
+        )
+        session.add(version)
+        question.current_version = version
+    else:
+        for key, value in content.items():
+            setattr(current, key, value)
+    _sync_denormalised(question, content)
+    question.updated_at = now
+    if answer_changed:
+        session.flush()
+        _notify_answer_key(session, question.id, old_id, question.current_version.id, actor, now)
+    return True
+
+
+def _new_question(bank: Bank, external_id: str | None, content: dict[str, Any], *, actor, now) -> Question:
+    actor_id = getattr(actor, "id", None)  # before the question exists: loading it may autoflush
+    question = Question(bank=bank, external_id=external_id, status=STATUS_ACTIVE, type=content["type"],
+                        difficulty=content["difficulty"], created_at=now, updated_at=now)
+    version = QuestionVersion(question=question, version_no=1, created_at=now, created_by_id=actor_id, **content)
+    question.current_version = version
+    _sync_denormalised(question, content)
+    return question
+
+
+# ------------------------------------------------------------------ import
+
+
+@dataclass
+class ImportItem:
+    """One record and what the import does with it: add, update, unchanged or skip (duplicate)."""
+
+    record: QuestionRecord
+    action: str = "add"
+    problems: list[Problem] = field(default_factory=list)
+    question_id: int | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+
+@dataclass
+class ImportReport:
+    items: list[ImportItem] = field(default_factory=list)
+    general: list[Problem] = field(default_factory=list)  # problems not tied to one question
+    stored: bool = False
+    bank_id: int | None = None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.general + [p for item in self.items for p in item.problems]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def count(self, action: str) -> int:
+        return sum(1 for item in self.items if item.action == action)
+
+    @property
+    def added(self) -> int:
+        return self.count("add")
+
+    @property
+    def updated(self) -> int:
+        return self.count("update")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("unchanged")
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skip")
+
+    def summary(self) -> dict[str, int]:
+        return {"total": len(self.items), "added": self.added, "updated": self.updated,
+                "unchanged": self.unchanged, "skipped": self.skipped,
+                "errors": len(self.errors), "warnings": len(self.warnings)}
+
+
+def _location_key(loc: Location) -> tuple | None:
+    key = (loc.file or "", loc.sheet, loc.row, loc.line, getattr(loc, "index", None))
+    return None if key[2:] == (None, None, None) else key
+
+
+def current_articles(session: Session, law_names: Iterable[str]) -> dict[str, set[int]]:
+    """Article numbers of each named law's current revision (laws not imported are absent)."""
+    names = {n for n in law_names if n}
+    if not names:
+        return {}
+    rows = session.execute(
+        select(Law.short_name, Law.name, Article.number)
+        .join(LawRevision, LawRevision.law_id == Law.id)
+        .join(Article, Article.revision_id == LawRevision.id)
+        .where(LawRevision.is_current.is_(True), (Law.short_name.in_(names)) | (Law.name.in_(names)))
+    )
+    found: dict[str, set[int]] = {}
+    for short, full, number in rows:
+        for name in (short, full):
+            if name in names:
+                found.setdefault(name, set()).add(number)
+    return found
+
+
+def _article_warnings(record: QuestionRecord, articles: dict[str, set[int]]) -> list[Problem]:
+    out = []
+    for c in record.basis:
+        known = articles.get(c.law)
+        if known is not None and c.article not in known:
+            out.append(Problem(replace(record.location, column=record.location.column or "法律依据"),
+                               f"法律依据“{c.law} 第{c.article}条”在现行法律文本中不存在",
+                               "warning"))
+    return out
+
+
+def _bank_questions(session: Session, bank: Bank) -> list[Question]:
+    if bank.id is None:
+        return []
+    return list(session.scalars(
+        select(Question).where(Question.bank_id == bank.id)
+        .options(selectinload(Question.current_version), selectinload(Question.citations),
+                 selectinload(Question.tag_rows))
+    ))
+
+
+def _main_law(records: list[QuestionRecord]) -> str | None:
+    counts: dict[str, int] = {}
+    for r in records:
+        for c in r.basis:
+            counts[c.law] = counts.get(c.law, 0) + 1
+    return max(counts, key=counts.get) if counts else None
+
+
+def import_records(session: Session, bank: Bank, parse_result: ParseResult, *, actor, now: datetime,
+                   dry_run: bool = False) -> ImportReport:
+    """Validate records against the file and the bank; store all of them, or nothing if any error.
+
+    `bank` may be new (not yet added to the session): it is added only when the import is stored.
+    """
+    records = parse_result.records
+    report = ImportReport(items=[ImportItem(r) for r in records], bank_id=bank.id)
+    by_location: dict[tuple, ImportItem] = {}
+    for item in report.items:
+        key = _location_key(item.record.location)
+        if key is not None:
+            by_location.setdefault(key, item)
+    for problem in list(parse_result.problems) + validate_records(records):
+        item = by_location.get(_location_key(problem.location))
+        (item.problems if item else report.general).append(problem)
+
+    existing = _bank_questions(session, bank)
+    by_external = {q.external_id: q for q in existing if q.external_id}
+    by_key = {duplicate_key(q.current_version.stem, q.current_version.options): q
+              for q in existing if q.current_version is not None}
+    articles = current_articles(session, {c.law for r in records for c in r.basis})
+    for item in report.items:
+        record = item.record
+        item.problems.extend(_article_warnings(record, articles))
+        target = by_external.get(record.external_id) if record.external_id else None
+        if target is not None:
+            item.question_id = target.id
+            current = target.current_version
+            same = current is not None and version_content(current) == record_content(record)
+            item.action = "unchanged" if same else "update"
+            continue
+        twin = by_key.get(duplicate_key(record.stem, record.options))
+        if twin is not None:
+            item.action, item.question_id = "skip", twin.id
+            item.problems.append(Problem(replace(record.location, column=record.location.column or "题干"),
+                                         f"与题库中已有题目重复（题目 #{twin.id}），将跳过", "warning"))
+
+    if report.errors or dry_run:
+        return report
+
+    if bank.id is None:
+        session.add(bank)
+    if not bank.law_name:
+        bank.law_name = _main_law(records)
+    if bank.law_id is None and bank.law_name:
+        bank.law_id = session.scalar(select(Law.id).where(Law.short_name == bank.law_name))
+    getattr(actor, "id", None)  # load an expired actor now, not halfway through building questions
+    with session.no_autoflush:
+        for item in report.items:
+            content = record_content(item.record)
+            if item.action == "update":
+                _apply_content(session, by_external[item.record.external_id], content, actor=actor, now=now)
+            elif item.action == "add":
+                question = _new_question(bank, item.record.external_id, content, actor=actor, now=now)
+                session.add(question)
+    session.flush()
+    report.stored, report.bank_id = True, bank.id
+    if report.added or report.updated:
+        audit.record(session, "bank.import", actor=actor, target_type="bank", target_id=bank.id, now=now,
+                     **{k: v for k, v in report.summary().items() if k != "errors"})
+    session.commit()
+    return report
+
+
+# ------------------------------------------------------------------ banks
+
+
+def find_bank(session: Session, name: str) -> Bank | None:
+    return session.scalar(select(Bank).where(Bank.name == name.strip()))
+
+
+def build_bank(session: Session, name: str, *, owner, description: str | None = None,
+               law_name: str | None = None, now: datetime) -> Bank:
+    """A new, not yet stored bank (import_records adds it when the import is stored)."""
+    name = (name or "").strip()
+    if not name:
+        raise BankError("请填写题库名称")
+    if len(name) > 128:
+        raise BankError("题库名称不能超过 128 个字")
+    if find_bank(session, name) is not None:
+        raise BankError(f"题库“{name}”已存在")
+    return Bank(name=name, description=description, law_name=law_name, owner_id=getattr(owner, "id", None),
+                created_at=now)
+
+
+# ------------------------------------------------------------------ authoring
+
+
+def _check_record(session: Session, record: QuestionRecord) -> list[Problem]:
+    problems = validate_records([record])
+    if any(p.severity == "error" for p in problems):
+        raise QuestionInvalid(problems)
+    return problems + _article_warnings(record, current_articles(session, {c.law for c in record.basis}))
+
+
+def _ensure_not_duplicate(session: Session, bank: Bank, record: QuestionRecord, exclude_id: int | None) -> None:
+    key = duplicate_key(record.stem, record.options)
+    for q in _bank_questions(session, bank):
+        if q.id != exclude_id and q.current_version is not None and \
+                duplicate_key(q.current_version.stem, q.current_version.options) == key:
+            raise QuestionInvalid([Problem(Location(column="题干"),
+                                           f"与题库中已有题目重复（题目 #{q.id}）")])
+
+
+def create_question(session: Session, bank: Bank, record: QuestionRecord, *, actor, now: datetime) -> Question:
+    """Add one question to a bank; raises QuestionInvalid with every problem."""
+    _check_record(session, record)
+    _ensure_not_duplicate(session, bank, record, None)
+    if record.external_id and session.scalar(
+            select(Question.id).where(Question.bank_id == bank.id, Question.external_id == record.external_id)):
+        raise QuestionInvalid([Problem(Location(column="题目ID"),
+                                       f"题目ID“{record.external_id}”已被本题库使用")])
+    question = _new_question(bank, record.external_id or None, record_content(record), actor=actor, now=now)
+    session.add(question)
+    session.flush()
+    audit.record(session, "question.create", actor=actor, target_type="question", target_id=question.id, now=now)
+    session.commit()
+    return question
+
+
+def update_question(session: Session, question: Question, record: QuestionRecord, *, actor, now: datetime) -> bool:
+    """Save new content (a new version if the current one has been used); False when unchanged."""
+    _check_record(session, record)
+    _ensure_not_duplicate(session, question.bank, record, question.id)
+    if record.external_id and record.external_id != question.external_id:
+        if session.scalar(select(Question.id).where(Question.bank_id == question.bank_id,
+                                                    Question.external_id == record.external_id)):
+            raise QuestionInvalid([Problem(Location(column="题目ID"),
+                                           f"题目ID“{record.external_id}”已被本题库使用")])
+        question.external_id = record.external_id
+    changed = _apply_content(session, question, record_content(record), actor=actor, now=now)
+    if changed:
+        audit.record(session, "question.update", actor=actor, target_type="question", target_id=question.id,
+                     now=now, version=question.current_version.version_no)
+    session.commit()
+    return changed
+
+
+def retire_questions(session: Session, bank: Bank, ids: Iterable[int], *, actor, now: datetime) -> int:
+    """Retire the given questions of this bank (others are ignored); returns how many changed."""
+    ids = {int(i) for i in ids}
+    if not ids:
+        return 0
+    questions = session.scalars(select(Question).where(
+        Question.bank_id == bank.id, Question.id.in_(ids), Question.status != STATUS_RETIRED))
+    count = 0
+    for q in questions:
+        q.status, q.updated_at = STATUS_RETIRED, now
+        count += 1
+    if count:
+        audit.record(session, "question.retire", actor=actor, target_type="bank", target_id=bank.id, now=now,
+                     count=count)
+    session.commit()
+    return count
+
+
+def restore_question(session: Session, question: Question, *, actor, now: datetime) -> None:
+    """Bring a retired question back into use."""
+    question.status, question.review_reason, question.updated_at = STATUS_ACTIVE, None, now
+    audit.record(session, "question.restore", actor=actor, target_type="question", target_id=question.id, now=now)
+    session.commit()
+
+
+def void_question(session: Session, question: Question, *, actor, now: datetime, reason: str = "") -> None:
+    """Withdraw a faulty question: retire it and tell listeners (exams regrade attempts that used it)."""
+    old_id = question.current_version_id
+    question.status, question.updated_at = STATUS_RETIRED, now
+    question.review_reason = reason or question.review_reason
+    _notify_answer_key(session, question.id, old_id, None, actor, now)
+    audit.record(session, "question.void", actor=actor, target_type="question", target_id=question.id, now=now,
+                 reason=reason)
+    session.commit()
+
+
+def mark_reviewed(session: Session, ids: Iterable[int], *, actor, now: datetime) -> int:
+    """Clear the needs-review flag of these questions (they return to active)."""
+    ids = {int(i) for i in ids}
+    questions = list(session.scalars(select(Question).where(Question.id.in_(ids),
+                                                            Question.status == STATUS_NEEDS_REVIEW))) if ids else []
+    for q in questions:
+        q.status, q.review_reason, q.updated_at = STATUS_ACTIVE, None, now
+    if questions:
+        audit.record(session, "question.reviewed", actor=actor, target_type="question",
+                     target_id=",".join(str(q.id) for q in questions)[:64], now=now, count=len(questions))
+    session.commit()
+    return len(questions)
+
+
+# ------------------------------------------------------------------ law revisions
+
+
+def flag_questions_for_revision(session: Session, law_short_name: str, affected_article_numbers: set[int],
+                                reason: str, now: datetime) -> int:
+    """REVISION_LISTENERS hook: mark active questions citing the affected articles as needing review.
+
+    Runs inside the caller's transaction (the courses service commits)."""
+    if not affected_article_numbers:
+        return 0
+    questions = session.scalars(
+        select(Question).where(
+            Question.status == STATUS_ACTIVE,
+            Question.id.in_(select(QuestionCitation.question_id).where(
+                QuestionCitation.law_name == law_short_name,
+                QuestionCitation.article_no.in_(sorted(affected_article_numbers)))),
+        )
+    ).all()
+    for q in questions:
+        q.status, q.review_reason, q.updated_at = STATUS_NEEDS_REVIEW, reason, now
+    return len(questions)
+
+
+def _register_revision_listener() -> None:
+    try:
+        from lawtrain.courses import services as course_services
+    except ImportError:
+        return
+    listeners = getattr(course_services, "REVISION_LISTENERS", None)
+    if listeners is not None and flag_questions_for_revision not in listeners:
+        listeners.append(flag_questions_for_revision)
+
+
+_register_revision_listener()
+
+
+# ------------------------------------------------------------------ export
+
+
+@dataclass(frozen=True)
+class QuestionFilters:
+    """What a question list or export is narrowed to (all optional)."""
+
+    q: str = ""
+    type: str = ""
+    difficulty: int | None = None
+    article: int | None = None
+    law: str = ""
+    tag: str = ""
+    status: str = ""
+
+
+def export_bank(session: Session, bank: Bank, fmt: str, filters: QuestionFilters | None = None) -> bytes:
+    """The bank (or the filtered questions) written in one of the writable formats."""
+    from lawtrain.banks.queries import question_select
+
+    stmt = question_select(bank.id, filters or QuestionFilters(), sort="id").options(
+        selectinload(Question.current_version))
+    records = [question_to_record(q) for q in session.scalars(stmt) if q.current_version is not None]
+    return write_file(fmt, records, bank_name=bank.name, bank_description=bank.description or "")

@@ -1,0 +1,277 @@
+"""The certificate PDF (合格证书): keyword values in, PDF bytes out; A4 landscape, reproducible."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date
+from itertools import groupby
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+PAGE_W, PAGE_H = landscape(A4)
+RED = HexColor("#8b1a1a")
+GOLD = HexColor("#b08d3c")
+INK = HexColor("#1f1f1f")
+GREY = HexColor("#555555")
+PALE = Color(0.99, 0.97, 0.92)
+
+TITLE = "合格证书"
+QR_SIZE = 84.0
+QR_MASK_PATTERN = 2
+WHITE = HexColor("#ffffff")
+BLACK = HexColor("#000000")
+NO_LINE_START = set("，。、；：？！）」》”’")
+NO_LINE_END = set("（「《“‘")
+
+
+def cn_date(d: date) -> str:
+    """2025-06-16 -> 2025年6月16日."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def qr_widget(verify_url: str) -> QrCodeWidget:
+    """reportlab's QR widget for `verify_url` (error correction M, a 2-module quiet zone)."""
+    return QrCodeWidget(verify_url, barLevel="M", barBorder=2, barWidth=QR_SIZE, barHeight=QR_SIZE)
+
+
+def qr_rects(modules: Sequence[Sequence[bool]]) -> list[tuple[int, int, int, int]]:
+    """Dark modules as (col, row, width, height) rectangles: runs in a row, stacked while rows repeat them."""
+    open_runs: dict[tuple[int, int], int] = {}  # (col, width) -> first row
+    rects: list[tuple[int, int, int, int]] = []
+    for r, row in enumerate([*modules, []]):
+        runs, col = set(), 0
+        for dark, run in groupby(row):
+            count = len(list(run))
+            if dark:
+                runs.add((col, count))
+            col += count
+        for key in [k for k in open_runs if k not in runs]:
+            first = open_runs.pop(key)
+            rects.append((key[0], first, key[1], r - first))
+        for key in runs:
+            open_runs.setdefault(key, r)
+    return sorted(rects, key=lambda t: (t[1], t[0]))
+
+
+def draw_qr(c: Canvas, widget: QrCodeWidget, x: float, y: float, size: float = QR_SIZE) -> None:
+    """Draw the widget's code as one filled path on a module grid.
+
+    The widget's own draw() picks the mask pattern by scoring all eight (about 35 ms in pure Python) and
+    emits a shape per run; any mask is valid QR, so a fixed one keeps a certificate near 10 ms.
+    """
+    qr = widget.qr
+    if qr.version is None:
+        qr.version = qr.calculate_version()
+    qr.makeImpl(False, QR_MASK_PATTERN)
+    n = qr.getModuleCount()
+    border = int(widget.barBorder)
+    c.saveState()
+    c.setFillColor(WHITE)
+    c.rect(x, y, size, size, stroke=0, fill=1)
+    # one unit = one module, row 0 at the top
+    c.translate(x, y + size)
+    c.scale(size / (n + 2 * border), -size / (n + 2 * border))
+    c.setFillColor(BLACK)
+    # integer module coordinates written directly: reportlab's float formatting is the slow part here
+    c.addLiteral("\n".join(f"{col + border} {row + border} {w} {h} re" for col, row, w, h in qr_rects(qr.modules))
+                 + "\nf")
+    c.restoreState()
+
+
+def _tokens(text: str) -> list[str]:
+    """Chinese characters one by one; runs of Latin letters and digits stay whole."""
+    tokens: list[str] = []
+    word = ""
+    for ch in text:
+        if ch.isascii() and not ch.isspace():
+            word += ch
+            continue
+        if word:
+            tokens.append(word)
+            word = ""
+        tokens.append(ch)
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Break text into lines no wider than `width` (Chinese breaks anywhere, never before closing punctuation)."""
+    lines: list[str] = []
+    line, line_w = "", 0.0
+    for token in _tokens(text):
+        w = stringWidth(token, font, size)
+        if line and line_w + w > width and token not in NO_LINE_START:
+            carry = ""
+            if len(line) > 1 and line[-1] in NO_LINE_END:  # an opening bracket moves down with its word
+                line, carry = line[:-1], line[-1]
+            lines.append(line.rstrip())
+            line, line_w = carry, stringWidth(carry, font, size) if carry else 0.0
+            if token.isspace():
+                continue
+        while w > width and len(token) > 1:  # a Latin run longer than a line: cut it
+            cut = len(token) - 1
+            while cut > 1 and stringWidth(token[:cut], font, size) > width:
+                cut -= 1
+            lines.append(token[:cut])
+            token = token[cut:]
+            w = stringWidth(token, font, size)
+        line, line_w = line + token, line_w + w
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _fit(text: str, font: str, size: float, width: float, minimum: float) -> float:
+    """The largest font size <= size (not below minimum) at which `text` fits in `width`."""
+    while size > minimum and stringWidth(text, font, size) > width:
+        size -= 0.5
+    return size
+
+
+def _centre(c: Canvas, text: str, y: float, font: str, size: float, x: float = PAGE_W / 2,
+            char_space: float = 0, render_mode: int = 0) -> None:
+    width = stringWidth(text, font, size) + char_space * max(len(text) - 1, 0)
+    c.saveState()  # character spacing and render mode must not leak into later text
+    t = c.beginText(x - width / 2, y)
+    t.setFont(font, size)
+    t.setCharSpace(char_space)
+    t.setTextRenderMode(render_mode)
+    t.textOut(text)
+    c.drawText(t)
+    c.restoreState()
+
+
+def _frame(c: Canvas) -> None:
+    c.setFillColor(PALE)
+    c.rect(0, 0, PAGE_W, PAGE_H, stroke=0, fill=1)
+    c.setStrokeColor(RED)
+    c.setLineWidth(4)
+    c.rect(22, 22, PAGE_W - 44, PAGE_H - 44)
+    c.setStrokeColor(GOLD)
+    c.setLineWidth(1.2)
+    c.rect(31, 31, PAGE_W - 62, PAGE_H - 62)
+    c.setLineWidth(0.5)
+    c.rect(35, 35, PAGE_W - 70, PAGE_H - 70)
+    # corner ornaments: small gold squares set diagonally
+    c.setFillColor(GOLD)
+    for x, y in ((35, 35), (PAGE_W - 35, 35), (35, PAGE_H - 35), (PAGE_W - 35, PAGE_H - 35)):
+        c.saveState()
+        c.translate(x, y)
+        c.rotate(45)
+        c.rect(-5, -5, 10, 10, stroke=0, fill=1)
+        c.restoreState()
+
+
+def render_certificate(
+    *,
+    org_name: str,
+    title: str = TITLE,
+    person_name: str,
+    department: str,
+    staff_no: str,
+    exam_title: str,
+    laws: Sequence[str],
+    score_text: str,
+    exam_date: date,
+    serial: str,
+    issued_on: date,
+    valid_until: date | None,
+    verify_url: str,
+    seal_png: bytes | None = None,
+    font_name: str,
+) -> bytes:
+    """One certificate as PDF bytes (A4 landscape). Same inputs give byte-identical output."""
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1)
+    c.setTitle(f"{title} {serial} {person_name}")
+    c.setAuthor(org_name)
+    c.setSubject(exam_title)
+    c.setCreator("LawTrain")
+    c.setKeywords([serial])
+    f = font_name
+    _frame(c)
+
+    # heading: organisation, title (drawn filled and stroked for weight), a rule
+    c.setFillColor(INK)
+    _centre(c, org_name, PAGE_H - 96, f, _fit(org_name, f, 20, PAGE_W - 200, 12))
+    c.setFillColor(RED)
+    c.setStrokeColor(RED)
+    c.setLineWidth(0.9)
+    # render mode 2 (fill, then stroke): a heavier title without a bold face
+    _centre(c, title, PAGE_H - 160, f, 46, char_space=18, render_mode=2)
+    c.setStrokeColor(GOLD)
+    c.setLineWidth(1)
+    c.line(PAGE_W / 2 - 150, PAGE_H - 180, PAGE_W / 2 - 20, PAGE_H - 180)
+    c.line(PAGE_W / 2 + 20, PAGE_H - 180, PAGE_W / 2 + 150, PAGE_H - 180)
+    c.setFillColor(GOLD)
+    c.circle(PAGE_W / 2, PAGE_H - 180, 3, stroke=0, fill=1)
+
+    # body sentence
+    left, right = 110, PAGE_W - 110
+    body = (f"{person_name} 同志（工号：{staff_no or '—'}，{department or '—'}）于{cn_date(exam_date)}参加"
+            f"“{exam_title}”，成绩合格，特发此证。")
+    c.setFillColor(INK)
+    y = PAGE_H - 222
+    size = 17
+    lines = wrap("\u3000\u3000" + body, f, size, right - left)
+    if len(lines) > 3:
+        size = 15
+        lines = wrap("\u3000\u3000" + body, f, size, right - left)[:4]
+    for line in lines:
+        c.setFont(f, size)
+        c.drawString(left, y, line)
+        y -= size * 1.75
+
+    # details: label / value rows
+    y -= 6
+    label_x, value_x = left + 34, left + 34 + 80
+    law_text = "、".join(f"《{law}》" if not law.startswith("《") else law for law in laws) or "—"
+    details = (("考试名称", exam_title), ("涉及法律", law_text), ("考试成绩", score_text),
+               ("考试日期", cn_date(exam_date)))
+    for label, value in details:
+        c.setFillColor(GREY)
+        c.setFont(f, 13)
+        c.drawString(label_x, y, label)
+        c.setFillColor(INK)
+        value_lines = wrap(value, f, 13, right - value_x)
+        if len(value_lines) > 2:  # two lines at most, so every row stays above the bottom band
+            value_lines = [value_lines[0], value_lines[1][:-1] + "…"]
+        for i, line in enumerate(value_lines):
+            c.drawString(value_x, y - i * 19, line)
+        y -= 19 * len(value_lines) + 6
+
+    # bottom band: serial and validity (left), issuer and date with the seal (centre right), QR (right)
+    base = 62
+    c.setFillColor(INK)
+    c.setFont(f, 11)
+    c.drawString(left, base + 44, f"证书编号：{serial}")
+    c.drawString(left, base + 26, f"发证日期：{cn_date(issued_on)}")
+    c.drawString(left, base + 8, f"有效期至：{cn_date(valid_until) if valid_until else '长期有效'}")
+
+    qr_x, qr_y = PAGE_W - 60 - QR_SIZE, base - 4
+    issuer_x = qr_x - 150
+    if seal_png:
+        seal = ImageReader(io.BytesIO(seal_png))
+        c.drawImage(seal, issuer_x - 58, base + 2, width=116, height=116, mask="auto",
+                    preserveAspectRatio=True, anchor="c")
+    c.setFillColor(INK)
+    issuer_size = _fit(org_name, f, 14, 250, 9)
+    _centre(c, org_name, base + 62, f, issuer_size, x=issuer_x)
+    _centre(c, cn_date(issued_on), base + 40, f, 13, x=issuer_x)
+
+    draw_qr(c, qr_widget(verify_url), qr_x, qr_y)
+    c.setFillColor(GREY)
+    _centre(c, "扫码核验", qr_y - 10, f, 8.5, x=qr_x + QR_SIZE / 2)
+    c.setFont(f, 7.5)
+    c.drawCentredString(PAGE_W / 2, 42, f"核验网址：{verify_url}")
+
+    c.showPage()
+    c.save()
+    return buf.getvalue()

@@ -1,0 +1,80 @@
+"""Read side of certificates: the attempt that counts, lists for staff, trainers and leaders."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from lawtrain.auth.models import User
+from lawtrain.banks.models import Bank, QuestionCitation
+from lawtrain.certificates.models import Certificate
+from lawtrain.exams.models import SUBMITTED, Attempt, AttemptQuestion, Exam, ExamFixedQuestion
+
+
+def counting_attempt(session: Session, exam: Exam, user_id: int) -> Attempt | None:
+    """The graded, submitted attempt that counts under the exam's rule: best score (earliest on a tie) or last."""
+    stmt = select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user_id,
+                                 Attempt.status == SUBMITTED, Attempt.score.is_not(None))
+    if exam.counting == "last":
+        stmt = stmt.order_by(Attempt.submitted_at.desc(), Attempt.number.desc(), Attempt.id.desc())
+    else:
+        stmt = stmt.order_by(Attempt.percent.desc(), Attempt.score.desc(), Attempt.submitted_at, Attempt.id)
+    return session.scalars(stmt.limit(1)).first()
+
+
+def laws_covered(session: Session, exam: Exam, attempt: Attempt | None = None) -> list[str]:
+    """Short names of the laws an exam covers: its rules' laws and banks, its fixed questions' citations;
+    when those name none, the citations of the questions on the attempt's paper."""
+    names: list[str] = [r.law_name for r in exam.rules if r.law_name]
+    bank_ids = sorted({b for r in exam.rules for b in (r.banks or [])})
+    if bank_ids:
+        names += session.scalars(select(Bank.law_name).where(Bank.id.in_(bank_ids), Bank.law_name.is_not(None))
+                                 .order_by(Bank.id)).all()
+    fixed = select(ExamFixedQuestion.question_id).where(ExamFixedQuestion.exam_id == exam.id)
+    names += _citations(session, fixed)
+    if not names and attempt is not None:
+        names += _citations(session, select(AttemptQuestion.question_id)
+                            .where(AttemptQuestion.attempt_id == attempt.id))
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _citations(session: Session, question_ids: Select) -> list[str]:
+    rows = session.execute(select(QuestionCitation.law_name, func.count())
+                           .where(QuestionCitation.question_id.in_(question_ids))
+                           .group_by(QuestionCitation.law_name)
+                           .order_by(func.count().desc(), QuestionCitation.law_name)).all()
+    return [name for name, _n in rows]
+
+
+def user_certificates(user_id: int) -> Select:
+    """A person's certificates, newest first."""
+    return (select(Certificate).where(Certificate.user_id == user_id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
+
+
+def exam_certificates(exam_id: int, department_ids: Select | None = None) -> Select:
+    """An exam's certificates by department and staff number; `department_ids` limits them to a subtree."""
+    stmt = (select(Certificate).join(User, User.id == Certificate.user_id)
+            .where(Certificate.exam_id == exam_id)
+            .order_by(Certificate.department_path, Certificate.staff_no, Certificate.id))
+    if department_ids is not None:
+        stmt = stmt.where(User.department_id.in_(department_ids))
+    return stmt
+
+
+def exams_with_certificates(department_ids: Select | None = None) -> Select:
+    """(exam, certificates, revoked) rows for exams that have certificates (in a subtree), newest exam first."""
+    stmt = (select(Exam, func.count(Certificate.id),
+                   func.sum(case((Certificate.revoked_at.is_not(None), 1), else_=0)))
+            .join(Certificate, Certificate.exam_id == Exam.id))
+    if department_ids is not None:
+        stmt = stmt.join(User, User.id == Certificate.user_id).where(User.department_id.in_(department_ids))
+    return stmt.group_by(Exam.id).order_by(Exam.created_at.desc(), Exam.id.desc())
+
+
+def by_code(session: Session, code: str) -> Certificate | None:
+    return session.scalar(select(Certificate).where(Certificate.code == code)) if code else None
+
+
+def by_serial(session: Session, serial: str) -> Certificate | None:
+    return session.scalar(select(Certificate).where(Certificate.serial == serial.strip()))

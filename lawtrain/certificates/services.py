@@ -1,0 +1,316 @@
+"""Certificate use cases: issue on a pass of the counting attempt, follow regrades, revoke; PDFs and zips.
+
+Importing this module registers `on_attempt_graded` with the exams area, so every grading and regrade
+re-evaluates the person's certificate inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import IO
+
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lawtrain.auth import audit
+from lawtrain.auth.models import User
+from lawtrain.certificates import pdf, queries
+from lawtrain.certificates.fonts import get_cjk_font
+from lawtrain.certificates.models import Certificate
+from lawtrain.exams import events
+from lawtrain.exams.models import SUBMITTED, Attempt, Exam
+from lawtrain.timeutil import to_local
+
+log = logging.getLogger(__name__)
+
+# Revocation reasons are stored data shown as written (also when a regrade runs from the command line).
+REGRADE_FAIL_REASON = "重新评分后未通过"
+LAST_ATTEMPT_FAIL_REASON = "最后一次考试未通过（以最后一次成绩为准）"
+
+
+class CertificateError(Exception):
+    """A certificate use case refused; the message (a lazy string, translated when shown) is for the person."""
+
+
+@dataclass(frozen=True)
+class CertificateSettings:
+    """The configuration issuing needs (LAWTRAIN_CERT_PREFIX, LAWTRAIN_CERT_VALID_YEARS)."""
+
+    prefix: str = "BSYJ"
+    valid_years: int = 3
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> CertificateSettings:
+        return cls(prefix=str(config.get("LAWTRAIN_CERT_PREFIX") or "BSYJ"),
+                   valid_years=int(config.get("LAWTRAIN_CERT_VALID_YEARS") or 0))
+
+
+# ------------------------------------------------------------------ dates and numbers
+
+
+def local_date(dt: datetime) -> date:
+    return to_local(dt).date()
+
+
+def add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def valid_until_for(issued_at: datetime, valid_years: int) -> date | None:
+    """The last local day a certificate is valid: issued 2025-06-16 for 3 years -> 2028-06-15; 0 -> no expiry."""
+    if valid_years <= 0:
+        return None
+    return add_years(local_date(issued_at), valid_years) - timedelta(days=1)
+
+
+def _next_serial(session: Session, prefix: str, year: int) -> tuple[str, int]:
+    last = session.scalar(select(func.max(Certificate.serial_no)).where(Certificate.serial_year == year)) or 0
+    return f"{prefix}-{year}-{last + 1:06d}", last + 1
+
+
+def new_code() -> str:
+    """A verification code: 96 random bits, URL-safe."""
+    return secrets.token_urlsafe(12)
+
+
+# ------------------------------------------------------------------ issue rules (no commit)
+
+
+def _snapshot(session: Session, cert: Certificate, attempt: Attempt, user: User, exam: Exam) -> None:
+    cert.attempt_id = attempt.id
+    cert.person_name = user.display_name
+    cert.staff_no = user.staff_no
+    cert.department_path = user.department.name_path if user.department else None
+    cert.exam_title = exam.title
+    cert.laws = queries.laws_covered(session, exam, attempt)
+    cert.score, cert.max_score, cert.percent = attempt.score or 0.0, attempt.max_score or 0.0, attempt.percent or 0.0
+    cert.exam_date = local_date(attempt.submitted_at or attempt.graded_at or attempt.started_at)
+
+
+def _issue(session: Session, attempt: Attempt, settings: CertificateSettings, now: datetime, actor) -> Certificate:
+    user = session.get(User, attempt.user_id)
+    exam = attempt.exam
+    year = local_date(now).year
+    for _try in range(5):
+        serial, number = _next_serial(session, settings.prefix, year)
+        cert = Certificate(user_id=user.id, exam_id=exam.id, serial=serial, serial_year=year, serial_no=number,
+                           code=new_code(), issued_at=now, updated_at=now,
+                           valid_until=valid_until_for(now, settings.valid_years))
+        _snapshot(session, cert, attempt, user, exam)
+        try:
+            with session.begin_nested():  # a concurrent issue took the number: take the next one
+                session.add(cert)
+        except IntegrityError:
+            if session.scalar(select(Certificate).where(Certificate.user_id == user.id,
+                                                        Certificate.exam_id == exam.id)) is not None:
+                raise
+            continue
+        audit.record(session, "certificate.issue", actor=actor, target_type="certificate", target_id=cert.id,
+                     now=now, serial=cert.serial, user=user.username, exam_id=exam.id, attempt_id=attempt.id,
+                     score=cert.score)
+        return cert
+    raise CertificateError(_l("证书编号分配失败，请重试"))
+
+
+def sync_certificate(session: Session, exam: Exam, user_id: int, settings: CertificateSettings, *,
+                     now: datetime, regrade: bool = False, actor=None) -> Certificate | None:
+    """Bring the person's certificate for `exam` in line with the attempt that counts (flushes, no commit).
+
+    Pass and none yet: issue. Pass and revoked by an earlier regrade: reinstate with a fresh snapshot.
+    Pass with another score or attempt: update the snapshot. The counting attempt fails: revoke.
+    """
+    cert = session.scalar(select(Certificate).where(Certificate.user_id == user_id, Certificate.exam_id == exam.id))
+    counting = queries.counting_attempt(session, exam, user_id)
+    if counting is not None and counting.passed:
+        if cert is None:
+            return _issue(session, counting, settings, now, actor)
+        if cert.revoked_at is not None:
+            if not cert.is_auto_revoked:
+                return cert  # an administrator's revocation stands
+            _snapshot(session, cert, counting, session.get(User, user_id), exam)
+            cert.revoked_at = cert.revoke_reason = cert.revoked_by_id = None
+            cert.is_auto_revoked = False
+            cert.updated_at = now
+            audit.record(session, "certificate.reinstate", actor=actor, target_type="certificate",
+                         target_id=cert.id, now=now, serial=cert.serial, attempt_id=counting.id, score=counting.score)
+        elif (cert.attempt_id, cert.score, cert.max_score) != (counting.id, counting.score, counting.max_score):
+            before = cert.score
+            cert.attempt_id = counting.id
+            cert.score, cert.max_score, cert.percent = counting.score, counting.max_score, counting.percent
+            cert.exam_date = local_date(counting.submitted_at or now)
+            cert.updated_at = now
+            audit.record(session, "certificate.rescore", actor=actor, target_type="certificate", target_id=cert.id,
+                         now=now, serial=cert.serial, before=before, after=cert.score, attempt_id=counting.id)
+        session.flush()
+        return cert
+    if cert is not None and cert.revoked_at is None:
+        reason = REGRADE_FAIL_REASON if regrade or exam.counting != "last" else LAST_ATTEMPT_FAIL_REASON
+        _revoke(session, cert, reason, actor=actor, now=now, automatic=True)
+        session.flush()
+    return cert
+
+
+def _revoke(session: Session, cert: Certificate, reason: str, *, actor, now: datetime, automatic: bool,
+            ip: str | None = None) -> None:
+    cert.revoked_at, cert.revoke_reason = now, reason[:255]
+    cert.revoked_by_id = getattr(actor, "id", None)
+    cert.is_auto_revoked = automatic
+    cert.updated_at = now
+    audit.record(session, "certificate.revoke", actor=actor, target_type="certificate", target_id=cert.id, ip=ip,
+                 now=now, serial=cert.serial, reason=cert.revoke_reason, automatic=automatic)
+
+
+def current_settings() -> CertificateSettings:
+    """Settings from the running app's config (defaults outside an app context, e.g. a bare script)."""
+    return CertificateSettings.from_config(current_app.config) if has_app_context() else CertificateSettings()
+
+
+def on_attempt_graded(session: Session, attempt: Attempt, *, previous_passed: bool | None, now: datetime) -> None:
+    """Exams listener: re-evaluate the certificate whenever an attempt is graded or regraded."""
+    if attempt.status != SUBMITTED:
+        return
+    sync_certificate(session, attempt.exam, attempt.user_id, current_settings(), now=now,
+                     regrade=previous_passed is not None)
+
+
+if on_attempt_graded not in events.ATTEMPT_GRADED_LISTENERS:
+    events.ATTEMPT_GRADED_LISTENERS.append(on_attempt_graded)
+
+
+# ------------------------------------------------------------------ use cases (one commit each)
+
+
+def issue_for_attempt(session: Session, attempt: Attempt, settings: CertificateSettings, *, now: datetime,
+                      actor=None) -> Certificate:
+    """The certificate earned by a passing counting attempt (issued now if missing); idempotent."""
+    counting = queries.counting_attempt(session, attempt.exam, attempt.user_id)
+    if counting is None or counting.id != attempt.id or not attempt.passed:
+        raise CertificateError(_l("该次考试不是计分的合格成绩，不能发放证书"))
+    cert = sync_certificate(session, attempt.exam, attempt.user_id, settings, now=now, actor=actor)
+    session.commit()
+    return cert
+
+
+def issue_missing(session: Session, settings: CertificateSettings, *, now: datetime,
+                  exam_id: int | None = None) -> int:
+    """Issue every certificate earned but not yet issued (e.g. attempts graded before certificates existed)."""
+    stmt = (select(Attempt.exam_id, Attempt.user_id).distinct()
+            .outerjoin(Certificate, (Certificate.exam_id == Attempt.exam_id) & (Certificate.user_id == Attempt.user_id))
+            .where(Attempt.status == SUBMITTED, Attempt.passed.is_(True), Certificate.id.is_(None)))
+    if exam_id is not None:
+        stmt = stmt.where(Attempt.exam_id == exam_id)
+    issued = 0
+    for ex_id, user_id in session.execute(stmt.order_by(Attempt.exam_id, Attempt.user_id)).all():
+        cert = sync_certificate(session, session.get(Exam, ex_id), user_id, settings, now=now)
+        if cert is not None and cert.revoked_at is None:
+            issued += 1
+    session.commit()
+    return issued
+
+
+def revoke_certificate(session: Session, cert: Certificate, reason: str, actor, now: datetime,
+                       ip: str | None = None) -> Certificate:
+    """An administrator withdraws a certificate, with a reason shown on the verify page."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError(_l("请填写撤销原因"))
+    if cert.revoked_at is not None:
+        raise CertificateError(_l("该证书已被撤销"))
+    _revoke(session, cert, reason, actor=actor, now=now, automatic=False, ip=ip)
+    session.commit()
+    return cert
+
+
+# ------------------------------------------------------------------ PDF and zip
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What every certificate of one request shares: issuer, verify base URL, font, seal."""
+
+    org_name: str
+    base_url: str
+    font_name: str
+    seal_png: bytes | None = None
+
+    def verify_url(self, code: str) -> str:
+        return f"{self.base_url.rstrip('/')}/verify/{code}"
+
+
+def render_options(config: Mapping, base_url: str) -> RenderOptions:
+    """Options from config: LAWTRAIN_ORG_NAME, LAWTRAIN_CJK_FONT, LAWTRAIN_SEAL_IMAGE (a PNG, read if present)."""
+    seal = None
+    seal_path = config.get("LAWTRAIN_SEAL_IMAGE")
+    if seal_path:
+        try:
+            with open(seal_path, "rb") as f:
+                seal = f.read()
+        except OSError as e:
+            log.warning("LAWTRAIN_SEAL_IMAGE=%s cannot be read (%s); certificates carry no seal", seal_path, e)
+    return RenderOptions(org_name=config.get("LAWTRAIN_ORG_NAME") or "", base_url=base_url,
+                         font_name=get_cjk_font(config.get("LAWTRAIN_CJK_FONT") or None), seal_png=seal)
+
+
+def number_text(x: float | None) -> str:
+    """86.0 -> "86", 86.5 -> "86.5"."""
+    if x is None:
+        return "—"
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def certificate_pdf(cert: Certificate, options: RenderOptions) -> bytes:
+    """The certificate's PDF, drawn from its snapshot."""
+    return pdf.render_certificate(
+        org_name=options.org_name, title="合格证书", person_name=cert.person_name,
+        department=(cert.department_path or "").replace("/", " "), staff_no=cert.staff_no or "",
+        exam_title=cert.exam_title, laws=list(cert.laws or []),
+        score_text=f"{number_text(cert.score)} 分（满分 {number_text(cert.max_score)} 分）",
+        exam_date=cert.exam_date, serial=cert.serial, issued_on=local_date(cert.issued_at),
+        valid_until=cert.valid_until, verify_url=options.verify_url(cert.code), seal_png=options.seal_png,
+        font_name=options.font_name)
+
+
+_WINDOWS_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_filename(name: str, fallback: str = "证书") -> str:
+    """A file name Windows accepts: no \\/:*?"<>| or control characters, no trailing dots or spaces."""
+    name = _WINDOWS_FORBIDDEN.sub("_", name).strip().rstrip(". ")
+    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    return name[:150] or fallback
+
+
+def zip_member_name(cert: Certificate) -> str:
+    """工号_姓名_证书编号.pdf, safe for Windows."""
+    return safe_filename(f"{cert.staff_no or '无工号'}_{cert.person_name}_{cert.serial}") + ".pdf"
+
+
+def write_zip(certs: Iterable[Certificate], out: IO[bytes], render: Callable[[Certificate], bytes]) -> int:
+    """Write each certificate's PDF into a deflated zip on `out`; returns how many."""
+    n = 0
+    seen: set[str] = set()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for cert in certs:
+            name = zip_member_name(cert)
+            if name in seen:
+                name = f"{name[:-4]}_{cert.id}.pdf"
+            seen.add(name)
+            info = zipfile.ZipInfo(name, date_time=to_local(cert.issued_at).timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED  # zipfile marks non-ASCII names as UTF-8 itself
+            zf.writestr(info, render(cert))
+            n += 1
+    return n

@@ -1,0 +1,75 @@
+"""Demo training data: the three laws, the shipped course modules, a bureau-wide assignment, some progress."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lawtrain.auth.models import User
+from lawtrain.courses.lawtext import parse_law_file
+from lawtrain.courses.models import CourseModule, Law, StudyRecord, TrainingAssignment
+from lawtrain.courses.services import add_study_time, create_assignment, import_course, import_law, local_day
+from lawtrain.org.services import find_by_path
+
+# file -> (revision date, effective date)
+DEMO_LAWS = {
+    "work-safety-law.md": (date(2021, 6, 10), date(2021, 9, 1)),
+    "emergency-response-law.md": (date(2024, 6, 28), date(2024, 11, 1)),
+    "administrative-penalty-law.md": (date(2021, 1, 22), date(2021, 7, 15)),
+}
+ASSIGNMENT_TITLE = "2025年度法治学习任务"
+# login -> (completed modules, minutes into the next one)
+DEMO_PROGRESS = {"staff01": (2, 5), "staff02": (1, 8), "staff03": (0, 6), "staff08": (3, 0)}
+
+
+def seed_demo(session: Session, ctx) -> None:
+    _seed_laws(session, ctx)
+    if ctx.banks_dir and ctx.banks_dir.is_dir() and any(ctx.banks_dir.rglob("modules/*.md")):
+        import_course(session, ctx.banks_dir, now=ctx.now)
+    modules = list(session.scalars(select(CourseModule).order_by(CourseModule.law_name.desc(),
+                                                                 CourseModule.sort_order)))
+    if not modules:
+        return
+    bureau = find_by_path(session, "区应急局")
+    if bureau is not None and session.scalar(select(TrainingAssignment).where(
+            TrainingAssignment.title == ASSIGNMENT_TITLE)) is None:
+        create_assignment(session, title=ASSIGNMENT_TITLE, module_ids=[m.id for m in modules], law_name=None,
+                          department_ids=[bureau.id], user_ids=[], due_date=local_day(ctx.now) + timedelta(days=60),
+                          note="全局学员完成三部法律的全部课程模块并通过各模块小测。", actor=None, now=ctx.now)
+    _seed_progress(session, ctx, modules)
+    ctx.notes.append(f"课程：{len(modules)} 个模块；学习任务“{ASSIGNMENT_TITLE}”（staff01 已完成 2 个模块）")
+
+
+def _seed_laws(session: Session, ctx) -> None:
+    if ctx.laws_dir is None:
+        ctx.notes.append("未找到法律文本目录：法律法规库为空（可用 flask import-law 导入）")
+        return
+    for filename, (revision_date, effective_date) in DEMO_LAWS.items():
+        path = ctx.laws_dir / filename
+        if not path.is_file():
+            continue
+        parsed = parse_law_file(path.read_bytes(), filename)
+        law = session.scalar(select(Law).where(Law.short_name == parsed.short_name))
+        if law is not None and any(r.revision_date >= revision_date for r in law.revisions):
+            continue
+        import_law(session, parsed, revision_date=revision_date, effective_date=effective_date,
+                   source="国家法律法规数据库", actor=None, now=ctx.now)
+
+
+def _seed_progress(session: Session, ctx, modules: list[CourseModule]) -> None:
+    for login, (completed, extra_minutes) in DEMO_PROGRESS.items():
+        user = session.scalar(select(User).where(User.username == login))
+        if user is None or session.scalar(select(StudyRecord.id).where(StudyRecord.user_id == user.id).limit(1)):
+            continue
+        for i, module in enumerate(modules[: completed + (1 if extra_minutes else 0)]):
+            when = ctx.now - timedelta(days=10 - i)
+            done = i < completed
+            seconds = module.min_study_minutes * 60 if done else extra_minutes * 60
+            session.add(StudyRecord(user_id=user.id, module_id=module.id, seconds=seconds, started_at=when,
+                                    last_heartbeat_at=when, check_attempts=1 if done else 0,
+                                    check_passed_at=when if done else None, check_best_score=100.0 if done else None,
+                                    completed_at=when if done else None))
+            add_study_time(session, user.id, module.law_name, "reading", seconds, when)
+        session.commit()

@@ -1,0 +1,207 @@
+"""Practice mode and the end-of-module check: instant feedback, wrong-answer book, practice study time."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from lawtrain.auth.models import User
+from lawtrain.banks.models import Bank, Question, QuestionCitation, QuestionVersion
+from lawtrain.exams import scoring, services
+from lawtrain.exams.models import PracticeAnswer, WrongBookEntry
+from lawtrain.timeutil import to_local
+
+MODES = ("law", "article", "module", "wrong_book", "check")
+MODULE_CHECK_MIN, MODULE_CHECK_MAX = 3, 5
+MODULE_CHECK_PASS_PERCENT = 60.0
+# Practice time counted per answer: the gap since the previous answer, capped (a coffee break is not study).
+MAX_PRACTICE_SECONDS = 120
+
+
+class PracticeError(services.ExamError):
+    """The question is not available for practice."""
+
+
+def pool_select(*, law: str | None = None, articles: Sequence[int] = (), bank_names: Sequence[str] = (),
+                user_id: int | None = None, wrong_book: bool = False) -> Select:
+    """Active question ids for a practice set, in a stable order."""
+    stmt = select(Question.id).where(Question.status == services.ACTIVE).order_by(Question.id)
+    if bank_names:
+        stmt = stmt.where(Question.bank_id.in_(select(Bank.id).where(Bank.name.in_(list(bank_names)))))
+    if law:
+        cited = select(QuestionCitation.question_id).where(QuestionCitation.law_name == law)
+        if articles:
+            stmt = stmt.where(Question.id.in_(cited.where(QuestionCitation.article_no.in_(list(articles)))))
+        else:
+            stmt = stmt.where(or_(Question.id.in_(cited),
+                                  Question.bank_id.in_(select(Bank.id).where(Bank.law_name == law))))
+    if wrong_book and user_id is not None:
+        stmt = stmt.where(Question.id.in_(select(WrongBookEntry.question_id).where(
+            WrongBookEntry.user_id == user_id, WrongBookEntry.cleared_at.is_(None))))
+    return stmt
+
+
+def pick(ids: Sequence[int], *, order: str, index: int, rng: random.Random) -> int | None:
+    """The next question: sequential walks the list, random draws one."""
+    if not ids:
+        return None
+    if order == "random":
+        return rng.choice(list(ids))
+    return ids[index % len(ids)]
+
+
+def question_view(session: Session, question_id: int) -> tuple[Question, QuestionVersion]:
+    question = session.get(Question, question_id)
+    if question is None or question.status != services.ACTIVE or question.current_version is None:
+        raise PracticeError(_("题目不存在"))
+    return question, question.current_version
+
+
+def public_question(version: QuestionVersion, question_id: int) -> dict[str, Any]:
+    """A practice question as shown before answering (original option order, no key)."""
+    return {
+        "id": question_id, "type": version.type, "stem": version.stem,
+        "options": [{"key": scoring.LETTERS[i], "text": t} for i, t in enumerate(version.options or [])]
+        if version.type in (scoring.SINGLE, scoring.MULTIPLE) else [],
+        "blanks": len(version.answer or []) if version.type == scoring.FILL_BLANK else 0,
+    }
+
+
+def _item(version: QuestionVersion) -> scoring.Item:
+    key = scoring.fill_key(version.answer or []) if version.type == scoring.FILL_BLANK else tuple(
+        str(a).strip().lower() if version.type == scoring.TRUE_FALSE else str(a).strip().upper()
+        for a in version.answer or [])
+    return scoring.Item(version.type, key, float(version.points or 1), ())
+
+
+def feedback_for(version: QuestionVersion, response: Sequence, correct: bool) -> dict[str, Any]:
+    answer = version.answer or []
+    if version.type == scoring.TRUE_FALSE:
+        answer_text = _("正确") if answer and answer[0] == "true" else _("错误")
+    elif version.type == scoring.FILL_BLANK:
+        answer_text = "；".join(" / ".join(b) if isinstance(b, list) else str(b) for b in answer)
+    else:
+        answer_text = "".join(sorted(str(a) for a in answer))
+    return {"correct": correct, "answer": answer_text, "response": list(response),
+            "explanation": version.explanation or "", "basis": list(version.basis or [])}
+
+
+def _add_practice_time(session: Session, user: User, version: QuestionVersion, now: datetime) -> None:
+    try:
+        from lawtrain.courses.services import add_study_time
+    except ImportError:
+        return
+    law = services._law_of(version)
+    if not law:
+        return
+    previous = session.scalar(select(PracticeAnswer.answered_at).where(PracticeAnswer.user_id == user.id)
+                              .order_by(PracticeAnswer.answered_at.desc()).limit(1))
+    gap = (now - previous).total_seconds() if previous else 30
+    seconds = int(max(5, min(MAX_PRACTICE_SECONDS, gap)))
+    add_study_time(session, user.id, law, "practice", seconds, now)
+
+
+def record_answer(session: Session, user: User, question_id: int, version: QuestionVersion, response: Sequence,
+                  correct: bool, mode: str, now: datetime) -> None:
+    """Practice answer + study time + wrong book (no commit)."""
+    _add_practice_time(session, user, version, now)
+    session.add(PracticeAnswer(user_id=user.id, question_id=question_id, question_version_id=version.id,
+                               mode=mode if mode in MODES else "law", response=list(response), is_correct=correct,
+                               answered_at=now, local_day=to_local(now).date()))
+    if correct:
+        services.record_right(session, user.id, question_id, now)
+    else:
+        services.record_wrong(session, user.id, question_id, now, source="practice")
+
+
+def answer_question(session: Session, user: User, question_id: int, response: Sequence, mode: str,
+                    now: datetime) -> dict[str, Any]:
+    """Grade one practice answer with instant feedback; a wrong-book question leaves after two right days."""
+    _question, version = question_view(session, question_id)
+    correct = bool(scoring.grade_item(_item(version), list(response)).is_correct)
+    record_answer(session, user, question_id, version, response, correct, mode, now)
+    session.flush()
+    entry = session.scalar(select(WrongBookEntry).where(WrongBookEntry.user_id == user.id,
+                                                        WrongBookEntry.question_id == question_id))
+    result = feedback_for(version, response, correct) | {
+        "in_wrong_book": entry is not None and entry.cleared_at is None,
+        "left_wrong_book": entry is not None and entry.cleared_at == now,
+        "correct_days": entry.correct_day_count if entry is not None and entry.cleared_at is None else 0,
+    }
+    session.commit()
+    return result
+
+
+# ------------------------------------------------------------------ end-of-module check
+
+
+@dataclass
+class ModuleCheckResult:
+    score: float
+    max_score: float
+    percent: float
+    passed: bool
+    feedback: dict[int, dict[str, Any]]
+
+
+def module_check_pool(session: Session, module) -> list[int]:
+    """Question ids for a module's check, from the courses area's description of the module."""
+    try:
+        from lawtrain.courses.services import module_check_pool as describe
+    except ImportError:
+        return []
+    bank_names, law, articles = describe(session, module)
+    ids = list(session.scalars(pool_select(law=law, articles=list(articles or []), bank_names=list(bank_names or []))))
+    if not ids and articles:  # no question cites these articles: fall back to the law's pool
+        ids = list(session.scalars(pool_select(law=law, bank_names=list(bank_names or []))))
+    return ids
+
+
+def draw_module_check(session: Session, module, rng: random.Random) -> list[int]:
+    ids = module_check_pool(session, module)
+    return sorted(rng.sample(ids, min(len(ids), MODULE_CHECK_MAX)))
+
+
+def grade_module_check(session: Session, user: User, module, answers: Mapping[int, Sequence], now: datetime,
+                       *, allowed_ids: Sequence[int]) -> ModuleCheckResult:
+    """Grade the module check (only pool questions count), record it with the courses area, commit."""
+    allowed = set(allowed_ids)
+    ids = [q for q in answers if q in allowed][:MODULE_CHECK_MAX]
+    if len(ids) < min(MODULE_CHECK_MIN, len(allowed)) or not ids:
+        raise PracticeError(_("请先作答本单元测验的全部题目"))
+    score = max_score = 0.0
+    feedback = {}
+    for qid in ids:
+        _question, version = question_view(session, qid)
+        item = _item(version)
+        result = scoring.grade_item(item, list(answers[qid]))
+        score += result.score
+        max_score += item.points
+        feedback[qid] = feedback_for(version, answers[qid], bool(result.is_correct))
+        record_answer(session, user, qid, version, answers[qid], bool(result.is_correct), "check", now)
+    totals = scoring.totals(score, max_score, MODULE_CHECK_PASS_PERCENT)
+    try:
+        from lawtrain.courses.services import record_module_check
+    except ImportError:
+        record_module_check = None
+    if record_module_check is not None:
+        record_module_check(session, user, module, passed=totals.passed, score=totals.percent, now=now)
+    session.commit()
+    return ModuleCheckResult(totals.score, totals.max_score, totals.percent, totals.passed, feedback)
+
+
+def practice_progress(session: Session, user_id: int, since: datetime) -> dict[str, int]:
+    rows = session.execute(select(PracticeAnswer.is_correct).where(PracticeAnswer.user_id == user_id,
+                                                                    PracticeAnswer.answered_at >= since)).all()
+    return {"answered": len(rows), "correct": sum(1 for r in rows if r.is_correct)}
+
+
+def since_days(now: datetime, days: int) -> datetime:
+    return now - timedelta(days=days)

@@ -1,0 +1,951 @@
+"""Exam use cases: set up, start, save, submit, close overdue, regrade, overrides, release, wrong book.
+
+Each public function is one transaction: it takes `session` first and `now` as an argument, commits
+once at the end and raises the domain exceptions defined here (with Chinese messages).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, case, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lawtrain.auth import audit
+from lawtrain.auth.models import User
+from lawtrain.banks.models import Bank, Question, QuestionCitation, QuestionTag, QuestionVersion
+from lawtrain.exams import events, scoring, selection, timing
+from lawtrain.exams.models import (
+    EXPIRED,
+    FINISH_SUBMITTED,
+    FINISH_TAB_LIMIT,
+    FINISH_TIMEOUT,
+    IN_PROGRESS,
+    SUBMITTED,
+    Answer,
+    Attempt,
+    AttemptEvent,
+    AttemptQuestion,
+    Exam,
+    ExamAssignee,
+    ExamFixedQuestion,
+    ExamOverride,
+    ExamRule,
+    PaperPregen,
+    WrongBookEntry,
+)
+from lawtrain.org.models import Department
+from lawtrain.timeutil import to_local
+
+ACTIVE = "active"
+MAX_RESPONSE_ITEMS = 20
+MAX_RESPONSE_TEXT = 500
+
+
+# ------------------------------------------------------------------ exceptions
+
+
+class ExamError(Exception):
+    """A rule of the exams area was broken; the message is for people."""
+
+
+class ExamNotFound(ExamError):
+    """The exam or attempt does not exist for this person (shown as 404)."""
+
+
+class ExamUnavailable(ExamError):
+    """The person may see the exam but cannot start it now (window, attempts, gate)."""
+
+    def __init__(self, message: str, reasons: Sequence[str] = ()):
+        super().__init__(message)
+        self.reasons = list(reasons)
+
+
+class AttemptClosed(ExamError):
+    """The attempt no longer accepts answers (HTTP 409)."""
+
+
+class NotOnPaper(ExamError):
+    """The question is not on this attempt's paper (HTTP 404)."""
+
+
+class PaperError(ExamError):
+    """The exam's rules cannot produce a paper."""
+
+    def __init__(self, messages: Sequence[str]):
+        super().__init__("；".join(messages))
+        self.messages = list(messages)
+
+
+# ------------------------------------------------------------------ config and small helpers
+
+
+def grace_seconds() -> int:
+    """LAWTRAIN_SAVE_GRACE_SECONDS (default 60): how long after the deadline saves in flight are accepted."""
+    if has_app_context():
+        return int(current_app.config.get("LAWTRAIN_SAVE_GRACE_SECONDS", timing.DEFAULT_GRACE_SECONDS))
+    return timing.DEFAULT_GRACE_SECONDS
+
+
+def add_event(session: Session, attempt_id: int, kind: str, now: datetime, **detail: Any) -> None:
+    """Append to an attempt's event log (one INSERT, no ORM load)."""
+    session.execute(insert(AttemptEvent).values(attempt_id=attempt_id, at=now, kind=kind, detail=detail))
+
+
+def is_released(exam: Exam, now: datetime) -> bool:
+    """May results be shown? immediate; after the window closes; or when a trainer released them."""
+    if exam.released_at is not None and exam.released_at <= now:
+        return True
+    if exam.release == "immediate":
+        return True
+    if exam.release == "after_close":
+        return exam.closes_at is not None and now >= exam.closes_at
+    return False
+
+
+def result_visible(attempt: Attempt, now: datetime) -> bool:
+    return attempt.status == SUBMITTED and is_released(attempt.exam, now)
+
+
+def _department_chain(user: User) -> list[int]:
+    dept = user.department
+    if dept is None:
+        return []
+    return [int(p) for p in (dept.id_path or "").strip("/").split("/") if p] or [dept.id]
+
+
+def assigned_exam_ids(user: User) -> Select:
+    """A Select of ids of exams assigned to this person (directly or through a department above them)."""
+    chain = _department_chain(user)
+    cond = ExamAssignee.user_id == user.id
+    if chain:
+        cond = or_(cond, ExamAssignee.department_id.in_(chain))
+    return select(ExamAssignee.exam_id).where(cond)
+
+
+def is_assigned(session: Session, exam: Exam, user: User) -> bool:
+    return session.scalar(assigned_exam_ids(user).where(ExamAssignee.exam_id == exam.id).limit(1)) is not None
+
+
+def get_override(session: Session, exam_id: int, user_id: int) -> ExamOverride | None:
+    return session.scalar(select(ExamOverride).where(ExamOverride.exam_id == exam_id, ExamOverride.user_id == user_id))
+
+
+def window_for(exam: Exam, override: ExamOverride | None) -> tuple[datetime | None, datetime | None]:
+    """The person's window: an override's own dates replace the exam's."""
+    opens, closes = exam.opens_at, exam.closes_at
+    if override is not None:
+        opens = override.opens_at or opens
+        closes = override.closes_at or closes
+    return opens, closes
+
+
+def gate_status(session: Session, user_id: int, gate: dict | None) -> tuple[bool, list[str]]:
+    """The training gate: (ok, what is missing) via lawtrain.courses.gate when it exists."""
+    gate = gate or {}
+    if not (gate.get("modules") or gate.get("minutes")):
+        return True, []
+    try:
+        from lawtrain.courses.gate import check_gate
+    except ImportError:  # the training area is not installed: nothing can be checked, nothing is locked
+        return True, []
+    result = check_gate(session, user_id, gate)
+    return bool(result.ok), list(result.missing)
+
+
+def _attempt_counts(session: Session, exam_id: int, user_id: int) -> tuple[int, Attempt | None]:
+    rows = session.scalars(select(Attempt).where(Attempt.exam_id == exam_id, Attempt.user_id == user_id)).all()
+    open_attempt = next((a for a in rows if a.status == IN_PROGRESS), None)
+    return len(rows), open_attempt
+
+
+# ------------------------------------------------------------------ what a person may sit
+
+
+@dataclass
+class ExamStatus:
+    exam: Exam
+    status: str  # locked | open | done | upcoming | closed
+    locked_reasons: list[str]
+    attempts_left: int
+    opens_at: datetime | None
+    closes_at: datetime | None
+    open_attempt_id: int | None = None
+    last_attempt: Attempt | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+def exam_status(session: Session, exam: Exam, user: User, now: datetime) -> ExamStatus:
+    """How this exam stands for this person now."""
+    attempts = list(session.scalars(
+        select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id).order_by(Attempt.number)))
+    override = get_override(session, exam.id, user.id)
+    opens, closes = window_for(exam, override)
+    left = max(0, exam.attempts_allowed - len(attempts))
+    open_attempt = next((a for a in attempts if a.status == IN_PROGRESS), None)
+    st = ExamStatus(exam, "open", [], left, opens, closes, open_attempt.id if open_attempt else None,
+                    attempts[-1] if attempts else None, attempts)
+    if open_attempt is not None:
+        return st
+    if left == 0:
+        st.status = "done"
+        return st
+    window = timing.window_state(opens, closes, now)
+    if window != "open":
+        st.status = window
+        return st
+    ok, missing = gate_status(session, user.id, exam.gate)
+    if not ok:
+        st.status, st.locked_reasons = "locked", missing
+    return st
+
+
+def exams_for_user(session: Session, user: User, now: datetime) -> list[ExamStatus]:
+    """Published exams assigned to this person, soonest closing first."""
+    exams = session.scalars(
+        select(Exam).where(Exam.status == "published", Exam.id.in_(assigned_exam_ids(user)))
+        .order_by(Exam.closes_at.is_(None), Exam.closes_at, Exam.id)
+    ).all()
+    return [exam_status(session, e, user, now) for e in exams]
+
+
+def visible_exam(session: Session, exam_id: int, user: User) -> Exam:
+    """A published exam assigned to this person, else ExamNotFound."""
+    exam = session.get(Exam, exam_id)
+    if exam is None or exam.status != "published" or not is_assigned(session, exam, user):
+        raise ExamNotFound(_("考试不存在"))
+    return exam
+
+
+# ------------------------------------------------------------------ pools and papers
+
+
+def rule_spec(rule: ExamRule) -> selection.RuleSpec:
+    return selection.RuleSpec(rule.type, rule.count, rule.points)
+
+
+def pool_select(rule: ExamRule):
+    """Active questions matching a rule's pool (banks, law, articles, tags, difficulty, type)."""
+    stmt = (
+        select(Question.id, Question.current_version_id, Question.type, Question.difficulty, QuestionVersion.options,
+               QuestionVersion.points)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.status == ACTIVE, Question.type == rule.type)
+    )
+    if rule.banks:
+        stmt = stmt.where(Question.bank_id.in_([int(b) for b in rule.banks]))
+    if rule.law_name:
+        cited = select(QuestionCitation.question_id).where(QuestionCitation.law_name == rule.law_name)
+        if rule.articles:
+            cited = cited.where(QuestionCitation.article_no.in_([int(a) for a in rule.articles]))
+            stmt = stmt.where(Question.id.in_(cited))
+        else:
+            in_bank = select(Bank.id).where(Bank.law_name == rule.law_name)
+            stmt = stmt.where(or_(Question.id.in_(cited), Question.bank_id.in_(in_bank)))
+    elif rule.articles:
+        stmt = stmt.where(Question.id.in_(select(QuestionCitation.question_id).where(
+            QuestionCitation.article_no.in_([int(a) for a in rule.articles]))))
+    if rule.tags:
+        stmt = stmt.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag.in_(rule.tags))))
+    if rule.difficulty_min is not None:
+        stmt = stmt.where(func.coalesce(Question.difficulty, selection.DEFAULT_DIFFICULTY) >= rule.difficulty_min)
+    if rule.difficulty_max is not None:
+        stmt = stmt.where(func.coalesce(Question.difficulty, selection.DEFAULT_DIFFICULTY) <= rule.difficulty_max)
+    return stmt
+
+
+def rule_pool(session: Session, rule: ExamRule) -> list[selection.PoolQuestion]:
+    return [selection.PoolQuestion(r.id, r.current_version_id, r.type, r.difficulty, len(r.options or []), r.points)
+            for r in session.execute(pool_select(rule))]
+
+
+@dataclass
+class PaperCheck:
+    messages: list[str]
+    total_points: float
+    question_count: int
+    mean_difficulty: float | None
+
+
+def check_paper(session: Session, exam: Exam) -> PaperCheck:
+    """Every rule against its pool, plus the paper's total points and expected difficulty."""
+    if exam.paper_mode == "fixed":
+        qs = _fixed_questions(session, exam)
+        total = sum(p for _q, p in qs)
+        messages = [] if qs else [_("固定试卷还没有题目")]
+        return PaperCheck(messages, round(total, 2), len(qs), selection.mean_difficulty([q for q, _p in qs]))
+    rules = list(exam.rules)
+    if not rules:
+        return PaperCheck([_("还没有抽题规则")], 0.0, 0, None)
+    pools = [rule_pool(session, r) for r in rules]
+    specs = [rule_spec(r) for r in rules]
+    messages = selection.check_rules(specs, [len(p) for p in pools])
+    if not messages:  # overlapping pools may still run dry together
+        try:
+            selection.draw_paper(list(zip(specs, pools, strict=True)), 0)
+        except selection.SelectionError:
+            messages.append(_("规则的题库互相重叠，合计题目不够抽取"))
+    summary = selection.summarise(specs, [[q.difficulty for q in p] for p in pools])
+    return PaperCheck(messages, summary.total_points, summary.question_count, summary.mean_difficulty)
+
+
+def _fixed_questions(session: Session, exam: Exam) -> list[tuple[selection.PoolQuestion, float]]:
+    rows = session.execute(
+        select(ExamFixedQuestion.points, Question.id, Question.current_version_id, Question.type, Question.difficulty,
+               QuestionVersion.options, QuestionVersion.points.label("vpoints"))
+        .join(Question, Question.id == ExamFixedQuestion.question_id)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(ExamFixedQuestion.exam_id == exam.id).order_by(ExamFixedQuestion.position)
+    ).all()
+    return [(selection.PoolQuestion(r.id, r.current_version_id, r.type, r.difficulty, len(r.options or [])),
+             r.points if r.points is not None else r.vpoints) for r in rows]
+
+
+def draw_for(session: Session, exam: Exam, seed: int) -> list[selection.PaperItem]:
+    """A paper for this exam from a seed (rules or fixed)."""
+    if exam.paper_mode == "fixed":
+        qs = _fixed_questions(session, exam)
+        if not qs:
+            raise PaperError([_("固定试卷还没有题目")])
+        return selection.fixed_paper(qs, seed, shuffle_questions=exam.shuffle_questions,
+                                     shuffle_options=exam.shuffle_options)
+    rules = list(exam.rules)
+    pools = [rule_pool(session, r) for r in rules]
+    specs = [rule_spec(r) for r in rules]
+    messages = selection.check_rules(specs, [len(p) for p in pools]) if rules else [_("还没有抽题规则")]
+    if messages:
+        raise PaperError(messages)
+    try:
+        return selection.draw_paper(list(zip(specs, pools, strict=True)), seed,
+                                    shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options)
+    except selection.SelectionError as e:
+        raise PaperError([_("题库题目不够抽取")]) from e
+
+
+def _paper_to_json(paper: Sequence[selection.PaperItem]) -> list[dict]:
+    return [{"question_id": p.question_id, "version_id": p.version_id, "points": p.points,
+             "option_order": list(p.option_order)} for p in paper]
+
+
+def _paper_from_json(rows: Sequence[dict]) -> list[selection.PaperItem]:
+    return [selection.PaperItem(r["question_id"], r["version_id"], r["points"], tuple(r["option_order"]))
+            for r in rows]
+
+
+def pregenerate_papers(session: Session, exam: Exam, *, rng: random.Random, now: datetime) -> int:
+    """Draw a paper for every assignee who has neither a paper nor an attempt yet; returns how many."""
+    users = assigned_users(session, exam)
+    have = set(session.scalars(select(PaperPregen.user_id).where(PaperPregen.exam_id == exam.id)))
+    have |= set(session.scalars(select(Attempt.user_id).where(Attempt.exam_id == exam.id)))
+    made = 0
+    for user in users:
+        if user.id in have:
+            continue
+        seed = rng.getrandbits(48)
+        session.add(PaperPregen(exam_id=exam.id, user_id=user.id, seed=seed,
+                                paper=_paper_to_json(draw_for(session, exam, seed)), created_at=now))
+        made += 1
+    session.commit()
+    return made
+
+
+def assigned_users(session: Session, exam: Exam) -> list[User]:
+    """Active accounts assigned to the exam directly or through a department subtree."""
+    rows = session.execute(select(ExamAssignee.user_id, ExamAssignee.department_id)
+                           .where(ExamAssignee.exam_id == exam.id)).all()
+    user_ids = [r.user_id for r in rows if r.user_id]
+    dept_ids = [r.department_id for r in rows if r.department_id]
+    conds = []
+    if user_ids:
+        conds.append(User.id.in_(user_ids))
+    if dept_ids:
+        paths = session.scalars(select(Department.id_path).where(Department.id.in_(dept_ids))).all()
+        sub = select(Department.id).where(or_(*[Department.id_path.startswith(p) for p in paths]))
+        conds.append(User.department_id.in_(sub))
+    if not conds:
+        return []
+    return list(session.scalars(select(User).where(or_(*conds), User.is_active_account.is_(True)).order_by(User.id)))
+
+
+# ------------------------------------------------------------------ start
+
+
+def start_attempt(session: Session, exam: Exam, user: User, now: datetime, *, seed: int | None = None,
+                  ip: str | None = None) -> tuple[Attempt, bool]:
+    """Start an attempt or resume the open one: (attempt, resumed).
+
+    Two tabs starting at once yield one attempt: the partial unique index refuses the second
+    INSERT and the loser returns the winner's attempt.
+    """
+    close_overdue(session, now, exam_id=exam.id, user_id=user.id, commit=False)
+    count, open_attempt = _attempt_counts(session, exam.id, user.id)
+    if open_attempt is not None:
+        add_event(session, open_attempt.id, "resumed", now, ip=ip)
+        session.commit()
+        return open_attempt, True
+    status = exam_status(session, exam, user, now)
+    if status.status != "open":
+        messages = {"done": _("您已用完本场考试的作答次数"), "upcoming": _("考试尚未开始"),
+                    "closed": _("考试已结束"), "locked": _("尚未满足培训要求，暂不能参加考试")}
+        raise ExamUnavailable(messages[status.status], status.locked_reasons)
+
+    pregen = session.scalar(select(PaperPregen).where(PaperPregen.exam_id == exam.id, PaperPregen.user_id == user.id,
+                                                      PaperPregen.used_at.is_(None)))
+    if pregen is not None:
+        seed, paper = pregen.seed, _paper_from_json(pregen.paper)
+        pregen.used_at = now
+    else:
+        seed = seed if seed is not None else random.SystemRandom().getrandbits(48)
+        paper = draw_for(session, exam, seed)
+    override = get_override(session, exam.id, user.id)
+    _opens, closes = window_for(exam, override)
+    attempt = Attempt(
+        exam_id=exam.id, user_id=user.id, number=count + 1, status=IN_PROGRESS, seed=seed, started_at=now,
+        deadline_at=timing.deadline_for(now, exam.duration_minutes, closes, override.extra_minutes if override else 0),
+        last_seq=0,
+    )
+    attempt.questions = [
+        AttemptQuestion(position=i, question_id=p.question_id, question_version_id=p.version_id,
+                        option_order=list(p.option_order), points=p.points)
+        for i, p in enumerate(paper, start=1)
+    ]
+    session.add(attempt)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        winner = session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
+                                                      Attempt.status == IN_PROGRESS))
+        if winner is None:
+            raise
+        return winner, True
+    add_event(session, attempt.id, "started", now, ip=ip, questions=len(paper), pregenerated=pregen is not None)
+    session.commit()
+    return attempt, False
+
+
+# ------------------------------------------------------------------ save
+
+
+def validate_response(response: object) -> list[str]:
+    """Shape of a response: a short list of short strings (ValueError otherwise)."""
+    if not isinstance(response, list) or len(response) > MAX_RESPONSE_ITEMS:
+        raise ValueError("response must be a list")
+    out = []
+    for item in response:
+        if not isinstance(item, str | int | float) or isinstance(item, bool) or len(str(item)) > MAX_RESPONSE_TEXT:
+            raise ValueError("response items must be short strings")
+        out.append(str(item))
+    return out
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: bool  # False: a newer save for this question was already stored
+    seq: int
+    remaining_seconds: int
+
+
+def save_answer(session: Session, attempt: Attempt, question_id: int, response: list[str], seq: int,
+                now: datetime) -> SaveResult:
+    """Store one answer if the attempt is open and this save is newer than the stored one.
+
+    A constant handful of statements whatever the paper size: check the question is on the paper,
+    a conditional UPDATE (seq < :seq), an INSERT only when there was no row, the attempt's last_seq,
+    and the event.
+    """
+    grace = grace_seconds()
+    if attempt.status != IN_PROGRESS:
+        raise AttemptClosed(_("本次考试已结束，答案不能再修改"))
+    if not timing.accepts_save(attempt.deadline_at, now, grace):
+        close_overdue(session, now, exam_id=attempt.exam_id, user_id=attempt.user_id)
+        raise AttemptClosed(_("考试时间已到，答案不能再修改"))
+    on_paper = session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.attempt_id == attempt.id,
+                                                                AttemptQuestion.question_id == question_id))
+    if on_paper is None:
+        raise NotOnPaper(_("这道题不在您的试卷上"))
+    where = and_(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
+    updated = max(0, session.execute(
+        update(Answer).where(where, Answer.seq < seq).values(response=response, seq=seq, saved_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount)
+    if not updated:
+        updated = _insert_answer_if_absent(session, attempt.id, question_id, response, seq, now)
+    if updated:
+        session.execute(
+            update(Attempt).where(Attempt.id == attempt.id)
+            .values(last_seq=case((Attempt.last_seq < seq, seq), else_=Attempt.last_seq))
+            .execution_options(synchronize_session=False)
+        )
+        add_event(session, attempt.id, "saved", now, question_id=question_id, seq=seq)
+    session.commit()
+    return SaveResult(bool(updated), seq, timing.remaining_seconds(attempt.deadline_at, now))
+
+
+def _insert_answer_if_absent(session: Session, attempt_id: int, question_id: int, response: list, seq: int,
+                             now: datetime) -> int:
+    values = dict(attempt_id=attempt_id, question_id=question_id, response=response, seq=seq, saved_at=now)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - the app supports SQLite and PostgreSQL
+        session.execute(insert(Answer).values(**values))
+        return 1
+    stmt = (dialect_insert(Answer).values(**values)
+            .on_conflict_do_nothing(index_elements=["attempt_id", "question_id"]).returning(Answer.id))
+    return 0 if session.execute(stmt).scalar() is None else 1
+
+
+# ------------------------------------------------------------------ grading
+
+
+@dataclass(frozen=True)
+class GradedQuestion:
+    row: AttemptQuestion
+    version: QuestionVersion
+    response: list | None
+    item: scoring.Item
+
+
+def paper_rows(session: Session, attempt: Attempt) -> list[tuple[AttemptQuestion, QuestionVersion]]:
+    return list(session.execute(
+        select(AttemptQuestion, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+        .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
+    ).tuples())
+
+
+def saved_responses(session: Session, attempt_id: int) -> dict[int, list]:
+    return dict(session.execute(select(Answer.question_id, Answer.response).where(Answer.attempt_id == attempt_id))
+                .tuples().all())
+
+
+def scoring_item(row: AttemptQuestion, version: QuestionVersion) -> scoring.Item:
+    key = scoring.fill_key(version.answer or []) if version.type == scoring.FILL_BLANK else tuple(
+        str(a).strip().upper() if version.type != scoring.TRUE_FALSE else str(a).strip().lower()
+        for a in (version.answer or []))
+    return scoring.Item(version.type, key, float(row.points), tuple(row.option_order or ()), bool(row.is_voided))
+
+
+def graded_paper(session: Session, attempt: Attempt) -> list[GradedQuestion]:
+    responses = saved_responses(session, attempt.id)
+    return [GradedQuestion(row, version, responses.get(row.question_id), scoring_item(row, version))
+            for row, version in paper_rows(session, attempt)]
+
+
+def _grade(session: Session, attempt: Attempt, now: datetime) -> list[GradedQuestion]:
+    """Score every question from the saved answers and set the attempt's totals (no commit)."""
+    exam = attempt.exam
+    paper = graded_paper(session, attempt)
+    result = scoring.grade_paper([g.item for g in paper], [g.response for g in paper],
+                                 exam.multiple_scoring, exam.pass_percent)
+    for g, r in zip(paper, result.items, strict=True):
+        g.row.score, g.row.is_correct = r.score, r.is_correct
+    attempt.score, attempt.max_score, attempt.percent = result.score, result.max_score, result.percent
+    attempt.passed, attempt.graded_at = result.passed, now
+    return paper
+
+
+def _finish(session: Session, attempt: Attempt, at: datetime, reason: str, now: datetime) -> None:
+    """Grade a claimed attempt, record the finish, study time, wrong book, listeners (no commit)."""
+    if attempt.status == IN_PROGRESS and reason == FINISH_TIMEOUT:
+        attempt.expire()
+    attempt.mark_submitted(at, reason)
+    previous = attempt.passed
+    paper = _grade(session, attempt, now)
+    add_event(session, attempt.id, "auto_closed" if reason == FINISH_TIMEOUT else "submitted", now,
+              reason=reason, score=attempt.score, max_score=attempt.max_score)
+    for g in paper:
+        if g.row.is_correct is False:
+            record_wrong(session, attempt.user_id, g.row.question_id, at, source="exam")
+    _add_exam_study_time(session, attempt, paper, at, now)
+    session.flush()
+    events.attempt_graded(session, attempt, previous_passed=previous, now=now)
+
+
+def _law_of(version: QuestionVersion) -> str | None:
+    for basis in version.basis or []:
+        if isinstance(basis, dict) and basis.get("law"):
+            return str(basis["law"])
+    return None
+
+
+def _add_exam_study_time(session: Session, attempt: Attempt, paper: list[GradedQuestion], at: datetime,
+                         now: datetime) -> None:
+    try:
+        from lawtrain.courses.services import add_study_time
+    except ImportError:
+        return
+    seconds = max(0, int((at - attempt.started_at).total_seconds()))
+    laws = [law for law in (_law_of(g.version) for g in paper) if law]
+    if not seconds or not laws:
+        return
+    counts: dict[str, int] = defaultdict(int)
+    for law in laws:
+        counts[law] += 1
+    for law, n in counts.items():
+        add_study_time(session, attempt.user_id, law, "exam", seconds * n // len(laws), now)
+
+
+def submit_attempt(session: Session, attempt: Attempt, now: datetime) -> Attempt:
+    """Submit and grade; idempotent: a second call (double click, second tab, retry) changes nothing."""
+    session.refresh(attempt, with_for_update=True)  # serialise concurrent submits of one attempt
+    if attempt.status == SUBMITTED:
+        session.commit()
+        return attempt
+    if timing.is_overdue(attempt.deadline_at, now, grace_seconds()):
+        _finish(session, attempt, attempt.deadline_at, FINISH_TIMEOUT, now)
+    else:
+        _finish(session, attempt, min(now, attempt.deadline_at), FINISH_SUBMITTED, now)
+    session.commit()
+    return attempt
+
+
+def close_overdue(session: Session, now: datetime, *, exam_id: int | None = None, user_id: int | None = None,
+                  commit: bool = True) -> int:
+    """Close and grade every open attempt past deadline + grace, finished at its deadline; returns how many."""
+    stmt = select(Attempt).where(Attempt.status.in_((IN_PROGRESS, EXPIRED)),
+                                 Attempt.deadline_at < timing.overdue_cutoff(now, grace_seconds()))
+    if exam_id is not None:
+        stmt = stmt.where(Attempt.exam_id == exam_id)
+    if user_id is not None:
+        stmt = stmt.where(Attempt.user_id == user_id)
+    attempts = session.scalars(stmt.order_by(Attempt.id).with_for_update(skip_locked=True)).all()
+    for attempt in attempts:
+        _finish(session, attempt, attempt.deadline_at, FINISH_TIMEOUT, now)
+    if commit:
+        session.commit()
+    return len(attempts)
+
+
+def refresh_attempt(session: Session, attempt: Attempt, now: datetime) -> Attempt:
+    """Lazy close on access: an overdue open attempt is graded before anyone sees it."""
+    if attempt.status != SUBMITTED and timing.is_overdue(attempt.deadline_at, now, grace_seconds()):
+        close_overdue(session, now, exam_id=attempt.exam_id, user_id=attempt.user_id)
+        session.refresh(attempt)
+    return attempt
+
+
+# ------------------------------------------------------------------ focus
+
+
+def record_focus(session: Session, attempt: Attempt, kind: str, now: datetime) -> Attempt:
+    """Tab switches: 'lost' counts one, 'back' adds the time away; a limit may auto-submit."""
+    if attempt.status != IN_PROGRESS:
+        raise AttemptClosed(_("本次考试已结束"))
+    if kind == "lost":
+        if attempt.focus_lost_at is None:
+            attempt.tab_switches += 1
+            attempt.focus_lost_at = now
+        add_event(session, attempt.id, "focus_lost", now, count=attempt.tab_switches)
+    elif kind == "back":
+        away = int((now - attempt.focus_lost_at).total_seconds()) if attempt.focus_lost_at else 0
+        attempt.tab_away_seconds += max(0, away)
+        attempt.focus_lost_at = None
+        add_event(session, attempt.id, "focus_back", now, away_seconds=away)
+    else:
+        raise ValueError(kind)
+    limit = attempt.exam.tab_switch_limit
+    if limit and attempt.tab_switches >= limit:
+        _finish(session, attempt, min(now, attempt.deadline_at), FINISH_TAB_LIMIT, now)
+    session.commit()
+    return attempt
+
+
+# ------------------------------------------------------------------ regrade
+
+
+@dataclass(frozen=True)
+class RegradeRow:
+    attempt_id: int
+    user_name: str
+    before_score: float | None
+    after_score: float | None
+    before_passed: bool | None
+    after_passed: bool | None
+
+    @property
+    def pass_changed(self) -> bool:
+        return self.before_passed != self.after_passed
+
+    @property
+    def score_changed(self) -> bool:
+        return self.before_score != self.after_score
+
+
+def _regrade(session: Session, attempts: Iterable[Attempt], now: datetime, *, why: str) -> list[RegradeRow]:
+    rows = []
+    for attempt in attempts:
+        before = (attempt.score, attempt.passed)
+        _grade(session, attempt, now)
+        add_event(session, attempt.id, "regraded", now, why=why, before=before[0], after=attempt.score)
+        session.flush()
+        events.attempt_graded(session, attempt, previous_passed=before[1], now=now)
+        user = session.get(User, attempt.user_id)
+        rows.append(RegradeRow(attempt.id, user.display_name if user else "", before[0], attempt.score,
+                               before[1], attempt.passed))
+    return rows
+
+
+def regrade_exam(session: Session, exam: Exam, *, actor, now: datetime, ip: str | None = None) -> list[RegradeRow]:
+    """Regrade every submitted attempt of an exam with the current keys; returns before/after."""
+    attempts = session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.status == SUBMITTED)
+                               .order_by(Attempt.id)).all()
+    rows = _regrade(session, attempts, now, why="manual")
+    audit.record(session, "exam.regrade", actor=actor, target_type="exam", target_id=exam.id, ip=ip, now=now,
+                 attempts=len(rows), pass_changes=sum(r.pass_changed for r in rows))
+    session.commit()
+    return rows
+
+
+def regrade_question(session: Session, question_id: int, old_version_id: int | None, new_version_id: int | None,
+                     actor, now: datetime) -> list[RegradeRow]:
+    """ANSWER_KEY_LISTENERS hook: move papers to the corrected version (or void the question) and regrade.
+
+    Runs inside the banks service's transaction (it commits)."""
+    stmt = select(AttemptQuestion).where(AttemptQuestion.question_id == question_id)
+    if new_version_id is not None and old_version_id is not None:
+        stmt = stmt.where(AttemptQuestion.question_version_id == old_version_id)
+    rows = session.scalars(stmt).all()
+    for row in rows:
+        if new_version_id is None:
+            row.is_voided = True
+        else:
+            row.question_version_id = new_version_id
+    session.flush()
+    attempt_ids = sorted({r.attempt_id for r in rows})
+    attempts = session.scalars(select(Attempt).where(Attempt.id.in_(attempt_ids), Attempt.status == SUBMITTED)
+                               .order_by(Attempt.id)).all() if attempt_ids else []
+    result = _regrade(session, attempts, now, why="voided" if new_version_id is None else "key_changed")
+    if result:
+        audit.record(session, "exam.regrade", actor=actor, target_type="question", target_id=question_id, now=now,
+                     attempts=len(result), pass_changes=sum(r.pass_changed for r in result),
+                     changes=[{"attempt": r.attempt_id, "before": r.before_score, "after": r.after_score,
+                               "passed_before": r.before_passed, "passed_after": r.after_passed} for r in result][:200])
+    return result
+
+
+def version_used_by_attempt(session: Session, version_id: int) -> bool:
+    """VERSION_USAGE_CHECKS hook: has any attempt shown this question version?"""
+    return session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.question_version_id == version_id)
+                          .limit(1)) is not None
+
+
+def _register_bank_hooks() -> None:
+    try:
+        from lawtrain.banks import services as bank_services
+    except ImportError:
+        return
+    checks = getattr(bank_services, "VERSION_USAGE_CHECKS", None)
+    if checks is not None and version_used_by_attempt not in checks:
+        checks.append(version_used_by_attempt)
+    listeners = getattr(bank_services, "ANSWER_KEY_LISTENERS", None)
+    if listeners is not None and regrade_question not in listeners:
+        listeners.append(regrade_question)
+
+
+_register_bank_hooks()
+
+
+# ------------------------------------------------------------------ trainer actions
+
+
+def set_override(session: Session, exam: Exam, user: User, *, extra_minutes: int, opens_at: datetime | None,
+                 closes_at: datetime | None, reason: str | None, actor, now: datetime,
+                 ip: str | None = None) -> ExamOverride:
+    """Grant one person extra time and/or another window; an open attempt's deadline follows."""
+    if extra_minutes < 0:
+        raise ExamError(_("延长时间不能为负数"))
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise ExamError(_("结束时间必须晚于开始时间"))
+    override = get_override(session, exam.id, user.id)
+    if override is None:
+        override = ExamOverride(exam_id=exam.id, user_id=user.id, created_at=now,
+                                created_by_id=getattr(actor, "id", None))
+        session.add(override)
+    override.extra_minutes, override.opens_at, override.closes_at, override.reason = (
+        extra_minutes, opens_at, closes_at, reason)
+    open_attempt = session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
+                                                        Attempt.status == IN_PROGRESS))
+    if open_attempt is not None:
+        _o, closes = window_for(exam, override)
+        open_attempt.deadline_at = timing.deadline_for(open_attempt.started_at, exam.duration_minutes, closes,
+                                                       extra_minutes)
+        add_event(session, open_attempt.id, "override_granted", now, extra_minutes=extra_minutes)
+    audit.record(session, "exam.override", actor=actor, target_type="exam", target_id=exam.id, ip=ip, now=now,
+                 user=user.username, extra_minutes=extra_minutes)
+    session.commit()
+    return override
+
+
+def release_results(session: Session, exam: Exam, *, actor, now: datetime, ip: str | None = None) -> None:
+    exam.released_at = now
+    audit.record(session, "exam.release", actor=actor, target_type="exam", target_id=exam.id, ip=ip, now=now)
+    session.commit()
+
+
+@dataclass
+class ExamData:
+    """What the trainer's form produces (values already converted to UTC)."""
+
+    title: str
+    instructions: str = ""
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    duration_minutes: int = 60
+    attempts_allowed: int = 1
+    counting: str = "best"
+    pass_percent: float = 60.0
+    multiple_scoring: str = "all_or_nothing"
+    release: str = "immediate"
+    review: str = "full"
+    shuffle_questions: bool = True
+    shuffle_options: bool = True
+    tab_switch_limit: int | None = None
+    paper_mode: str = "rules"
+    gate: dict = field(default_factory=dict)
+    department_ids: list[int] = field(default_factory=list)
+    user_ids: list[int] = field(default_factory=list)
+    rules: list[dict] = field(default_factory=list)
+    fixed_question_ids: list[int] = field(default_factory=list)
+    fixed_points: float | None = None
+
+
+SCALAR_FIELDS = ("title", "instructions", "opens_at", "closes_at", "duration_minutes", "attempts_allowed", "counting",
+                 "pass_percent", "multiple_scoring", "release", "review", "shuffle_questions", "shuffle_options",
+                 "tab_switch_limit", "paper_mode", "gate")
+
+
+def save_exam(session: Session, exam: Exam | None, data: ExamData, *, actor, now: datetime,
+              ip: str | None = None) -> tuple[Exam, PaperCheck]:
+    """Create or update an exam with its assignees and rules; returns the paper check to show."""
+    if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
+        raise ExamError(_("结束时间必须晚于开始时间"))
+    if exam is None:
+        exam = Exam(created_by_id=getattr(actor, "id", None), created_at=now, status="draft")
+        session.add(exam)
+    elif session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam.id)):
+        # Papers already drawn stay as they are; the setup of the paper itself can no longer change.
+        data.rules, data.paper_mode = [_rule_dict(r) for r in exam.rules], exam.paper_mode
+        data.fixed_question_ids = [f.question_id for f in exam.fixed_questions]
+    for name in SCALAR_FIELDS:
+        setattr(exam, name, getattr(data, name))
+    exam.assignees = ([ExamAssignee(department_id=d) for d in dict.fromkeys(data.department_ids)]
+                      + [ExamAssignee(user_id=u) for u in dict.fromkeys(data.user_ids)])
+    exam.rules = [ExamRule(position=i, **r) for i, r in enumerate(data.rules, start=1)]
+    exam.fixed_questions = [ExamFixedQuestion(question_id=q, position=i, points=data.fixed_points)
+                            for i, q in enumerate(dict.fromkeys(data.fixed_question_ids), start=1)]
+    session.flush()
+    check = check_paper(session, exam)
+    audit.record(session, "exam.save", actor=actor, target_type="exam", target_id=exam.id, ip=ip, now=now,
+                 title=exam.title)
+    session.commit()
+    return exam, check
+
+
+def _rule_dict(rule: ExamRule) -> dict:
+    return dict(banks=list(rule.banks or []), law_name=rule.law_name, articles=list(rule.articles or []),
+                tags=list(rule.tags or []), difficulty_min=rule.difficulty_min, difficulty_max=rule.difficulty_max,
+                type=rule.type, count=rule.count, points=rule.points)
+
+
+def publish_exam(session: Session, exam: Exam, *, actor, now: datetime, ip: str | None = None) -> None:
+    """Publish an exam whose paper can be drawn and that has someone to sit it."""
+    check = check_paper(session, exam)
+    if check.messages:
+        raise PaperError(check.messages)
+    if not exam.assignees:
+        raise ExamError(_("请先选择参加考试的部门或人员"))
+    exam.status = "published"
+    audit.record(session, "exam.publish", actor=actor, target_type="exam", target_id=exam.id, ip=ip, now=now)
+    session.commit()
+
+
+def archive_exam(session: Session, exam: Exam, *, actor, now: datetime, ip: str | None = None) -> None:
+    exam.status = "archived"
+    audit.record(session, "exam.archive", actor=actor, target_type="exam", target_id=exam.id, ip=ip, now=now)
+    session.commit()
+
+
+# ------------------------------------------------------------------ wrong-answer book
+
+
+def local_day(dt: datetime) -> str:
+    return to_local(dt).date().isoformat()
+
+
+def record_wrong(session: Session, user_id: int, question_id: int, now: datetime, *, source: str) -> WrongBookEntry:
+    """Put (back) a question into a person's wrong-answer book (no commit)."""
+    entry = session.scalar(select(WrongBookEntry).where(WrongBookEntry.user_id == user_id,
+                                                        WrongBookEntry.question_id == question_id))
+    if entry is None:
+        entry = WrongBookEntry(user_id=user_id, question_id=question_id, source=source, wrong_count=0,
+                               last_wrong_at=now, correct_days=[])
+        session.add(entry)
+    entry.wrong_count = (entry.wrong_count or 0) + 1
+    entry.last_wrong_at, entry.correct_days, entry.cleared_at = now, [], None
+    return entry
+
+
+def record_right(session: Session, user_id: int, question_id: int, now: datetime) -> WrongBookEntry | None:
+    """A correct answer to a question in the book; the second distinct day clears it (no commit)."""
+    entry = session.scalar(select(WrongBookEntry).where(WrongBookEntry.user_id == user_id,
+                                                        WrongBookEntry.question_id == question_id,
+                                                        WrongBookEntry.cleared_at.is_(None)))
+    if entry is None:
+        return None
+    days = sorted(set(entry.correct_days or []) | {local_day(now)})
+    entry.correct_days = days
+    if len(days) >= 2:
+        entry.cleared_at = now
+    return entry
+
+
+def save_all(session: Session, attempt: Attempt, responses: dict[int, list[str]], now: datetime) -> int:
+    """The no-JavaScript form: store every changed answer of the paper in one transaction; returns how many."""
+    if attempt.status != IN_PROGRESS:
+        raise AttemptClosed(_("本次考试已结束，答案不能再修改"))
+    if not timing.accepts_save(attempt.deadline_at, now, grace_seconds()):
+        close_overdue(session, now, exam_id=attempt.exam_id, user_id=attempt.user_id)
+        raise AttemptClosed(_("考试时间已到，答案不能再修改"))
+    on_paper = set(session.scalars(select(AttemptQuestion.question_id).where(AttemptQuestion.attempt_id == attempt.id)))
+    stored = {a.question_id: a for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    seq, changed = attempt.last_seq, 0
+    for qid, response in responses.items():
+        if qid not in on_paper:
+            continue
+        old = stored.get(qid)
+        if (old.response if old else []) == response:
+            continue
+        seq += 1
+        changed += 1
+        if old is None:
+            session.add(Answer(attempt_id=attempt.id, question_id=qid, response=response, seq=seq, saved_at=now))
+        else:
+            old.response, old.seq, old.saved_at = response, seq, now
+    if changed:
+        attempt.last_seq = seq
+        add_event(session, attempt.id, "saved", now, form=True, answers=changed)
+    session.commit()
+    return changed
+
+
+def resolve_people(session: Session, tokens: Iterable[str]) -> tuple[list[int], list[str]]:
+    """Login names or staff numbers -> (user ids, the tokens nobody matched)."""
+    tokens = [t for t in dict.fromkeys(tokens) if t]
+    if not tokens:
+        return [], []
+    rows = session.execute(select(User.id, User.username, User.staff_no)
+                           .where(or_(User.username.in_(tokens), User.staff_no.in_(tokens)))).all()
+    found = {r.username: r.id for r in rows} | {r.staff_no: r.id for r in rows if r.staff_no}
+    return list(dict.fromkeys(found[t] for t in tokens if t in found)), [t for t in tokens if t not in found]

@@ -1,0 +1,49 @@
+"""Forms of the reports area: the GET filter form and the one-step remedial assignment (shape only)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _optional_int(value):
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class ReportFilterForm(FlaskForm):
+    """Read from the query string; no CSRF (GET, changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(2000, 2100, _l("年度应在 2000–2100 之间"))])
+    date_from = DateField(_l("开始日期"), validators=[Optional()])
+    date_to = DateField(_l("结束日期"), validators=[Optional()])
+    law = SelectField(_l("法律"), validators=[Optional()], validate_choice=False)
+    exam_id = SelectField(_l("考试"), coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    assignment_id = SelectField(_l("学习任务"), coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    department_id = HiddenField()
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("结束日期不能早于开始日期"))
+
+
+class RemedialForm(FlaskForm):
+    """From a weak heat-map cell: assign the modules teaching an article to a department."""
+
+    department_id = IntegerField(validators=[DataRequired()])
+    law = StringField(validators=[DataRequired(), Length(max=64)])
+    article = IntegerField(validators=[DataRequired(), NumberRange(1, 10000)])
+    due_date = DateField(_l("截止日期"), validators=[Optional()])
+    submit = SubmitField(_l("布置补学"))

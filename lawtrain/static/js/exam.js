@@ -1,0 +1,285 @@
+/* The exam page: autosave every change with a per-attempt sequence number, keep unsaved answers in
+ * localStorage and retry with backoff, server-driven countdown, navigator, one question per screen on
+ * phones, confirm before submit, auto-submit at time-out, focus-loss events.
+ * The page works without this script (plain form posting to the server). */
+(function () {
+  "use strict";
+  var root = document.getElementById("exam");
+  if (!root) return;
+  document.body.classList.add("js");
+
+  var attemptId = root.dataset.attempt;
+  var form = document.getElementById("exam-form");
+  var t = document.getElementById("i18n").dataset;
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var storeKey = "lawtrain-attempt-" + attemptId;
+  var sections = Array.prototype.slice.call(document.querySelectorAll(".question"));
+  var navLinks = Array.prototype.slice.call(document.querySelectorAll(".nav-q"));
+  var saveStatus = document.getElementById("save-status");
+  var banner = document.getElementById("net-banner");
+  var warning = document.getElementById("time-warning");
+  var countdown = document.getElementById("countdown");
+
+  // ---------------------------------------------------------------- local state (survives reloads and crashes)
+  function load() {
+    try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
+  }
+  var state = load();
+  state.pending = state.pending || {};
+  state.flags = state.flags || {};
+  var serverSeq = parseInt(root.dataset.lastSeq || "0", 10);
+  state.seq = Math.max(state.seq || 0, serverSeq);
+  function persist() {
+    try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* storage full or disabled */ }
+  }
+
+  // ---------------------------------------------------------------- reading and writing the inputs
+  function responseOf(section) {
+    var type = section.dataset.type;
+    if (type === "fill_blank") {
+      var blanks = Array.prototype.map.call(section.querySelectorAll("input.blank"), function (i) { return i.value.trim(); });
+      return blanks.some(function (b) { return b; }) ? blanks : [];
+    }
+    return Array.prototype.filter.call(section.querySelectorAll("input"), function (i) { return i.checked; })
+      .map(function (i) { return i.value; }).sort();
+  }
+  function applyResponse(section, response) {
+    if (section.dataset.type === "fill_blank") {
+      section.querySelectorAll("input.blank").forEach(function (input, i) { input.value = response[i] || ""; });
+    } else {
+      section.querySelectorAll("input").forEach(function (input) { input.checked = response.indexOf(input.value) >= 0; });
+    }
+  }
+  function sectionFor(qid) { return document.getElementById("q-" + qid); }
+  function markSaved(qid, text) {
+    var mark = document.querySelector('.saved-mark[data-qid="' + qid + '"]');
+    if (mark) mark.textContent = text;
+  }
+
+  // ---------------------------------------------------------------- navigator
+  function refreshNavigator() {
+    var answered = 0;
+    navLinks.forEach(function (link, i) {
+      var section = sectionFor(link.dataset.qid);
+      var isAnswered = responseOf(section).length > 0;
+      var flagged = !!state.flags[link.dataset.qid];
+      if (isAnswered) answered++;
+      link.classList.toggle("answered", isAnswered);
+      link.classList.toggle("flagged", flagged);
+      link.setAttribute("aria-label", t.q.replace("{n}", i + 1) + " " + (isAnswered ? t.answered : t.unansweredShort) +
+        (flagged ? " " + t.flagged : ""));
+      var btn = section.querySelector(".flag-btn");
+      if (btn) btn.setAttribute("aria-pressed", flagged ? "true" : "false");
+    });
+    document.getElementById("progress").textContent =
+      t.progress.replace("{a}", answered).replace("{n}", sections.length);
+  }
+
+  // ---------------------------------------------------------------- saving with seq, retry and backoff
+  var closed = false;
+  var inFlight = false;
+  var backoff = 0;
+  var retryTimer = null;
+
+  function api(method, url, body) {
+    return fetch(url, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+  }
+
+  function queue(section) {
+    var qid = section.dataset.qid;
+    state.seq += 1;
+    state.pending[qid] = { response: responseOf(section), seq: state.seq };
+    persist();
+    markSaved(qid, t.saving);
+    refreshNavigator();
+    flush();
+  }
+
+  function nextPending() {
+    var best = null;
+    Object.keys(state.pending).forEach(function (qid) {
+      if (!best || state.pending[qid].seq < state.pending[best].seq) best = qid;
+    });
+    return best;
+  }
+
+  function networkDown() {
+    banner.hidden = false;
+    saveStatus.textContent = t.unsaved;
+    backoff = Math.min(backoff ? backoff * 2 : 1000, 30000);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, backoff);
+  }
+
+  function flush() {
+    if (inFlight || closed) return Promise.resolve();
+    var qid = nextPending();
+    if (!qid) { saveStatus.textContent = ""; return Promise.resolve(); }
+    var item = state.pending[qid];
+    inFlight = true;
+    return api("PUT", root.dataset.saveUrl + qid, { response: item.response, seq: item.seq })
+      .then(function (r) {
+        inFlight = false;
+        if (r.status === 409) { return onClosed(); }
+        if (r.status === 400 || r.status === 404) { delete state.pending[qid]; persist(); return flush(); }
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json().then(function (data) {
+          if (state.pending[qid] && state.pending[qid].seq === item.seq) delete state.pending[qid];
+          persist();
+          banner.hidden = true;
+          backoff = 0;
+          markSaved(qid, t.saved);
+          if (typeof data.remaining_seconds === "number") syncClock(data.remaining_seconds);
+          return flush();
+        });
+      })
+      .catch(function () { inFlight = false; networkDown(); });
+  }
+
+  window.addEventListener("online", function () { backoff = 0; flush(); });
+
+  // ---------------------------------------------------------------- countdown from the server's remaining seconds
+  var endsAt = 0;
+  var warned5 = false, warned1 = false;
+  function monotonic() { return (window.performance && performance.now) ? performance.now() : Date.now(); }
+  function syncClock(remaining) { endsAt = monotonic() + remaining * 1000; }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function tick() {
+    var left = Math.max(0, Math.round((endsAt - monotonic()) / 1000));
+    var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    countdown.textContent = (h ? h + ":" + pad(m) : m) + ":" + pad(s);
+    countdown.classList.toggle("urgent", left <= 300);
+    if (left <= 300 && left > 60 && !warned5) { warned5 = true; showWarning(t.warn5); }
+    if (left <= 60 && left > 0 && !warned1) { warned1 = true; showWarning(t.warn1); }
+    if (left === 0 && !closed) { showWarning(t.timeup); submit(); }
+  }
+  function showWarning(text) { warning.textContent = text; warning.hidden = false; }
+  syncClock(parseInt(root.dataset.remaining || "0", 10));
+
+  // ---------------------------------------------------------------- submit (confirm, flush, idempotent POST)
+  var submitting = false;
+  function submit() {
+    if (submitting) return;
+    submitting = true;
+    saveStatus.textContent = t.submitting;
+    flush().then(function () {
+      return api("POST", root.dataset.submitUrl);
+    }).then(function (r) {
+      if (!r.ok && r.status !== 409) throw new Error("HTTP " + r.status);
+      return finish();
+    }).catch(function () {
+      submitting = false;
+      networkDown();
+      setTimeout(submit, Math.max(backoff, 2000));
+    });
+  }
+  function finish() {
+    closed = true;
+    state.pending = {};
+    try { localStorage.removeItem(storeKey); } catch (e) { /* ignore */ }
+    // The take page redirects a finished attempt to its result, so no result link is ever in this page.
+    window.location.replace(window.location.pathname);
+  }
+  function onClosed() {
+    closed = true;
+    showWarning(t.closed);
+    setTimeout(finish, 800);
+  }
+
+  var dialog = document.getElementById("confirm-dialog");
+  document.getElementById("submit-btn").addEventListener("click", function (ev) {
+    ev.preventDefault();
+    var missing = [];
+    sections.forEach(function (s, i) { if (!responseOf(s).length) missing.push(i + 1); });
+    document.getElementById("confirm-unanswered").textContent =
+      missing.length ? t.unanswered + missing.join("、") : t.allAnswered;
+    if (dialog.showModal) { dialog.showModal(); } else if (window.confirm(dialog.textContent)) { submit(); }
+  });
+  document.getElementById("confirm-cancel").addEventListener("click", function () { dialog.close(); });
+  document.getElementById("confirm-ok").addEventListener("click", function () { dialog.close(); submit(); });
+
+  // ---------------------------------------------------------------- inputs, flags, navigation
+  form.addEventListener("submit", function (ev) { ev.preventDefault(); });
+  var typingTimers = {};
+  form.addEventListener("change", function (ev) {
+    var section = ev.target.closest(".question");
+    if (section) queue(section);
+  });
+  form.addEventListener("input", function (ev) {
+    if (!ev.target.classList.contains("blank")) return;
+    var section = ev.target.closest(".question");
+    clearTimeout(typingTimers[section.dataset.qid]);
+    typingTimers[section.dataset.qid] = setTimeout(function () { queue(section); }, 800);
+  });
+  document.querySelectorAll(".flag-btn").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var qid = btn.dataset.qid;
+      if (state.flags[qid]) delete state.flags[qid]; else state.flags[qid] = true;
+      persist();
+      refreshNavigator();
+    });
+  });
+
+  var phone = window.matchMedia("(max-width: 767.98px)");
+  var current = 0;
+  var pager = document.querySelector(".pager");
+  function show(index) {
+    current = Math.max(0, Math.min(sections.length - 1, index));
+    var paged = phone.matches;
+    form.classList.toggle("paged", paged);
+    pager.hidden = !paged;
+    sections.forEach(function (s, i) { s.classList.toggle("current", i === current); });
+    navLinks.forEach(function (l, i) { l.classList.toggle("current", i === current); });
+    document.getElementById("pager-pos").textContent = t.pos.replace("{i}", current + 1).replace("{n}", sections.length);
+    document.getElementById("prev-btn").disabled = current === 0;
+    document.getElementById("next-btn").disabled = current === sections.length - 1;
+  }
+  function go(index) {
+    show(index);
+    document.getElementById("navigator").scrollIntoView({ block: "start" });
+  }
+  document.getElementById("prev-btn").addEventListener("click", function () { go(current - 1); });
+  document.getElementById("next-btn").addEventListener("click", function () { go(current + 1); });
+  navLinks.forEach(function (link) {
+    link.addEventListener("click", function (ev) {
+      if (!phone.matches) return;
+      ev.preventDefault();
+      show(parseInt(link.dataset.index, 10));
+      sections[current].querySelector("input") && sections[current].querySelector("input").focus();
+    });
+  });
+  if (phone.addEventListener) phone.addEventListener("change", function () { show(current); });
+
+  // ---------------------------------------------------------------- leaving the tab
+  document.addEventListener("visibilitychange", function () {
+    if (closed) return;
+    var kind = document.visibilityState === "hidden" ? "focus_lost" : "focus_back";
+    fetch(root.dataset.eventsUrl, {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ kind: kind })
+    }).then(function (r) {
+      if (r.status === 409) return onClosed();
+      return r.json().then(function (d) { if (d.status === "submitted") onClosed(); });
+    }).catch(function () { /* offline: the count is best effort */ });
+    if (kind === "focus_back") flush();
+  });
+
+  // ---------------------------------------------------------------- resume: re-apply unacknowledged answers
+  Object.keys(state.pending).forEach(function (qid) {
+    var section = sectionFor(qid);
+    if (!section) { delete state.pending[qid]; return; }
+    applyResponse(section, state.pending[qid].response);
+    markSaved(qid, t.saving);
+  });
+  persist();
+  refreshNavigator();
+  show(0);
+  tick();
+  setInterval(tick, 1000);
+  flush();
+})();

@@ -1,0 +1,69 @@
+"""Shared helpers for the exams tests (plain functions, no fixtures)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from lawtrain.exams.models import AttemptQuestion
+from lawtrain.exams.scoring import LETTERS
+from lawtrain.extensions import db
+from tests import factories
+
+TF_STEM = "判断：生产经营单位的主要负责人对本单位安全生产工作全面负责。"
+
+
+def exam_bank(session, singles=10, multiples=4, tfs=4, fills=2):
+    """A bank with every question type; single answers 'A' (甲), multiple 'A,B', true_false 'true', fill '三十'."""
+    bank = factories.make_bank(session)
+    for i in range(singles):
+        factories.make_question(session, bank, type="single", difficulty=1 + i % 5, explanation=f"解析单选{i}",
+                                options=[f"正确选项{i}", f"干扰一{i}", f"干扰二{i}", f"干扰三{i}"])
+    for i in range(multiples):
+        factories.make_question(session, bank, type="multiple", difficulty=1 + i % 5, explanation=f"解析多选{i}",
+                                options=[f"多选对一{i}", f"多选对二{i}", f"多选错一{i}", f"多选错二{i}"])
+    for i in range(tfs):
+        factories.make_question(session, bank, type="true_false", difficulty=2, stem=f"{TF_STEM}{i}")
+    for i in range(fills):
+        factories.make_question(session, bank, type="fill_blank", answer=[["30", "三十"]], stem=f"期限为____日{i}")
+    return bank
+
+
+def paper(session, attempt) -> list[AttemptQuestion]:
+    return list(session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+                                .order_by(AttemptQuestion.position)))
+
+
+def right_response(row: AttemptQuestion, qtype: str) -> list[str]:
+    """The correct response in the keys this person saw."""
+    if qtype == "single":
+        return [LETTERS[row.option_order.index(0)]]
+    if qtype == "multiple":
+        return sorted(LETTERS[row.option_order.index(i)] for i in (0, 1))
+    if qtype == "true_false":
+        return ["true"]
+    return ["三十"]
+
+
+def wrong_response(row: AttemptQuestion, qtype: str) -> list[str]:
+    if qtype in ("single", "multiple"):
+        return [LETTERS[row.option_order.index(3)]]
+    return ["false"] if qtype == "true_false" else ["四十"]
+
+
+@contextmanager
+def count_statements():
+    """Count SQL statements sent to the database inside the block."""
+    counter = {"n": 0, "sql": []}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        counter["n"] += 1
+        counter["sql"].append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

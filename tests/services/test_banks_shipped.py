@@ -1,0 +1,58 @@
+"""The banks we ship in question_banks/: each parses, validates, is big enough and cites real articles."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from lawtrain.banks.formats.detect import parse_file
+from lawtrain.banks.formats.validate import validate_records
+
+REPO = Path(__file__).resolve().parents[2]
+LAWS_DIR = REPO / ".." / "shared" / "laws"
+LAW_FILES = {"安全生产法": "work-safety-law.md", "突发事件应对法": "emergency-response-law.md",
+             "行政处罚法": "administrative-penalty-law.md"}
+ARTICLE_LINE = re.compile(r"^第[一二三四五六七八九十百零]+条")
+MINIMUMS = {"single": 50, "multiple": 30, "true_false": 30, "fill_blank": 10}
+BANK_FILES = sorted((REPO / "question_banks").glob("*/bank.json"))
+
+
+def article_count(law: str) -> int:
+    text = (LAWS_DIR / LAW_FILES[law]).read_text(encoding="utf-8")
+    return sum(1 for line in text.splitlines() if ARTICLE_LINE.match(line))
+
+
+@pytest.mark.skipif(not BANK_FILES, reason="no shipped banks yet")
+@pytest.mark.parametrize("path", BANK_FILES, ids=[p.parent.name for p in BANK_FILES])
+def test_shipped_bank_is_valid_complete_and_cites_existing_articles(path):
+    result = parse_file(path.read_bytes(), path.name)
+    problems = result.problems + validate_records(result.records)
+    assert [str(p) for p in problems if p.severity == "error"] == []
+
+    types = Counter(r.type for r in result.records)
+    assert len(result.records) >= 120
+    for qtype, minimum in MINIMUMS.items():
+        assert types[qtype] >= minimum, (qtype, types[qtype])
+
+    counts = {law: article_count(law) for law in LAW_FILES if (LAWS_DIR / LAW_FILES[law]).exists()}
+    bad = []
+    for r in result.records:
+        assert r.basis, f"{r.external_id} cites no article"
+        for c in r.basis:
+            if c.law not in counts or not 1 <= c.article <= counts[c.law]:
+                bad.append(f"{r.external_id}: {c.law} 第{c.article}条")
+    assert bad == []
+    assert len({r.external_id for r in result.records}) == len(result.records), "external IDs must be unique"
+
+
+def test_every_law_has_a_shipped_bank():
+    if len(BANK_FILES) < len(LAW_FILES):
+        pytest.skip("content helpers are still writing the shipped banks")
+    laws = set()
+    for path in BANK_FILES:
+        records = parse_file(path.read_bytes(), path.name).records
+        laws.add(Counter(c.law for r in records for c in r.basis).most_common(1)[0][0])
+    assert laws == set(LAW_FILES)

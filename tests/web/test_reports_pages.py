@@ -1,0 +1,275 @@
+"""Report pages over a known bureau: figures, drill-down, leader scoping, exports, the API, statement counts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from contextlib import contextmanager
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import event, select
+
+from lawtrain.courses.models import AssignmentDepartment, TrainingAssignment
+from lawtrain.extensions import db
+from tests.factories import (
+    make_attempt,
+    make_department,
+    make_exam,
+    make_report_population,
+    make_user,
+)
+
+
+@pytest.fixture
+def pop(session):
+    return make_report_population(session)
+
+
+@contextmanager
+def count_statements():
+    counter = {"n": 0}
+
+    def before(*_args, **_kwargs):
+        counter["n"] += 1
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_completion_page_shows_figures_with_denominators(client, login_as, pop):
+    login_as("admin")
+    html = client.get(f"/reports/completion?exam_id={pop['exam'].id}").get_data(as_text=True)
+    text = _text(html)
+    assert "区应急局" in text and "执法大队" in text and "办公室" in text
+    assert "50% (4/8)" in text  # studied / assigned at the bureau
+    assert "75% (6/8)" in text  # attempted / assigned
+    assert "67% (4/6)" in text  # passed / attempted
+    assert "80% (4/5)" in text and "75% (3/4)" in text  # 执法大队
+    assert "71.0" in text and "73.0" in text and "71.5" in text
+    # Drill-down links carry the filters.
+    assert f'department_id={pop["team"].id}' in html and f'exam_id={pop["exam"].id}' in html
+    assert "员工r1" in text  # the bureau's own staff member
+    assert 'role="img"' in html and "style=" not in html.split("<main", 1)[1]
+
+
+def test_drill_down_to_person(client, login_as, pop):
+    login_as("trainer")
+    html = client.get(f"/reports/completion?exam_id={pop['exam'].id}&department_id={pop['squad'].id}")
+    text = _text(html.get_data(as_text=True))
+    assert "一中队" in text and "员工z1" in text and "员工z2" in text and "员工z3" in text
+    assert "67% (2/3)" in text  # attempted / assigned in the squad
+    person = client.get(f"/reports/people/{pop['people']['z1'].id}")
+    assert person.status_code == 200 and "2025年安全生产法考试" in person.get_data(as_text=True)
+
+
+def test_leader_sees_only_their_subtree(client, login_as, pop):
+    login_as(pop["leader2"])
+    text = _text(client.get(f"/reports/completion?exam_id={pop['exam'].id}").get_data(as_text=True))
+    assert "执法大队" in text and "一中队" in text and "办公室" not in text
+    assert "80% (4/5)" in text
+    assert client.get(f"/reports/completion?department_id={pop['office'].id}").status_code == 404
+    assert client.get(f"/reports/completion?department_id={pop['root'].id}").status_code == 404
+    assert client.get(f"/reports/people/{pop['people']['o1'].id}").status_code == 404
+    assert client.get(f"/reports/people/{pop['people']['z1'].id}").status_code == 200
+    api = client.get(f"/api/reports/completion?exam_id={pop['exam'].id}").get_json()
+    assert [r["department_name"] for r in api["rows"]] == ["执法大队", "一中队"]
+    assert api["rows"][0] == {**api["rows"][0], "assigned": 5, "attempted": 4, "passed": 3, "pass_rate": 75.0,
+                              "completion_rate": 80.0, "average_score": 71.5}
+    assert client.get(f"/api/reports/completion?department_id={pop['office'].id}").status_code == 404
+    # Leader's dashboard: his subtree only.
+    dash = _text(client.get("/reports/dashboard?year=2025").get_data(as_text=True))
+    assert "一中队" in dash and "办公室" not in dash
+
+
+def test_api_rows_for_admin_and_refusal_for_staff(client, login_as, pop):
+    login_as("admin")
+    data = client.get(f"/api/reports/completion?exam_id={pop['exam'].id}&department_id={pop['root'].id}").get_json()
+    rows = {r["department_name"]: r for r in data["rows"]}
+    assert set(rows) == {"区应急局", "执法大队", "办公室"}
+    assert rows["区应急局"]["assigned"] == 8 and rows["区应急局"]["pass_rate"] == 66.7
+    assert rows["办公室"] == {**rows["办公室"], "department_id": pop["office"].id, "assigned": 2, "attempted": 1,
+                             "passed": 0, "completion_rate": 0.0, "pass_rate": 0.0, "average_score": 40.0}
+    client.post("/auth/logout")
+    login_as("staff")
+    assert client.get("/api/reports/completion").status_code == 403
+    assert client.get("/reports/dashboard").status_code == 403
+
+
+def test_dashboard_charts_carry_the_numbers(client, login_as, pop):
+    login_as("leader", department=pop["root"])  # a bureau leader sees all
+    html = client.get("/reports/dashboard?year=2025").get_data(as_text=True)
+    assert html.count("<svg") == 3 and html.count('role="img"') == 3
+    assert ">80% (4/5)</text>" in html  # 执法大队 completion bar
+    assert ">0% (0/2)</text>" in html  # 办公室
+    assert "90-100：2" in html and "40-49：1" in html  # histogram description
+    assert ">67% (4/6)</text>" in html  # June pass rate on the trend line
+    assert "2 人逾期" in html  # e2 and z2 in 执法大队
+    home = client.get("/home/leader").get_data(as_text=True)
+    assert "培训考试概况" in home and "学习完成率" in home  # the leader's home panel (this calendar year)
+
+
+def test_exports_are_injection_safe(client, login_as, session, pop):
+    for name, value in (("o1", "=HYPERLINK(\"http://x\",\"y\")"), ("o2", "+1"), ("z1", "-2"), ("z2", "@x"),
+                        ("z3", "\tx")):
+        pop["people"][name].display_name = value
+    session.commit()
+    login_as("admin")
+    xlsx = client.get(f"/reports/completion/export.xlsx?exam_id={pop['exam'].id}")
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(xlsx.data))
+    people = wb["人员明细"]
+    names = {people.cell(row=r, column=1).value for r in range(2, people.max_row + 1)}
+    for bad in ("=HYPERLINK(\"http://x\",\"y\")", "+1", "-2", "@x", "\tx"):
+        assert "'" + bad in names and bad not in names
+    assert people.freeze_panes == "A2"
+    assert wb["部门汇总"]["A2"].value == "区应急局"
+    response = client.get(f"/reports/completion/export.csv?exam_id={pop['exam'].id}")
+    assert response.data.startswith(b"\xef\xbb\xbf") and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
+    first = {r[0] for r in rows[1:]}
+    assert "'+1" in first and "'@x" in first and "'=HYPERLINK(\"http://x\",\"y\")" in first and len(rows) == 9
+
+
+def test_pdf_exports_name_the_departments(client, login_as, pop):
+    login_as("admin")
+    for url in (f"/reports/completion/export.pdf?exam_id={pop['exam'].id}", "/reports/dashboard/export.pdf?year=2025",
+                "/reports/annual/export.pdf?year=2025", "/reports/weak/export.pdf?year=2025"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", url
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+        assert "第 1 页 / 共" in text, url
+        if "weak" not in url and "annual" not in url:
+            assert "执法大队" in text, url
+    annual = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        client.get("/reports/annual/export.pdf?year=2025").data)).pages)
+    assert "合格证书 2 张" in annual.replace("\n", "")
+
+
+def test_every_report_exports_every_format(client, login_as, pop):
+    login_as("trainer")
+    for report in ("dashboard", "completion", "annual", "weak"):
+        for fmt in ("xlsx", "csv", "pdf"):
+            assert client.get(f"/reports/{report}/export.{fmt}?year=2025").status_code == 200, (report, fmt)
+    assert client.get("/reports/nothing/export.pdf").status_code == 404
+    assert client.get("/reports/completion/export.doc").status_code == 404
+    assert client.get(f"/reports/exams/{pop['exam'].id}/items/export.xlsx").status_code == 200
+
+
+def test_annual_page_paragraph(client, login_as, pop):
+    login_as("leader", department=pop["root"])
+    text = _text(client.get("/reports/annual?year=2025").get_data(as_text=True))
+    assert "2025 年，区应急局共组织 4 名干部职工参加法治学习培训" in text
+    assert "参考 7 人次（6 人），合格 5 人次，合格率 71% (5/7)；颁发合格证书 2 张" in text
+
+
+def _bureau(session, name: str, staff: int):
+    root = make_department(session, path=name)
+    depts = [make_department(session, path=f"{name}/科室{i}") for i in range(3)]
+    exam = make_exam(session, departments=[root])
+    for i in range(staff):
+        user = make_user(session, department=depts[i % 3])
+        if i % 2:
+            make_attempt(session, exam, user, score=50 + i % 50)
+    return root, exam
+
+
+@pytest.mark.parametrize("page", ["/reports/dashboard?department_id={dept}",
+                                  "/reports/completion?exam_id={exam}&department_id={dept}",
+                                  "/reports/completion?year=2025&department_id={dept}",
+                                  "/api/reports/completion?exam_id={exam}&department_id={dept}",
+                                  "/reports/weak?department_id={dept}"])
+def test_statement_count_does_not_grow_with_people(client, login_as, session, page):
+    small = _bureau(session, "小局", 10)
+    large = _bureau(session, "大局", 60)
+    login_as("admin")
+    counts = []
+    for root, exam in (small, large):
+        url = page.format(exam=exam.id, dept=root.id)
+        with count_statements() as counter:
+            assert client.get(url).status_code == 200, url
+        counts.append(counter["n"])
+    assert counts[0] == counts[1], counts
+
+
+def test_weak_articles_and_one_step_remedial_assignment(client, login_as, session, pop):
+    from tests.factories import make_bank, make_question
+
+    bank = make_bank(session)
+    question = make_question(session, bank, basis=(("安全生产法", 21),))
+    from lawtrain.exams.models import AttemptQuestion
+
+    for name, correct in (("e1", True), ("e2", False), ("z1", False), ("o1", True)):
+        attempt = pop["attempts"][name]
+        session.add(AttemptQuestion(attempt_id=attempt.id, position=1, question_id=question.id,
+                                    question_version_id=question.current_version_id, points=1.0,
+                                    score=1.0 if correct else 0.0, is_correct=correct))
+    session.commit()
+    login_as("trainer")
+    html = client.get("/reports/weak").get_data(as_text=True)
+    text = _text(html)
+    assert "《安全生产法》第二十一条" in text
+    assert "heat-1" in html and "33% (1/3)" in text  # 执法大队 rolled up: e1 right, e2 and z1 wrong
+    assert "布置补学" in html
+    response = client.post("/reports/weak/assign", data={"department_id": pop["team"].id, "law": "安全生产法",
+                                                          "article": 21})
+    assert response.status_code == 302
+    assignment = session.scalar(select(TrainingAssignment).where(TrainingAssignment.title.contains("第二十一条")))
+    assert assignment is not None and assignment.title == "补学：《安全生产法》第二十一条（执法大队）"
+    assert [m.module_id for m in assignment.module_links] == [pop["modules"][0].id]  # the module citing 21
+    assert session.scalars(select(AssignmentDepartment.department_id)
+                           .where(AssignmentDepartment.assignment_id == assignment.id)).all() == [pop["team"].id]
+    # An article no module teaches: a clear message, nothing created.
+    before = session.scalar(select(db.func.count(TrainingAssignment.id)))
+    client.post("/reports/weak/assign", data={"department_id": pop["team"].id, "law": "安全生产法", "article": 99})
+    assert session.scalar(select(db.func.count(TrainingAssignment.id))) == before
+    assert "没有讲授" in client.get("/reports/weak").get_data(as_text=True)
+
+
+def test_leader_cannot_assign_remedial_training(client, login_as, pop):
+    login_as(pop["leader2"])
+    assert client.post("/reports/weak/assign", data={"department_id": pop["team"].id, "law": "安全生产法",
+                                                     "article": 21}).status_code == 403
+
+
+def test_item_analysis_page_matches_the_hand_table(client, login_as, session):
+    from lawtrain.exams.models import Answer, AttemptQuestion
+    from tests.factories import make_bank, make_question
+
+    table = {1: (1, 1, 1, 1), 2: (1, 1, 1, 0), 3: (1, 1, 0, 1), 4: (1, 0, 1, 0), 5: (1, 0, 0, 0), 6: (0, 1, 0, 0)}
+    bank = make_bank(session)
+    questions = [make_question(session, bank, stem=f"第{i}题题干") for i in range(1, 5)]
+    dept = make_department(session, path="区应急局")
+    exam = make_exam(session, departments=[dept])
+    for row in table.values():
+        user = make_user(session, department=dept)
+        attempt = make_attempt(session, exam, user, score=sum(row), max_score=4)
+        for pos, (q, right) in enumerate(zip(questions, row, strict=True), start=1):
+            session.add(AttemptQuestion(attempt_id=attempt.id, position=pos, question_id=q.id,
+                                        question_version_id=q.current_version_id, option_order=[1, 0, 2, 3],
+                                        points=1.0, score=float(right), is_correct=bool(right)))
+            # Correct original answer is A, shown as "B" under this permutation; wrong ones chose shown "C".
+            session.add(Answer(attempt_id=attempt.id, question_id=q.id, response=["B"] if right else ["C"]))
+    session.commit()
+    login_as("trainer")
+    html = client.get(f"/reports/exams/{exam.id}/items").get_data(as_text=True)
+    text = _text(html)
+    assert "0.83" in text and "0.67" in text and "0.33" in text  # facility of items 1, 2, 4
+    assert "0.42" in text  # KR-20 = 14/33
+    assert "2.3" in text and "2.5" in text  # mean and median total
+    assert "A✓:5" in text.replace(" ", "")  # item 1: five chose original A (shown as B)
+    assert "C:1" in text.replace(" ", "")
+    if "banks.edit_question" in client.application.view_functions:
+        assert f"/questions/{questions[0].id}/edit" in html
+    xlsx = load_workbook(io.BytesIO(client.get(f"/reports/exams/{exam.id}/items/export.xlsx").data))
+    sheet = xlsx.worksheets[0]
+    assert [sheet.cell(row=r, column=4).value for r in range(2, 6)] == ["0.83", "0.67", "0.50", "0.33"]
