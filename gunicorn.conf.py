@@ -13,7 +13,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 # Connections waiting for a free worker: a start-of-exam burst of 1,000 people queues here (and in nginx).
 backlog = int(os.environ.get("GUNICORN_BACKLOG", "2048"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# Above SQLite's busy_timeout (30 s): a request queued on the write lock gets its answer instead of a
+# killed worker and a reset connection.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 20
 keepalive = 5  # gthread only; sync workers close each connection (nginx in front keeps clients alive)
 max_requests = 20000

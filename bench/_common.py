@@ -86,8 +86,8 @@ def machine() -> dict:
         pass
     pg = None
     try:
-        pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc", "show server_version"],
-                            capture_output=True, text=True, timeout=5).stdout.strip() or None
+        cmd = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc", "show server_version"]
+        pg = subprocess.run(cmd, capture_output=True, text=True, timeout=5).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass
     return {

@@ -142,8 +142,8 @@ async def closed_loop(takers: list[Taker], request, *, duration: float, warmup: 
             start_t = time.perf_counter()
             try:
                 status = await request(taker)
-            except httpx.HTTPError:
-                status = 0
+            except httpx.HTTPError as e:
+                status = type(e).__name__
             samples.append((start_t, time.perf_counter(), status))
 
     await asyncio.gather(*(worker(t) for t in takers))
@@ -173,8 +173,8 @@ async def open_loop(takers: list[Taker], request, *, rate: float, duration: floa
     async def one(i: int, scheduled: float) -> None:
         try:
             status = await request(takers[i % len(takers)])
-        except httpx.HTTPError:
-            status = 0
+        except httpx.HTTPError as e:
+            status = type(e).__name__
         results.append((time.perf_counter() - scheduled, status))
 
     tasks = []
@@ -184,11 +184,16 @@ async def open_loop(takers: list[Taker], request, *, rate: float, duration: floa
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i, scheduled)))
-    await asyncio.wait(tasks, timeout=120)
+    # Bounded: whatever has not been answered 10 s after the last request was sent counts as unanswered.
+    _done, pending = await asyncio.wait(tasks, timeout=10)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
     ok = [lat for lat, st in results if st == 200]
     achieved = len(ok) / (max(time.perf_counter() - t0, duration))
     return {"offered_per_s": rate, "seconds": duration, "requests": total, "ok": len(ok),
-            "errors": total - len(ok), "achieved_per_s": round(achieved, 1), **latency_ms(ok)}
+            "errors": total - len(ok), "unanswered_after_10s": len(pending), "achieved_per_s": round(achieved, 1),
+            **latency_ms(ok)}
 
 
 async def burst(takers: list[Taker], request) -> dict:
@@ -202,8 +207,8 @@ async def burst(takers: list[Taker], request) -> dict:
         s = time.perf_counter()
         try:
             status = await request(taker)
-        except httpx.HTTPError:
-            status = 0
+        except httpx.HTTPError as e:
+            status = type(e).__name__
         statuses[status] += 1
         if status == 200:
             lat.append(time.perf_counter() - s)
@@ -228,8 +233,8 @@ async def bounded(takers: list[Taker], request, *, concurrency: int) -> Counter:
         async with sem:
             try:
                 statuses[await request(t)] += 1
-            except httpx.HTTPError:
-                statuses[0] += 1
+            except httpx.HTTPError as e:
+                statuses[type(e).__name__] += 1
 
     await asyncio.gather(*(one(t) for t in takers))
     return statuses

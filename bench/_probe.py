@@ -45,7 +45,7 @@ def _top(stats: pstats.Stats, *, key: str, limit: int, only: str | None = None) 
     stats.stream = stream
     stats.sort_stats(key)
     rows = []
-    for func, (cc, nc, tt, ct, _callers) in sorted(stats.stats.items(),
+    for func, (_cc, nc, tt, ct, _callers) in sorted(stats.stats.items(),
                                                   key=lambda kv: kv[1][3 if key == "cumulative" else 2],
                                                   reverse=True):
         filename, line, name = func

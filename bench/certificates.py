@@ -56,12 +56,13 @@ def main() -> None:
                       "ms_each_cpu": round(1000 * cpu / RENDERS, 2), "font": font, "target": ">= 100"}))
 
     with tempfile.TemporaryFile() as out:
-        wall = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         n = services.write_zip(certs, out, lambda c: services.certificate_pdf(c, options))
-        wall = time.perf_counter() - wall
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         size = out.tell()
+    # cpu_seconds is what the zip costs on an idle core; seconds (wall) also counts waiting for a busy machine
     print(json.dumps({"figure": "zip_of_1000_certificates_seconds", "certificates": n, "seconds": round(wall, 2),
-                      "zip_mb": round(size / 1e6, 1), "target": "< 20"}))
+                      "cpu_seconds": round(cpu, 2), "zip_mb": round(size / 1e6, 1), "target": "< 20"}))
     print(json.dumps({"figure": "pdf_bytes_each", "bytes": len(pdf.render_certificate(
         org_name=options.org_name, person_name="张晓伟", department="区应急局", staff_no="BS1", exam_title="考试",
         laws=["安全生产法"], score_text="90 分", exam_date=date(2025, 6, 16), serial="BSYJ-2025-000001",

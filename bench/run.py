@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -88,16 +89,21 @@ async def scenarios(server: Gunicorn, seeded, kind: str, sizes: Sizes, scratch: 
         dbf = await asyncio.to_thread(database_floor, kind, scratch.raw_dsn, processes=server.workers,
                                       seconds=sizes.floor_s)
         emit("database_floor", db=kind, **dbf)
-        if kind == "sqlite" and sizes.mode != "smoke":  # for information: what the same disk allows without an fsync per commit
+        if kind == "sqlite" and sizes.mode != "smoke":  # information: the same disk without an fsync per commit
             normal = await asyncio.to_thread(database_floor, kind, scratch.raw_dsn, processes=server.workers,
                                              seconds=min(sizes.floor_s, 3), synchronous="NORMAL")
             emit("database_floor_sqlite_synchronous_normal", db=kind, **normal,
                  note="information only; the application runs synchronous=FULL")
         out["database_per_s"] = dbf["rate_per_s"]
 
-        statuses = await load.bounded(savers, lambda t: load.start(t, seeded.exams["save"]), concurrency=50)
-        if statuses.get(200, 0) != len(savers):
-            raise RuntimeError(f"could not start the save exam for every taker: {dict(statuses)}")
+        for _try in range(3):  # setup, not measured: retry the few a busy server may drop
+            pending = [t for t in savers if t.attempt_id is None]
+            if not pending:
+                break
+            statuses = await load.bounded(pending, lambda t: load.start(t, seeded.exams["save"]), concurrency=50)
+            log(f"save exam started: {dict(statuses)}")
+        if any(t.attempt_id is None for t in savers):
+            raise RuntimeError("could not start the save exam for every taker")
 
         sat = await load.closed_loop(savers, load.save, duration=sizes.saturation_s, warmup=sizes.warmup_s,
                                      max_requests=sizes.max_requests)
@@ -316,7 +322,8 @@ def goals(results: dict, grade: dict) -> None:
         return
     checks = {
         "save_per_s>=1000": (s["save"]["rate_per_s"] or 0) >= GOALS["save_per_s"],
-        "save>=0.5_framework": (ratio(s["save"]["rate_per_s"], s["framework_per_s"]) or 0) >= GOALS["save_vs_framework"],
+        "save>=0.5_framework": (ratio(s["save"]["rate_per_s"], s["framework_per_s"]) or 0)
+        >= GOALS["save_vs_framework"],
         "open_loop_p99<100ms": (s["open_loop"]["p99_ms"] or 1e9) < GOALS["open_loop_p99_ms"]
         and s["open_loop"]["errors"] == 0,
         "start_burst_pregen<15s_no_errors": s["start_burst_pregen"]["all_done_s"] < GOALS["start_burst_s"]
@@ -338,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", default_workers())))
     parser.add_argument("--json-out", help="also write every line to this file (JSON lines)")
     args = parser.parse_args(argv)
+    # A CI timeout sends SIGTERM: unwind through the finally blocks (gunicorn stopped, scratch database dropped).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
     started = time.monotonic()
     deadline = started + sizes.other_scripts_budget_s if sizes.other_scripts_budget_s else None

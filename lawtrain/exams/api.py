@@ -1,6 +1,6 @@
 """The exam JSON API (session cookie + X-CSRFToken header), used by the exam page and integration tests.
 
-Contract (see docs/exams-api.md):
+Contract (the lead may copy this into the README):
   GET  /api/exams                                   exams open to the current user
   POST /api/exams/<exam_id>/attempts                start or resume
   PUT  /api/attempts/<attempt_id>/answers/<qid>     save {"response": [...], "seq": n}; 409 when closed

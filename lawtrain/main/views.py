@@ -62,6 +62,12 @@ def me():
             "roles": sorted(current_user.roles)}
 
 
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/healthz")
 @public
 def healthz():

@@ -69,7 +69,7 @@ def completion_chart(report: CompletionReport, chart_id: str = "chart-completion
     return charts.bar_chart(
         id=chart_id, title=_("各部门学习完成率"), labels=[r.name for r in rows], values=rates,
         value_labels=[percent_text(r.studied, r.assigned) for r in rows], axis_label=_("完成率（%）"),
-        max_value=100.0, highlight_below=WEAK_RATE)
+        max_value=100.0, highlight_below=WEAK_RATE, width=560)
 
 
 def completion_document(report: CompletionReport, subtitle: str, people_rows: list[CompletionRow]) -> Document:
@@ -91,12 +91,12 @@ def completion_document(report: CompletionReport, subtitle: str, people_rows: li
 
 def dashboard_charts(dash: Dashboard) -> list[charts.Chart]:
     hist = charts.column_chart(id="chart-scores", title=_("成绩分布（每人最好成绩，10 分一档）"), labels=BANDS,
-                               values=dash.histogram, x_label=_("分数段"), y_label=_("人数"))
+                               values=dash.histogram, x_label=_("分数段"), y_label=_("人数"), width=480)
     rates = [round(100 * p / n, 1) if n else None for n, p in dash.trend]
     trend = charts.line_chart(
         id="chart-trend", title=_("%(y)s 年各月考试合格率", y=dash.year), labels=MONTHS, values=rates,
         value_labels=["" if n == 0 else f"{round(100 * p / n)}% ({p}/{n})" for n, p in dash.trend],
-        x_label=_("月份"), y_label=_("合格率（%）"))
+        x_label=_("月份"), y_label=_("合格率（%）"), width=480)
     return [completion_chart(dash.report), hist, trend]
 
 

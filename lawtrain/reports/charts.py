@@ -7,6 +7,7 @@ a `Chart` in a top-left-origin coordinate system; `to_svg` writes it with presen
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -99,6 +100,13 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def _count_max(value: float) -> float:
+    """An axis maximum for counts: a multiple of 4, so the four gridlines fall on whole numbers."""
+    if value <= 4:
+        return 4.0
+    return float(math.ceil(_nice_max(value) / 4) * 4) if _nice_max(value) % 4 else _nice_max(value)
+
+
 def _shorten(label: str, limit: int) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
@@ -138,7 +146,7 @@ def column_chart(*, id: str, title: str, labels: Sequence[str], values: Sequence
     """Vertical columns with the count written above each (histograms, months)."""
     left, right, top, bottom = 48.0, 12.0, 20.0, 52.0
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max(values, default=0))
+    top_value = _count_max(max(values, default=0))
     shapes: list[Shape] = []
     for i in range(5):
         y = top + plot_h - plot_h * i / 4

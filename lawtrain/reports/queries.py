@@ -496,6 +496,8 @@ def _scoped_attempts(f: ReportFilter, root: Department | None):
     d = aliased(Department, name="sd")
 
     def scoped(stmt: Select) -> Select:
+        if root is None:  # everyone: no join needed
+            return stmt.where(*_attempt_conditions(f))
         return (stmt.join(User, User.id == Attempt.user_id).join(d, d.id == User.department_id)
                 .where(_in_subtree(d.id_path, root), *_attempt_conditions(f)))
 

@@ -144,7 +144,7 @@ def dashboard():
     if dept_id and not queries.in_scope(db.session, _root(), department_id=dept_id):
         abort(404)
     dash = queries.dashboard(db.session, year=year, root=_root(), today=today, now=now, department_id=dept_id)
-    svgs = [Markup(charts.to_svg(c)) for c in builders.dashboard_charts(dash)]
+    svgs = [(c.title, Markup(charts.to_svg(c))) for c in builders.dashboard_charts(dash)]
     return render_template("reports/dashboard.html", dash=dash, svgs=svgs, year=year, this_year=today.year,
                            exports=_exports("dashboard", year=year))
 
@@ -159,7 +159,8 @@ def completion():
         form.year.data = today.year
     _fill_choices(form)
     report = queries.completion_report(db.session, f, root=_root(), today=today, now=now)
-    chart = Markup(charts.to_svg(builders.completion_chart(report)))
+    chart = builders.completion_chart(report)
+    chart = (chart.title, Markup(charts.to_svg(chart)))
     return render_template("reports/completion.html", form=form, f=f, report=report, chart=chart,
                            subtitle=_subtitle(f, report.node), exports=_exports("completion", **f.params()))
 
