@@ -58,7 +58,7 @@ class Sizes:
     extra: dict = field(default_factory=dict)
 
 
-FULL = Sizes("full", 1000, 5000, 200, 15, 3, 300, 20, 10, 10_000, 10, (1, 2, 5, 10, 25, 50, 100, 200), 4)
+FULL = Sizes("full", 1000, 5000, 200, 15, 3, 300, 20, 5, 10_000, 10, (1, 2, 5, 10, 25, 50, 100, 200), 4)
 QUICK = Sizes("quick", 200, 5000, 200, 5, 1.5, 300, 5, 5, 2_000, 3, (5, 50, 200), 2, other_scripts_budget_s=170)
 SMOKE = Sizes("smoke", 20, 1000, 20, 1, 0.3, 50, 1, 2, 200, 1, (), 1, max_requests=5_000)
 

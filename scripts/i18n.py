@@ -26,7 +26,8 @@ def main() -> None:
     run("pybabel", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--omit-header",
         "--no-location", "--sort-output", "-o", str(pot), ".")
     if PO.exists():
-        run("pybabel", "update", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", "en", "--no-fuzzy-matching", "--omit-header")
+        run("pybabel", "update", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", "en", "--no-fuzzy-matching",
+            "--omit-header")
     else:
         run("pybabel", "init", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", "en")
     with PO.open("rb") as f:

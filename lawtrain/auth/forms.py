@@ -20,6 +20,7 @@ class ChangePasswordForm(FlaskForm):
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=8, max=128)],
                         render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(), EqualTo("new", message=_l("两次输入的密码不一致"))],
+    confirm = PasswordField(_l("确认新密码"),
+                            validators=[DataRequired(), EqualTo("new", message=_l("两次输入的密码不一致"))],
                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("修改密码"))

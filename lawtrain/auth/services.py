@@ -183,7 +183,9 @@ def build_user(
     return user, initial
 
 
-def create_user(session: Session, *, actor: User | None, ip: str | None = None, now: datetime, **fields) -> tuple[User, str]:
+def create_user(
+    session: Session, *, actor: User | None, ip: str | None = None, now: datetime, **fields
+) -> tuple[User, str]:
     user, initial = build_user(session, **fields)
     session.flush()
     audit.record(session, "user_created", actor=actor, target_type="user", target_id=user.id, ip=ip, now=now,

@@ -105,7 +105,8 @@ def test_first_login_forces_password_change(client, session):
     login(client, user.username)
     response = client.get("/home/staff")
     assert response.status_code == 302 and response.headers["Location"].endswith("/auth/password")
-    response = client.post("/auth/password", data={"current": PASSWORD, "new": "n3w-password", "confirm": "n3w-password"})
+    response = client.post("/auth/password",
+                           data={"current": PASSWORD, "new": "n3w-password", "confirm": "n3w-password"})
     assert response.status_code == 302
     assert client.get("/home/staff").status_code == 200
 
