@@ -164,7 +164,8 @@ async def closed_loop(takers: list[Taker], request, *, duration: float, warmup: 
     }
 
 
-async def open_loop(takers: list[Taker], request, *, rate: float, duration: float) -> dict:
+async def open_loop(takers: list[Taker], request, *, rate: float, duration: float,
+                    max_in_flight: int = 400) -> dict:
     """Requests at a fixed offered rate whatever the answers (latency counted from the scheduled time)."""
     total = int(rate * duration)
     t0 = time.perf_counter() + 0.05
@@ -177,23 +178,29 @@ async def open_loop(takers: list[Taker], request, *, rate: float, duration: floa
             status = type(e).__name__
         results.append((time.perf_counter() - scheduled, status))
 
-    tasks = []
+    tasks: set[asyncio.Task] = set()
+    shed = 0
     for i in range(total):
         scheduled = t0 + i / rate
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(i, scheduled)))
+        tasks = {t for t in tasks if not t.done()}
+        if len(tasks) >= max_in_flight:  # the server is not keeping up: count it, do not pile up more
+            shed += 1
+            continue
+        tasks.add(asyncio.create_task(one(i, scheduled)))
     # Bounded: whatever has not been answered 10 s after the last request was sent counts as unanswered.
-    _done, pending = await asyncio.wait(tasks, timeout=10)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
+    pending: set = set()
+    if tasks:
+        _done, pending = await asyncio.wait(tasks, timeout=10)
+        for task in pending:
+            task.cancel()
     ok = [lat for lat, st in results if st == 200]
     achieved = len(ok) / (max(time.perf_counter() - t0, duration))
     return {"offered_per_s": rate, "seconds": duration, "requests": total, "ok": len(ok),
-            "errors": total - len(ok), "unanswered_after_10s": len(pending), "achieved_per_s": round(achieved, 1),
-            **latency_ms(ok)}
+            "errors": total - len(ok), "not_sent_over_in_flight_cap": shed, "in_flight_cap": max_in_flight,
+            "unanswered_after_10s": len(pending), "achieved_per_s": round(achieved, 1), **latency_ms(ok)}
 
 
 async def burst(takers: list[Taker], request) -> dict:

@@ -191,6 +191,20 @@ class LiveServer:
     def __call__(self, path: str = "/") -> str:
         return self.url + path
 
+    def db_session(self):
+        """The live server's database session, for a journey's setup and its checks against the database."""
+        from contextlib import contextmanager
+
+        @contextmanager
+        def scope():
+            with self.app.app_context():
+                try:
+                    yield db.session
+                finally:
+                    db.session.remove()
+
+        return scope()
+
 
 @pytest.fixture(scope="session")
 def live_server():
@@ -238,6 +252,8 @@ class BrowserSession:
 
     def __init__(self, browser, live_server, viewport: dict, name: str):
         self.live_server, self.name = live_server, name
+        self.is_phone = viewport["width"] < 500
+        self.tag = "phone" if self.is_phone else "desktop"  # for per-viewport accounts and exams
         self.context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True,
                                            is_mobile=viewport["width"] < 500, has_touch=viewport["width"] < 500)
         self.context.set_default_timeout(10_000)

@@ -7,6 +7,7 @@ while a password-guessing script from that address is still stopped.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Protocol
@@ -43,24 +44,44 @@ class MemoryStore:
 
 
 class RedisStore:
+    """Counters shared by every worker and server. While Redis cannot be reached, counting falls back to
+    this process's memory (logged): sign-in keeps working and is still throttled per worker."""
+
     def __init__(self, url: str) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(url, socket_timeout=2)
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._errors = (redis.RedisError, OSError)
+        self._fallback = MemoryStore()
+
+    def _down(self, exc: Exception) -> None:
+        logging.getLogger(__name__).warning("login throttle: Redis unavailable, counting in memory (%s)", exc)
 
     def incr(self, key: str, window: int) -> int:
-        pipe = self._redis.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, window, nx=True)
-        count, _ = pipe.execute()
-        return int(count)
+        try:
+            pipe = self._redis.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, window, nx=True)
+            count, _ = pipe.execute()
+            return int(count)
+        except self._errors as exc:
+            self._down(exc)
+            return self._fallback.incr(key, window)
 
     def get(self, key: str) -> int:
-        value = self._redis.get(key)
-        return int(value) if value else 0
+        try:
+            value = self._redis.get(key)
+        except self._errors as exc:
+            self._down(exc)
+            return self._fallback.get(key)
+        return max(int(value) if value else 0, self._fallback.get(key))
 
     def reset(self, key: str) -> None:
-        self._redis.delete(key)
+        self._fallback.reset(key)
+        try:
+            self._redis.delete(key)
+        except self._errors as exc:
+            self._down(exc)
 
 
 def make_store(uri: str) -> CounterStore:

@@ -23,6 +23,7 @@ from lawtrain.extensions import db
 from lawtrain.timeutil import iso_utc, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_SEQ = 2**31 - 1  # the answers.seq column is a 32-bit INTEGER on PostgreSQL
 
 
 def _error(status: int, message: str, **extra):
@@ -75,9 +76,9 @@ def save(attempt_id: int, question_id: int):
             raise ValueError("body")
         seq = int(body["seq"])
         response = services.validate_response(body.get("response"))
-        if seq < 1:
+        if not 1 <= seq <= MAX_SEQ:
             raise ValueError("seq")
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return _error(400, "请求格式错误：需要 {\"response\": [...], \"seq\": 正整数}")
     try:
         result = services.save_answer(db.session, attempt, question_id, response, seq, utcnow())

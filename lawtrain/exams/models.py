@@ -145,6 +145,8 @@ class Attempt(db.Model):
     __tablename__ = "attempts"
     __table_args__ = (
         UniqueConstraint("exam_id", "user_id", "number"),
+        # Covering index for report aggregation (per person and period, without touching the table).
+        Index("ix_attempts_report", "user_id", "status", "submitted_at", "exam_id", "percent", "passed"),
         # One open attempt per person and exam, enforced by the database.
         Index(
             "uq_attempts_one_open",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from lawtrain.auth.models import User
 from lawtrain.banks.models import Bank, Question, QuestionCitation, QuestionVersion
 from lawtrain.exams import scoring, services
-from lawtrain.exams.models import PracticeAnswer, WrongBookEntry
+from lawtrain.exams.models import AttemptQuestion, PracticeAnswer, WrongBookEntry
 from lawtrain.timeutil import to_local
 
 MODES = ("law", "article", "module", "wrong_book", "check")
@@ -125,6 +125,9 @@ def answer_question(session: Session, user: User, question_id: int, response: Se
                     now: datetime) -> dict[str, Any]:
     """Grade one practice answer with instant feedback; a wrong-book question leaves after two right days."""
     _question, version = question_view(session, question_id)
+    if session.scalar(services.hidden_question_ids(user.id, now).where(
+            AttemptQuestion.question_id == question_id).limit(1)) is not None:
+        raise PracticeError(_("题目不存在"))  # on a live or unreleased paper: feedback would give the key away
     correct = bool(scoring.grade_item(_item(version), list(response)).is_correct)
     record_answer(session, user, question_id, version, response, correct, mode, now)
     session.flush()
@@ -172,7 +175,7 @@ def draw_module_check(session: Session, module, rng: random.Random) -> list[int]
 def grade_module_check(session: Session, user: User, module, answers: Mapping[int, Sequence], now: datetime,
                        *, allowed_ids: Sequence[int]) -> ModuleCheckResult:
     """Grade the module check (only pool questions count), record it with the courses area, commit."""
-    allowed = set(allowed_ids)
+    allowed = set(allowed_ids) - set(session.scalars(services.hidden_question_ids(user.id, now)))
     ids = [q for q in answers if q in allowed][:MODULE_CHECK_MAX]
     if len(ids) < min(MODULE_CHECK_MIN, len(allowed)) or not ids:
         raise PracticeError(_("请先作答本单元测验的全部题目"))

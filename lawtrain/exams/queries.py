@@ -148,15 +148,20 @@ def exam_stats(session: Session, exam_id: int) -> dict[str, Any]:
             "passed": int(row[2] or 0), "in_progress": in_progress or 0}
 
 
-def wrong_book_select(user_id: int) -> Select:
-    """A person's open wrong-answer book entries with the current question version, most recent first."""
+def wrong_book_select(user_id: int, now: datetime | None = None) -> Select:
+    """A person's open wrong-answer book entries with the current question version, most recent first.
+
+    With `now`, questions of live or unreleased papers are left out (they would tell right from wrong early)."""
     from lawtrain.banks.models import Question
 
-    return (select(WrongBookEntry, QuestionVersion)
+    stmt = (select(WrongBookEntry, QuestionVersion)
             .join(Question, Question.id == WrongBookEntry.question_id)
             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
             .where(WrongBookEntry.user_id == user_id, WrongBookEntry.cleared_at.is_(None))
             .order_by(WrongBookEntry.last_wrong_at.desc()))
+    if now is not None:
+        stmt = stmt.where(WrongBookEntry.question_id.not_in(services.hidden_question_ids(user_id, now)))
+    return stmt
 
 
 def paper_question_count(session: Session, attempt_id: int) -> int:

@@ -115,6 +115,17 @@ def result_visible(attempt: Attempt, now: datetime) -> bool:
     return attempt.status == SUBMITTED and is_released(attempt.exam, now)
 
 
+def hidden_question_ids(user_id: int, now: datetime) -> Select:
+    """Ids of questions on this person's papers whose results they may not see yet: a live attempt, or a
+    submitted one before release. Practice feedback and the wrong-answer book must not reveal them."""
+    released = or_(and_(Exam.released_at.is_not(None), Exam.released_at <= now), Exam.release == "immediate",
+                   and_(Exam.release == "after_close", Exam.closes_at.is_not(None), Exam.closes_at <= now))
+    return (select(AttemptQuestion.question_id)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .join(Exam, Exam.id == Attempt.exam_id)
+            .where(Attempt.user_id == user_id, or_(Attempt.status != SUBMITTED, ~released)))
+
+
 def _department_chain(user: User) -> list[int]:
     dept = user.department
     if dept is None:

@@ -168,7 +168,7 @@ def result(attempt_id: int):
 @bp.get("/wrong-book")
 @login_required
 def wrong_book():
-    rows = db.session.execute(queries.wrong_book_select(current_user.id).limit(200)).all()
+    rows = db.session.execute(queries.wrong_book_select(current_user.id, utcnow()).limit(200)).all()
     return render_template("exams/wrong_book.html", rows=rows)
 
 

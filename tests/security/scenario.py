@@ -60,7 +60,11 @@ def build_bureau(session, *, release: str = "immediate") -> Bureau:
     bob_attempt, _ = exam_services.start_attempt(session, exam, bob, now)
     first = paper(session, bob_attempt)[0]
     exam_services.save_answer(session, bob_attempt, first.question_id, ["A"], 1, now)
-    certificate = factories.make_certificate(session, alice, exam, attempt=alice_attempt)
+    from lawtrain.certificates.models import Certificate
+
+    certificate = session.scalar(select(Certificate).where(Certificate.attempt_id == alice_attempt.id))
+    if certificate is None:  # passing issues one automatically when the certificates area listens
+        certificate = factories.make_certificate(session, alice, exam, attempt=alice_attempt)
     return Bureau(dept_a, dept_b, alice, bob, trainer, leader_b, admin, bank, exam, alice_attempt, bob_attempt,
                   certificate)
 

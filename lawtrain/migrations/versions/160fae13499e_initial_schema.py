@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1355d197735d
+Revision ID: 160fae13499e
 Revises: 
-Create Date: 2026-11-29 05:28:35.339460
+Create Date: 2026-11-29 05:36:53.993261
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '1355d197735d'
+revision = '160fae13499e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -339,6 +339,7 @@ def upgrade():
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attempts_deadline_at'), ['deadline_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempts_exam_id'), ['exam_id'], unique=False)
+        batch_op.create_index('ix_attempts_report', ['user_id', 'status', 'submitted_at', 'exam_id', 'percent', 'passed'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempts_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempts_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_attempts_one_open', ['exam_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
@@ -743,6 +744,7 @@ def downgrade():
         batch_op.drop_index('uq_attempts_one_open', sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
         batch_op.drop_index(batch_op.f('ix_attempts_user_id'))
         batch_op.drop_index(batch_op.f('ix_attempts_status'))
+        batch_op.drop_index('ix_attempts_report')
         batch_op.drop_index(batch_op.f('ix_attempts_exam_id'))
         batch_op.drop_index(batch_op.f('ix_attempts_deadline_at'))
 
