@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from lawtrain.banks.formats import common
 from lawtrain.banks.formats.records import LETTERS, Citation, QuestionRecord
 from lawtrain.banks.models import QUESTION_TYPES, STATUS_ACTIVE, STATUS_NEEDS_REVIEW, STATUS_RETIRED
-from lawtrain.org.forms import choices
+from lawtrain.forms import choices
 
 TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"),
                "fill_blank": _l("填空题")}

@@ -47,7 +47,7 @@ from lawtrain.banks.forms import (
 )
 from lawtrain.banks.models import Bank, Question
 from lawtrain.extensions import db
-from lawtrain.org.forms import choices
+from lawtrain.forms import choices
 from lawtrain.timeutil import utcnow
 
 bp = Blueprint("banks", __name__, url_prefix="/banks")

@@ -16,16 +16,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from lawtrain.courses.modules import parse_article_spec
-
-
-def choices(pairs, optgroups=None) -> list[SelectChoice]:
-    """(value, label) pairs as SelectChoice (tuples are deprecated in WTForms), optionally grouped."""
-    return [SelectChoice(value, label, optgroup=optgroups[i] if optgroups else None)
-            for i, (value, label) in enumerate(pairs)]
+from lawtrain.forms import choices
 
 
 class LawUploadForm(FlaskForm):

@@ -26,7 +26,7 @@ from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, TRAINERS_AND_LEADERS, login_required, roles_required
 from lawtrain.auth.roles import ADMIN, LEADER, STAFF, TRAINER
 from lawtrain.courses import queries, services
-from lawtrain.courses.forms import AssignmentForm, LawUploadForm, ModuleForm, choices
+from lawtrain.courses.forms import AssignmentForm, LawUploadForm, ModuleForm
 from lawtrain.courses.lawtext import LawTextError, parse_law_file, short_name_of
 from lawtrain.courses.models import (
     MODULE_NEEDS_REVIEW,
@@ -37,6 +37,7 @@ from lawtrain.courses.models import (
 )
 from lawtrain.courses.modules import format_article_spec
 from lawtrain.extensions import db
+from lawtrain.forms import choices
 from lawtrain.html import render_markdown
 from lawtrain.org.models import Department
 from lawtrain.org.services import department_tree, visible_root

@@ -19,15 +19,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from lawtrain.forms import choices
+
 RULE_ROWS = 6
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as the option objects WTForms expects."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 TYPE_CHOICES = choices([("", _l("（不使用此行）")), ("single", _l("单选题")), ("multiple", _l("多选题")),

@@ -6,11 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lawtrain.auth.roles import ALL_ROLES, ROLE_LABELS
+from lawtrain.forms import choices
 
 NO_DEPARTMENT = 0
 
@@ -18,11 +18,6 @@ NO_DEPARTMENT = 0
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as the option objects WTForms expects."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _role_choices():

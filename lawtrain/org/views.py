@@ -17,6 +17,7 @@ from lawtrain.auth.policy import ADMINS, roles_required
 from lawtrain.auth.roles import ADMIN
 from lawtrain.auth.sessions import client_ip
 from lawtrain.extensions import db
+from lawtrain.forms import choices
 from lawtrain.org import services
 from lawtrain.org.forms import (
     NO_DEPARTMENT,
@@ -26,7 +27,6 @@ from lawtrain.org.forms import (
     UserCreateForm,
     UserEditForm,
     UserFilterForm,
-    choices,
 )
 from lawtrain.org.import_store import ImportStore
 from lawtrain.org.models import Department

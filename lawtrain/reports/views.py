@@ -17,11 +17,12 @@ from lawtrain.certificates.fonts import get_cjk_font
 from lawtrain.courses.models import TrainingAssignment
 from lawtrain.exams.models import Exam
 from lawtrain.extensions import db
+from lawtrain.forms import choices
 from lawtrain.org.models import Department
 from lawtrain.org.services import visible_root
 from lawtrain.reports import builders, charts, queries, services
 from lawtrain.reports.documents import Document, percent_text
-from lawtrain.reports.forms import RemedialForm, ReportFilterForm, choices
+from lawtrain.reports.forms import RemedialForm, ReportFilterForm
 from lawtrain.reports.pdf import render_report
 from lawtrain.reports.queries import ReportFilter
 from lawtrain.reports.xlsx import csv_stream, workbook_bytes
