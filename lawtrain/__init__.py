@@ -37,6 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("LAWTRAIN_INSTANCE", os.path.join(_ROOT, os.pardir, "instance")),
     )
     load_config(app, test_config)
+    if app.config["LAWTRAIN_PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     _configure_engine(app)
 
     db.init_app(app)

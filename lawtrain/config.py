@@ -32,6 +32,10 @@ def load_config(app, test_config: dict | None) -> None:
         SESSION_COOKIE_SECURE=env.get("LAWTRAIN_SECURE_COOKIES") == "1",
         SESSION_COOKIE_NAME="lawtrain_session",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
+        # The cookie is not re-signed on every response (the hot answer-save path stays lean).
+        SESSION_REFRESH_EACH_REQUEST=False,
+        # Behind nginx: trust one proxy hop for the client address (throttling, audit log).
+        LAWTRAIN_PROXY_FIX=env.get("LAWTRAIN_PROXY_FIX") == "1",
         # CSRF tokens live as long as the session so a long exam never loses its token.
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_ENABLED=True,

@@ -497,8 +497,9 @@ def save_answer(session: Session, attempt: Attempt, question_id: int, response: 
             .execution_options(synchronize_session=False)
         )
         add_event(session, attempt.id, "saved", now, question_id=question_id, seq=seq)
+    remaining = timing.remaining_seconds(attempt.deadline_at, now)  # before commit expires `attempt`
     session.commit()
-    return SaveResult(bool(updated), seq, timing.remaining_seconds(attempt.deadline_at, now))
+    return SaveResult(bool(updated), seq, remaining)
 
 
 def _insert_answer_if_absent(session: Session, attempt_id: int, question_id: int, response: list, seq: int,
