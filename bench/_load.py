@@ -88,6 +88,7 @@ class Pool:
 
 async def start(taker: Taker, exam_id: int) -> int:
     """Start (or resume) the exam; keep the paper on the taker. Returns the HTTP status."""
+    taker.attempt_id, taker.questions = None, []  # a failed start leaves the taker without an attempt
     r = await taker.client.post(f"/api/exams/{exam_id}/attempts", headers=taker.headers)
     if r.status_code == 200:
         body = r.json()
