@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import os
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -44,8 +45,13 @@ sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
 sqlite_bulk_load: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_bulk_load", default=False)
 
 
-def configure_sqlite(engine: Engine) -> None:
-    """Durable, concurrent SQLite: WAL, synchronous=FULL, foreign keys, busy timeout."""
+def configure_sqlite(engine: Engine, busy_timeout_ms: int | None = None) -> None:
+    """Durable, concurrent SQLite: WAL, synchronous=FULL, foreign keys, busy timeout.
+
+    The busy timeout (default 30 s, env LAWTRAIN_SQLITE_BUSY_TIMEOUT_MS) is how long a write waits for the
+    lock (a backup, a long import) before the request fails with 503 and the client retries."""
+    if busy_timeout_ms is None:
+        busy_timeout_ms = int(os.environ.get("LAWTRAIN_SQLITE_BUSY_TIMEOUT_MS", "30000"))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -54,7 +60,7 @@ def configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -12,6 +12,8 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 XLSX_MAX_UNCOMPRESSED = 50 * 1024 * 1024
 XLSX_MAX_ENTRIES = 1000
+# Columns read from a sheet: a stray cell at XFD1048576 must not turn every row into 16,384 cells.
+XLSX_MAX_COLUMNS = 60
 
 
 class SpreadsheetError(ValueError):
@@ -112,7 +114,8 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 sheet = wb.worksheets[0]
-                for n, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                sheet.reset_dimensions()  # the declared size is the file's claim, not a fact
+                for n, values in enumerate(sheet.iter_rows(max_col=XLSX_MAX_COLUMNS, values_only=True), start=1):
                     if n > max_rows + 1:
                         raise _too_many(max_rows)
                     rows.append((n, [cell_text(v) for v in values]))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import abort, current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lawtrain.auth.roles import ADMIN, LEADER, STAFF, TRAINER
@@ -27,7 +28,7 @@ ADMINS = (ADMIN,)
 
 def _unauthenticated():
     if request.path.startswith("/api/"):
-        return jsonify(error="请先登录", status=401), 401
+        return jsonify(error=_("请先登录"), status=401), 401
     return current_app.login_manager.unauthorized()
 
 

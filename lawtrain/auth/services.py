@@ -9,6 +9,8 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -20,7 +22,11 @@ from lawtrain.auth.throttle import LoginThrottle
 
 
 class AuthError(Exception):
-    """A use case refused; the message is shown to the person."""
+    """A use case refused; the message (translated when shown) is for the person, `field` names the form field."""
+
+    def __init__(self, message: object, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class LoginThrottled(AuthError):
@@ -38,15 +44,15 @@ def normalize_login(raw: str) -> str:
 def validate_login(login: str) -> str:
     login = normalize_login(login)
     if not _LOGIN_RE.match(login):
-        raise AuthError("登录名只能包含字母、数字、下划线、点、@ 和 -，长度 2–64")
+        raise AuthError(_l("登录名只能包含字母、数字、下划线、点、@ 和 -，长度 2–64"), "username")
     return login
 
 
 def validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+        raise AuthError(_("密码至少 %(n)d 位", n=MIN_PASSWORD_LENGTH), "password")
     if password.isdigit() or password.isalpha():
-        raise AuthError("密码须同时包含字母和数字")
+        raise AuthError(_l("密码须同时包含字母和数字"), "password")
 
 
 def find_user(session: Session, login: str) -> User | None:
@@ -61,13 +67,13 @@ def authenticate(
     if throttle.is_blocked(key, ip):
         audit.record(session, "login_throttled", target_type="user", target_id=key, ip=ip, now=now)
         session.commit()
-        raise LoginThrottled("登录失败次数过多，请 15 分钟后再试或联系管理员")
+        raise LoginThrottled(_l("登录失败次数过多，请 15 分钟后再试或联系管理员"))
     user = find_user(session, key)
     if user is None or not user.is_active_account or not verify_password(user.password_hash, password):
         throttle.failed(key, ip)
         audit.record(session, "login_failed", target_type="user", target_id=key, ip=ip, now=now)
         session.commit()
-        raise AuthError("登录名或密码错误")
+        raise AuthError(_l("登录名或密码错误"))
     throttle.succeeded(key)
     user.last_login_at = now
     audit.record(session, "login", actor=user, target_type="user", target_id=user.id, ip=ip, now=now)
@@ -126,9 +132,9 @@ def _revoke_all_sessions(session: Session, user: User, now: datetime) -> None:
 
 def change_password(session: Session, user: User, current: str, new: str, *, ip: str | None, now: datetime) -> None:
     if not verify_password(user.password_hash, current):
-        raise AuthError("当前密码不正确")
+        raise AuthError(_l("当前密码不正确"), "current")
     if new == current:
-        raise AuthError("新密码不能与当前密码相同")
+        raise AuthError(_l("新密码不能与当前密码相同"), "new")
     validate_password(new)
     user.password_hash = hash_password(new)
     user.must_change_password = False
@@ -140,9 +146,9 @@ def set_roles(user: User, roles: Iterable[str]) -> None:
     wanted = set(roles)
     unknown = wanted - set(ALL_ROLES)
     if unknown:
-        raise AuthError("未知角色：" + "、".join(sorted(unknown)))
+        raise AuthError(_("未知角色：%(roles)s", roles="、".join(sorted(unknown))), "roles")
     if not wanted:
-        raise AuthError("至少需要一个角色")
+        raise AuthError(_l("至少需要一个角色"), "roles")
     user.role_rows = [r for r in user.role_rows if r.role in wanted]
     have = user.roles
     user.role_rows.extend(UserRole(role=r) for r in sorted(wanted - have))
@@ -163,13 +169,13 @@ def build_user(
     """Validate and add a new user (not committed); returns the user and the initial password."""
     login = validate_login(username)
     if find_user(session, login) is not None:
-        raise AuthError(f"登录名“{login}”已存在")
+        raise AuthError(_("登录名“%(login)s”已存在", login=login), "username")
     staff_no = (staff_no or "").strip() or None
     if staff_no and session.scalar(select(User.id).where(User.staff_no == staff_no)):
-        raise AuthError(f"工号“{staff_no}”已存在")
+        raise AuthError(_("工号“%(no)s”已存在", no=staff_no), "staff_no")
     display_name = (display_name or "").strip()
     if not display_name:
-        raise AuthError("姓名不能为空")
+        raise AuthError(_l("姓名不能为空"), "display_name")
     initial = "" if password_hash else (password or random_password())
     if password:
         validate_password(password)
@@ -208,7 +214,7 @@ def reset_password(session: Session, user: User, *, actor: User, ip: str | None,
 def set_active(session: Session, user: User, active: bool, *, actor: User, ip: str | None, now: datetime) -> None:
     """Activate or deactivate an account; deactivation ends every open session at once."""
     if actor.id == user.id and not active:
-        raise AuthError("不能停用自己的账号")
+        raise AuthError(_l("不能停用自己的账号"))
     user.is_active_account = active
     if not active:
         _revoke_all_sessions(session, user, now)
@@ -225,9 +231,9 @@ def update_user(
     roles = set(roles)
     staff_no = (staff_no or "").strip() or None
     if staff_no and session.scalar(select(User.id).where(User.staff_no == staff_no, User.id != user.id)):
-        raise AuthError(f"工号“{staff_no}”已存在")
+        raise AuthError(_("工号“%(no)s”已存在", no=staff_no), "staff_no")
     if actor.id == user.id and "admin" in user.roles and "admin" not in roles:
-        raise AuthError("不能移除自己的系统管理员角色")
+        raise AuthError(_l("不能移除自己的系统管理员角色"), "roles")
     changes: dict[str, object] = {}
     if roles != user.roles:
         changes["roles"] = [sorted(user.roles), sorted(roles)]

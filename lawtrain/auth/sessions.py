@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from lawtrain.auth import passwords, services
@@ -28,7 +30,8 @@ def init_app(app: Flask) -> None:
         app.config["LOGIN_THROTTLE_WINDOW"],
     )
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = _l("请先登录")
+    login_manager.localize_callback = str  # the lazy message, in the request's language, as a plain string
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # our own server-side sessions do the job
 
@@ -48,7 +51,7 @@ def init_app(app: Flask) -> None:
             and request.endpoint not in _PASSWORD_CHANGE_EXEMPT
         ):
             if request.path.startswith("/api/"):
-                return {"error": "请先修改初始密码", "status": 403}, 403
+                return {"error": _("请先修改初始密码"), "status": 403}, 403
             return redirect(url_for("auth.change_password"))
         return None
 

@@ -40,7 +40,7 @@ def login():
             user = services.authenticate(db.session, login_throttle(), form.username.data, form.password.data,
                                          ip=client_ip(), now=utcnow())
         except services.AuthError as e:
-            form.password.errors.append(_(str(e)))
+            form.password.errors.append(str(e))
         else:
             sign_in(user)
             return redirect(safe_next(form.next.data) or url_for("main.home"))
@@ -64,7 +64,7 @@ def change_password():
             services.change_password(db.session, current_user, form.current.data, form.new.data,
                                      ip=client_ip(), now=utcnow())
         except services.AuthError as e:
-            form.new.errors.append(_(str(e)))
+            (form.current if e.field == "current" else form.new).errors.append(str(e))
         else:
             flash(_("密码已修改"), "success")
             return redirect(url_for("main.home"))

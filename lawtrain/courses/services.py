@@ -257,16 +257,18 @@ def import_course(session: Session, directory: str | os.PathLike, *, now: dateti
             record = parse_module(path.read_text(encoding="utf-8"), source_path=rel, law_slug=law_dir.name,
                                   stem=path.stem)
         except (ModuleFormatError, UnicodeDecodeError) as e:
-            errors.append(str(e) if isinstance(e, ModuleFormatError) else f"{rel}：文件不是 UTF-8 编码")
+            errors.append(str(e) if isinstance(e, ModuleFormatError)
+                          else _("%(where)s：文件不是 UTF-8 编码", where=rel))
             continue
         problem = check_module_articles(session, record.law_name, record.articles, rel)
         if problem:
             errors.append(problem)
         if any(r.key == record.key for r in records):
-            errors.append(f"{rel}：模块标识 {record.key} 重复")
+            errors.append(_("%(where)s：模块标识 %(key)s 重复", where=rel, key=record.key))
         records.append(record)
     if errors:
-        raise ModuleImportError("\n".join(errors[:20]) + (f"\n……共 {len(errors)} 处错误" if len(errors) > 20 else ""))
+        more = ["\n" + _("……共 %(n)d 处错误", n=len(errors))] if len(errors) > 20 else []
+        raise ModuleImportError("\n".join(errors[:20]) + "".join(more))
     report = CourseImportReport()
     try:
         existing = {m.key: m for m in session.scalars(select(CourseModule).where(

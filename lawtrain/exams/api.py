@@ -13,6 +13,7 @@ Someone else's attempt, or a question not on the paper, is 404.
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lawtrain.auth.policy import login_required
@@ -79,7 +80,7 @@ def save(attempt_id: int, question_id: int):
         if not 1 <= seq <= MAX_SEQ:
             raise ValueError("seq")
     except (KeyError, TypeError, ValueError, OverflowError):
-        return _error(400, "请求格式错误：需要 {\"response\": [...], \"seq\": 正整数}")
+        return _error(400, _("请求格式错误：需要 %(shape)s", shape='{"response": [...], "seq": 1..}'))
     try:
         result = services.save_answer(db.session, attempt, question_id, response, seq, utcnow())
     except services.NotOnPaper:
@@ -114,7 +115,7 @@ def focus_event(attempt_id: int):
     kind = {"focus_lost": "lost", "focus_back": "back", "lost": "lost", "back": "back"}.get(
         str((request.get_json(silent=True) or {}).get("kind")))
     if kind is None:
-        return _error(400, "kind 必须是 focus_lost 或 focus_back")
+        return _error(400, _("%(field)s 必须是 %(values)s", field="kind", values="focus_lost / focus_back"))
     try:
         services.record_focus(db.session, attempt, kind, utcnow())
     except services.AttemptClosed as e:
@@ -130,7 +131,7 @@ def practice_answer():
         question_id = int(body["question_id"])
         response = services.validate_response(body.get("response"))
     except (KeyError, TypeError, ValueError):
-        return _error(400, "请求格式错误：需要 question_id 和 response")
+        return _error(400, _("请求格式错误：需要 %(shape)s", shape="question_id, response"))
     try:
         feedback = practice.answer_question(db.session, current_user, question_id, response,
                                             str(body.get("mode") or "law"), utcnow())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
@@ -84,7 +85,7 @@ class ReviewItem:
 
 def _answer_text(version: QuestionVersion) -> str:
     if version.type == scoring.TRUE_FALSE:
-        return "正确" if (version.answer or [""])[0] == "true" else "错误"
+        return _("正确") if (version.answer or [""])[0] == "true" else _("错误")
     if version.type == scoring.FILL_BLANK:
         return "；".join(" / ".join(b) if isinstance(b, list) else str(b) for b in version.answer or [])
     return ""

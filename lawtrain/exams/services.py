@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lawtrain.auth import audit
 from lawtrain.auth.models import User
@@ -465,6 +466,15 @@ class SaveResult:
     remaining_seconds: int
 
 
+def _locked_status(session: Session, attempt: Attempt) -> str:
+    """The attempt's status read under its row lock (PostgreSQL: FOR UPDATE; SQLite: the write transaction
+    already holds the database lock). A save that raced a submit either lands before the grading, or sees
+    `submitted` and is refused: never acknowledged after the grading read the answers."""
+    status = session.scalar(select(Attempt.status).where(Attempt.id == attempt.id).with_for_update())
+    set_committed_value(attempt, "status", status)  # the loaded object in step, without marking it dirty
+    return status
+
+
 def save_answer(session: Session, attempt: Attempt, question_id: int, response: list[str], seq: int,
                 now: datetime) -> SaveResult:
     """Store one answer if the attempt is open and this save is newer than the stored one.
@@ -474,7 +484,7 @@ def save_answer(session: Session, attempt: Attempt, question_id: int, response: 
     and the event.
     """
     grace = grace_seconds()
-    if attempt.status != IN_PROGRESS:
+    if _locked_status(session, attempt) != IN_PROGRESS:
         raise AttemptClosed(_("本次考试已结束，答案不能再修改"))
     if not timing.accepts_save(attempt.deadline_at, now, grace):
         close_overdue(session, now, exam_id=attempt.exam_id, user_id=attempt.user_id)
@@ -925,7 +935,7 @@ def record_right(session: Session, user_id: int, question_id: int, now: datetime
 
 def save_all(session: Session, attempt: Attempt, responses: dict[int, list[str]], now: datetime) -> int:
     """The no-JavaScript form: store every changed answer of the paper in one transaction; returns how many."""
-    if attempt.status != IN_PROGRESS:
+    if _locked_status(session, attempt) != IN_PROGRESS:
         raise AttemptClosed(_("本次考试已结束，答案不能再修改"))
     if not timing.accepts_save(attempt.deadline_at, now, grace_seconds()):
         close_overdue(session, now, exam_id=attempt.exam_id, user_id=attempt.user_id)

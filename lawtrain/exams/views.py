@@ -98,7 +98,7 @@ def start(exam_id: int):
     try:
         attempt, _resumed = services.start_attempt(db.session, exam, current_user, utcnow(), ip=client_ip())
     except services.ExamUnavailable as e:
-        flash(str(e) + ("：" + "；".join(e.reasons) if e.reasons else ""), "error")
+        flash(_("%(msg)s：%(reasons)s", msg=str(e), reasons=_("；").join(e.reasons)) if e.reasons else str(e), "error")
         return redirect(url_for("exams.intro", exam_id=exam.id))
     except services.PaperError as e:
         flash(_("试卷无法生成，请联系培训管理员：%(msg)s", msg=str(e)), "error")

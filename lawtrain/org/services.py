@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,10 +24,11 @@ from lawtrain.org.staff_import import ImportProblem, StaffRow
 
 
 class OrgError(Exception):
-    """A department use case refused; the message is shown to the person."""
+    """A department use case refused; the message (translated when shown) is for the person."""
 
 
 PATH_SEPARATOR = "/"
+_BAD_NAME = _l("部门名称不能为空，也不能包含“/”")
 
 
 def split_path(path: str) -> list[str]:
@@ -46,11 +49,11 @@ def add_department(session: Session, name: str, parent: Department | None) -> De
     """Add a department (flushed, not committed) with its materialised paths."""
     name = (name or "").strip()
     if not name or "/" in name:
-        raise OrgError("部门名称不能为空，也不能包含“/”")
+        raise OrgError(_BAD_NAME)
     exists = session.scalar(select(Department).where(Department.parent_id == (parent.id if parent else None),
                                                       Department.name == name))
     if exists is not None:
-        raise OrgError(f"同一上级下已有部门“{name}”")
+        raise OrgError(_("同一上级下已有部门“%(name)s”", name=name))
     dept = Department(name=name[:64], parent=parent)
     session.add(dept)
     session.flush()
@@ -73,15 +76,15 @@ def update_department(session: Session, dept: Department, name: str, parent_id: 
     """Rename or move a department; refuses to move it under itself."""
     parent = session.get(Department, parent_id) if parent_id else None
     if parent is not None and parent.id_path.startswith(dept.id_path):
-        raise OrgError("不能把部门移动到它自己或它的下级部门之下")
+        raise OrgError(_l("不能把部门移动到它自己或它的下级部门之下"))
     name = (name or "").strip()
     if not name or "/" in name:
-        raise OrgError("部门名称不能为空，也不能包含“/”")
+        raise OrgError(_BAD_NAME)
     clash = session.scalar(select(Department.id).where(
         Department.parent_id == (parent.id if parent else None), Department.name == name[:64],
         Department.id != dept.id))
     if clash is not None:
-        raise OrgError(f"同一上级下已有部门“{name}”")
+        raise OrgError(_("同一上级下已有部门“%(name)s”", name=name))
     before = dept.name_path
     dept.name, dept.parent = name[:64], parent
     session.flush()
@@ -103,7 +106,7 @@ def ensure_path(session: Session, path: str) -> Department:
             Department.parent_id == (parent.id if parent else None), Department.name == name))
         parent = dept or add_department(session, name, parent)
     if parent is None:
-        raise OrgError("部门路径为空")
+        raise OrgError(_l("部门路径为空"))
     return parent
 
 
@@ -213,7 +216,7 @@ class StaffImportError(OrgError):
     """The file has problems; nothing was written. `problems` lists every one of them."""
 
     def __init__(self, problems: list[ImportProblem]):
-        super().__init__(f"共 {len(problems)} 处问题，未导入任何账号")
+        super().__init__(_("共 %(n)d 处问题，未导入任何账号", n=len(problems)))
         self.problems = problems
 
 
@@ -258,12 +261,11 @@ def _existing(session: Session, column, values: list[str]) -> dict[str, str]:
 
 def _department_problem(session: Session, path: str) -> str:
     """Why `path` names no department, with a suggestion when a longer path ends with it."""
-    message = f"部门“{path}”不存在"
     hint = session.scalar(select(Department.name_path).where(Department.name_path.endswith("/" + path,
                                                                                              autoescape=True)))
     if hint:
-        return message + f"，是否应写作“{hint}”？"
-    return message + "；请先在“部门管理”中创建，或勾选“自动创建不存在的部门”"
+        return _("部门“%(path)s”不存在，是否应写作“%(hint)s”？", path=path, hint=hint)
+    return _("部门“%(path)s”不存在；请先在“部门管理”中创建，或勾选“自动创建不存在的部门”", path=path)
 
 
 def _check_rows(session: Session, rows: list[StaffRow], create_missing_departments: bool):
@@ -285,13 +287,13 @@ def _check_rows(session: Session, rows: list[StaffRow], create_missing_departmen
         staff_no = row.staff_no
         reported = len(problems)
         if not staff_no:
-            bad("工号", "工号不能为空")
+            bad("工号", _("工号不能为空"))
         elif len(staff_no) > 32:
-            bad("工号", "工号过长（最多 32 个字符）")
+            bad("工号", _("工号过长（最多 32 个字符）"))
         elif staff_no in seen_staff:
-            bad("工号", f"工号“{staff_no}”与第{seen_staff[staff_no]}行重复")
+            bad("工号", _("工号“%(no)s”与第%(line)d行重复", no=staff_no, line=seen_staff[staff_no]))
         elif staff_no in taken_staff:
-            bad("工号", f"工号“{staff_no}”已被账号“{taken_staff[staff_no]}”使用")
+            bad("工号", _("工号“%(no)s”已被账号“%(login)s”使用", no=staff_no, login=taken_staff[staff_no]))
         seen_staff.setdefault(staff_no, row.line)
 
         login_column = "工号" if row.username_from_staff_no else "登录名"
@@ -301,28 +303,28 @@ def _check_rows(session: Session, rows: list[StaffRow], create_missing_departmen
             try:
                 login = validate_login(row.username)
             except AuthError as e:
-                bad(login_column, f"“{row.username}”不能用作登录名：{e}")
+                bad(login_column, _("“%(login)s”不能用作登录名：%(why)s", login=row.username, why=str(e)))
             else:
                 if login in seen_login:
-                    bad(login_column, f"登录名“{login}”与第{seen_login[login]}行重复")
+                    bad(login_column, _("登录名“%(login)s”与第%(line)d行重复", login=login, line=seen_login[login]))
                 elif login in taken_login:
-                    bad(login_column, f"登录名“{login}”已存在")
+                    bad(login_column, _("登录名“%(login)s”已存在", login=login))
                 seen_login.setdefault(login, row.line)
 
         if not row.name:
-            bad("姓名", "姓名不能为空")
+            bad("姓名", _("姓名不能为空"))
         elif len(row.name) > 64:
-            bad("姓名", "姓名过长（最多 64 个字符）")
+            bad("姓名", _("姓名过长（最多 64 个字符）"))
 
         roles, unknown = _resolve_roles(row.roles)
         if unknown:
-            bad("角色", f"未知角色“{'、'.join(unknown)}”；可填：学员、培训管理员、领导、系统管理员")
+            bad("角色", _("未知角色“%(roles)s”；可填：学员、培训管理员、领导、系统管理员", roles="、".join(unknown)))
 
         path = PATH_SEPARATOR.join(split_path(row.department))
         if not path:
-            bad("部门", "部门不能为空，请填写部门路径，如“区应急局/执法大队”")
+            bad("部门", _("部门不能为空，请填写部门路径，如“区应急局/执法大队”"))
         elif any(len(part) > 64 for part in split_path(path)):
-            bad("部门", "部门名称过长（每级最多 64 个字符）")
+            bad("部门", _("部门名称过长（每级最多 64 个字符）"))
         else:
             if path not in known_paths:
                 known_paths[path] = find_by_path(session, path) is not None
@@ -342,7 +344,7 @@ def import_staff(session: Session, rows: list[StaffRow], *, create_missing_depar
     Imported accounts get random initial passwords and must change them at first sign-in.
     """
     if not rows:
-        raise StaffImportError([ImportProblem(0, "", "文件中没有人员数据")])
+        raise StaffImportError([ImportProblem(0, "", _("文件中没有人员数据"))])
     problems, planned, missing_paths = _check_rows(session, rows, create_missing_departments)
     if problems:
         session.rollback()
@@ -370,5 +372,6 @@ def import_staff(session: Session, rows: list[StaffRow], *, create_missing_depar
     except (IntegrityError, OrgError, AuthError) as e:
         # Someone created a clashing account between the check and the commit.
         session.rollback()
-        raise StaffImportError([ImportProblem(0, "", f"导入时发生冲突，未导入任何账号，请重新上传：{e}")]) from e
+        raise StaffImportError([ImportProblem(0, "", _("导入时发生冲突，未导入任何账号，请重新上传：%(why)s",
+                                                        why=str(e)))]) from e
     return result

@@ -62,15 +62,13 @@ def _user_or_404(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
 
 
-def _form_error(form, message: str) -> None:
+def _form_error(form, error: auth.AuthError) -> None:
     """Attach a service's refusal to the field it is about (else to the form as a whole)."""
-    for keyword, name in (("登录名", "username"), ("工号", "staff_no"), ("姓名", "display_name"),
-                          ("角色", "roles"), ("管理员", "roles"), ("密码", "password"), ("部门", "name")):
-        field = getattr(form, name, None)
-        if keyword in message and field is not None:
-            field.errors = [*field.errors, _(message)]
-            return
-    form.form_errors.append(_(message))
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
 
 
 def _store() -> ImportStore:
@@ -133,7 +131,7 @@ def create_user():
                 must_change=form.must_change.data)
         except auth.AuthError as e:
             db.session.rollback()
-            _form_error(form, str(e))
+            _form_error(form, e)
         else:
             shown = None if form.password.data else initial  # a chosen password is never echoed back
             return render_template("org/user_password.html", user=user, password=shown, created=True)
@@ -155,7 +153,7 @@ def edit_user(user_id: int):
                              department_id=_dept_id(form.department_id.data), roles=form.roles.data)
         except auth.AuthError as e:
             db.session.rollback()
-            _form_error(form, str(e))
+            _form_error(form, e)
         else:
             flash(_("已保存 %(name)s 的资料", name=user.display_name), "success")
             return redirect(url_for("org.edit_user", user_id=user.id))
@@ -168,7 +166,7 @@ def _set_active(user_id: int, active: bool):
         auth.set_active(db.session, user, active, actor=current_user, ip=client_ip(), now=utcnow())
     except auth.AuthError as e:
         db.session.rollback()
-        flash(_(str(e)), "danger")
+        flash(str(e), "danger")
     else:
         flash(_("已启用账号 %(login)s", login=user.username) if active
               else _("已停用账号 %(login)s，其登录会话已全部结束", login=user.username), "success")
@@ -208,7 +206,7 @@ def departments():
                                               actor=current_user, ip=client_ip(), now=utcnow())
         except services.OrgError as e:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, _(str(e))]
+            form.name.errors = [*form.name.errors, str(e)]
         else:
             flash(_("已创建部门 %(path)s", path=dept.name_path), "success")
             return redirect(url_for("org.departments"))
@@ -232,7 +230,7 @@ def edit_department(dept_id: int):
                                        actor=current_user, ip=client_ip(), now=utcnow())
         except services.OrgError as e:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, _(str(e))]
+            form.name.errors = [*form.name.errors, str(e)]
         else:
             flash(_("已保存部门 %(path)s", path=dept.name_path), "success")
             return redirect(url_for("org.departments"))

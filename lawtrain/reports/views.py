@@ -82,10 +82,12 @@ def _filter_form() -> tuple[ReportFilterForm, ReportFilter]:
 
 
 def _int(value) -> int | None:
+    """A positive integer that fits the database (ids, years), else None."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except ValueError:
         return None
+    return number if number is not None and 0 < number < 2**31 else None
 
 
 def _fill_choices(form: ReportFilterForm) -> None:
@@ -141,6 +143,7 @@ def index():
 def dashboard():
     now, today = _now_today()
     year = _int(request.args.get("year")) or today.year
+    year = year if 2000 <= year <= 2100 else today.year
     dept_id = _int(request.args.get("department_id"))
     if dept_id and not queries.in_scope(db.session, _root(), department_id=dept_id):
         abort(404)
@@ -238,7 +241,7 @@ def annual():
 
 
 def _org(node: Department | None) -> str:
-    return node.name if node is not None else current_app.config.get("LAWTRAIN_ORG_NAME", "本局")
+    return node.name if node is not None else current_app.config.get("LAWTRAIN_ORG_NAME", _("本局"))
 
 
 # ------------------------------------------------------------------ exports

@@ -29,10 +29,12 @@ def make_staff(session, username: str, *, password: str, must_change: bool = Fal
 
 
 def check_page(bs) -> None:
-    """Every journey page: no serious/critical axe violation, nothing fetched from another origin."""
+    """Every journey page: no serious/critical axe violation, nothing fetched from another origin, nothing
+    the Content Security Policy had to block."""
     violations = bs.axe_violations()
     assert violations == [], f"{bs.page.url}: {violations}"
     assert bs.external_requests() == []
+    assert not [e for e in bs.console_errors if "Content Security Policy" in e]
 
 
 def key_inputs(qtype: str, answer: list, shown: dict[str, str] | None = None) -> list[str]:
@@ -71,3 +73,59 @@ def follow_menu(bs, label: str) -> None:
     link = nav.get_by_role("link", name=label, exact=True)
     link.click()
     bs.page.wait_for_load_state()
+
+
+# (type, count, points) of the short exams the journeys sit: every question type, 80 points
+SHORT_PAPER = (("single", 3, 10.0), ("multiple", 2, 10.0), ("true_false", 2, 10.0), ("fill_blank", 1, 10.0))
+
+
+def make_exam(session, title: str, usernames: list[str], *, duration_minutes: int = 3,
+              bank_name: str = "安全生产法") -> int:
+    """A published exam for the named people only, drawn from a shipped bank; returns its id."""
+    from datetime import timedelta
+
+    from lawtrain.banks.models import Bank
+    from lawtrain.exams.models import Exam, ExamAssignee, ExamRule
+    from lawtrain.timeutil import utcnow
+
+    existing = session.scalar(select(Exam).where(Exam.title == title))
+    if existing is not None:
+        return existing.id
+    bank = session.scalar(select(Bank).where(Bank.name == bank_name))
+    users = session.scalars(select(User).where(User.username.in_(usernames))).all()
+    now = utcnow()
+    exam = Exam(title=title, instructions="浏览器测试考试。", opens_at=now - timedelta(hours=1),
+                closes_at=now + timedelta(days=2), duration_minutes=duration_minutes, attempts_allowed=1,
+                counting="best", pass_percent=60.0, multiple_scoring="all_or_nothing", release="immediate",
+                review="full", shuffle_questions=True, shuffle_options=True, gate={}, paper_mode="rules",
+                status="published", created_at=now)
+    exam.rules = [ExamRule(position=i, banks=[bank.id], type=t, count=n, points=p)
+                  for i, (t, n, p) in enumerate(SHORT_PAPER, start=1)]
+    exam.assignees = [ExamAssignee(user_id=u.id) for u in users]
+    session.add(exam)
+    session.commit()
+    return exam.id
+
+
+def paper_keys(session, attempt_id: int) -> list[tuple[int, str, list[str]]]:
+    """(question id, type, the right inputs as this person sees them) for each question, in paper order."""
+    from lawtrain.exams import services
+    from lawtrain.exams.models import Attempt
+    from lawtrain.exams.scoring import LETTERS
+
+    attempt = session.get(Attempt, attempt_id)
+    rows = []
+    for row, version in services.paper_rows(session, attempt):
+        order = row.option_order or list(range(len(version.options or [])))
+        shown = {LETTERS[orig]: LETTERS[pos] for pos, orig in enumerate(order)}
+        rows.append((row.question_id, version.type, key_inputs(version.type, version.answer or [], shown)))
+    return rows
+
+
+def wrong_inputs(qtype: str, right: list[str]) -> list[str]:
+    """A wrong answer for a question whose right inputs are `right` (choice questions with 4 options)."""
+    if qtype == "true_false":
+        return ["false" if right == ["true"] else "true"]
+    if qtype == "fill_blank":
+        return ["不知道" for _ in right]
+    return [next(k for k in "ABCD" if k not in right)]

@@ -19,6 +19,7 @@ from tests.conftest import login
 from tests.security.scenario import build_bureau, table_counts
 from tests.services.exams_helpers import paper
 
+
 # What staff must never read in a response that is about someone else.
 def _secrets_of(b) -> list[str]:
     return [b.alice.display_name, b.certificate.serial, b.certificate.code]

@@ -101,7 +101,8 @@ BAD_BODIES = [
     None, [], "x", {"response": ["A"]}, {"seq": 3}, {"response": "A", "seq": 3}, {"response": ["A"], "seq": True},
     {"response": ["A"], "seq": 0}, {"response": ["A"], "seq": -5}, {"response": ["A"], "seq": "3; DROP TABLE x"},
     {"response": ["A"], "seq": 2**31}, {"response": ["A"], "seq": 2**63}, {"response": ["A"], "seq": 10**30},
-    {"response": ["A"], "seq": 1e300}, {"response": ["A"], "seq": float("nan")}, {"response": ["A"], "seq": float("inf")},
+    {"response": ["A"], "seq": 1e300}, {"response": ["A"], "seq": float("nan")},
+    {"response": ["A"], "seq": float("inf")},
     {"response": [{"$gt": ""}], "seq": 3}, {"response": [["A"]], "seq": 3}, {"response": ["A" * 10_000], "seq": 3},
     {"response": ["A"] * 1000, "seq": 3}, {"response": [None], "seq": 3}, {"response": [True], "seq": 3},
 ]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from lawtrain.auth import services as auth
 from lawtrain.auth.models import User
-from lawtrain.auth.throttle import LoginThrottle, MemoryStore, RedisStore
+from lawtrain.auth.throttle import LoginThrottle, RedisStore
 from lawtrain.timeutil import utcnow
 from tests import factories
 from tests.conftest import login

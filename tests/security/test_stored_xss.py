@@ -14,7 +14,6 @@ from lawtrain.banks.formats.detect import write_file
 from lawtrain.banks.formats.records import Citation, QuestionRecord
 from lawtrain.banks.models import Bank, Question, QuestionVersion
 from lawtrain.exams import services as exam_services
-from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 from tests import factories
 from tests.conftest import login
@@ -231,3 +230,16 @@ def test_pdfs_with_hostile_names_render_and_carry_no_script_or_link(app, session
         r = client2.get(url)
         assert r.status_code == 200 and r.data.startswith(b"%PDF"), url
         assert b"/JavaScript" not in r.data and b"javascript:" not in r.data
+
+
+def test_no_script_builds_markup_from_strings():
+    """Question text reaches the page through textContent only: no innerHTML-style sinks in our JavaScript."""
+    from pathlib import Path
+
+    import lawtrain
+
+    sinks = re.compile(r"\.innerHTML\s*=|\.outerHTML\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(")
+    js_dir = Path(lawtrain.__file__).parent / "static" / "js"
+    offenders = [f"{p.name}:{n}" for p in sorted(js_dir.glob("*.js"))
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1) if sinks.search(line)]
+    assert offenders == []

@@ -5,6 +5,8 @@
   var root = document.getElementById("module");
   if (!root || root.dataset.credited !== "1") { return; }
   var url = root.dataset.heartbeatUrl;
+  // Status texts in the page's language, rendered by the template (Chinese fallbacks).
+  var msg = { done: root.dataset.msgDone, progress: root.dataset.msgProgress, reached: root.dataset.msgReached };
   var tokenMeta = document.querySelector('meta[name="csrf-token"]');
   var token = tokenMeta ? tokenMeta.getAttribute("content") : "";
   var INTERVAL = 15000, IDLE_LIMIT = 60000;
@@ -31,13 +33,14 @@
       bar.parentNode.setAttribute("aria-valuenow", String(pct));
     }
     if (data.complete) {
-      statusEl.textContent = "✓ 本模块已完成";
+      statusEl.textContent = "✓ " + (msg.done || "本模块已完成");
       stopped = true;
     } else if (data.status === "not_assigned") {
       stopped = true;
     } else {
-      statusEl.textContent = "已学习 " + minutes + " 分钟，要求至少 " + required + " 分钟" +
-        (data.seconds >= data.required ? "，学习时长已达到，请完成小测" : "");
+      statusEl.textContent = (msg.progress || "已学习 {n} 分钟，要求至少 {req} 分钟")
+        .replace("{n}", String(minutes)).replace("{req}", String(required)) +
+        (data.seconds >= data.required ? (msg.reached || "，学习时长已达到，请完成小测") : "");
     }
   }
 
