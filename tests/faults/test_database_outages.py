@@ -200,3 +200,44 @@ def _mount_tmpfs(size: str) -> str | None:
         os.rmdir(folder)
         return None
     return folder
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="disk full is simulated for the SQLite file")
+def test_disk_full_during_saves():
+    """The database's disk fills up (a 24 MB tmpfs: room for the WAL to reach its checkpoint size): saves fail
+    loudly (503), none is falsely acknowledged, and once space is freed saves succeed again."""
+    folder = _mount_tmpfs("24M")
+    if folder is None:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    filler = os.path.join(folder, "filler.bin")
+    server = None
+    try:
+        db = fresh_database("sqlite", folder)
+        seeded = seed(db, TAKERS)
+        server = Server(db, workers=2).start()
+        takers = _start_takers(server, seeded)
+
+        def fill_disk():
+            time.sleep(1.0)
+            fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                while True:
+                    os.write(fd, b"\0" * 65536)
+            except OSError:  # ENOSPC: the disk is full now
+                pass
+            finally:
+                os.close(fd)
+            time.sleep(4.0)
+            os.remove(filler)
+
+        failures = _through_the_outage(takers, 8.0, fill_disk)
+        _assert_outcome(db, takers, failures, "disk full 4 s (tmpfs)")
+        for t in takers:
+            t.close()
+    finally:
+        if server is not None:
+            server.stop()
+        if os.path.exists(filler):
+            os.remove(filler)
+        subprocess.run(["umount", "-l", folder], capture_output=True)
+        os.rmdir(folder)
