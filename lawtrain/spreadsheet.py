@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 
@@ -20,10 +21,17 @@ class SpreadsheetError(ValueError):
     """The file cannot be read as a spreadsheet; the message is shown to the person."""
 
 
+# Control characters XML 1.0 (so xlsx) cannot hold; in a CSV a leading NUL also hides a formula (ASVS 1.2.10).
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def safe_cell(value: object) -> object:
-    """A value safe to write into a CSV/xlsx cell: text that would start a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
+    """A value safe to write into a CSV/xlsx cell: control characters dropped, and text that would start a
+    formula gets a leading quote."""
+    if isinstance(value, str):
+        value = _CONTROL_CHARS.sub("", value)
+        if value.startswith(_FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 

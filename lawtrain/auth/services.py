@@ -130,7 +130,10 @@ def _revoke_all_sessions(session: Session, user: User, now: datetime) -> None:
     )
 
 
-def change_password(session: Session, user: User, current: str, new: str, *, ip: str | None, now: datetime) -> None:
+def change_password(session: Session, user: User, current: str, new: str, *, ip: str | None, now: datetime,
+                    keep_token: str | None = None) -> None:
+    """Change one's own password; every other open session of the account ends (ASVS 7.4.3): a session
+    stolen before the change does not survive it. The session with `keep_token` stays signed in."""
     if not verify_password(user.password_hash, current):
         raise AuthError(_l("当前密码不正确"), "current")
     if new == current:
@@ -138,6 +141,10 @@ def change_password(session: Session, user: User, current: str, new: str, *, ip:
     validate_password(new)
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    others = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_token:
+        others = others.where(UserSession.token_hash != _token_hash(keep_token))
+    session.execute(others.values(revoked_at=now))
     audit.record(session, "password_changed", actor=user, target_type="user", target_id=user.id, ip=ip, now=now)
     session.commit()
 

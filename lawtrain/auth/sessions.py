@@ -56,6 +56,11 @@ def init_app(app: Flask) -> None:
         return None
 
 
+def current_token() -> str | None:
+    """This browser's server-side session token (kept when the other sessions are ended)."""
+    return session.get(_SESSION_TOKEN)
+
+
 def login_throttle() -> LoginThrottle:
     return current_app.extensions["login_throttle"]
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from lawtrain.auth import services
 from lawtrain.auth.forms import ChangePasswordForm, LoginForm
 from lawtrain.auth.policy import login_required, public
-from lawtrain.auth.sessions import client_ip, login_throttle, sign_in, sign_out
+from lawtrain.auth.sessions import client_ip, current_token, login_throttle, sign_in, sign_out
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 
@@ -62,7 +62,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(db.session, current_user, form.current.data, form.new.data,
-                                     ip=client_ip(), now=utcnow())
+                                     ip=client_ip(), now=utcnow(), keep_token=current_token())
         except services.AuthError as e:
             (form.current if e.field == "current" else form.new).errors.append(str(e))
         else:

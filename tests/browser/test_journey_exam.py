@@ -120,7 +120,7 @@ def test_staff_sits_an_exam_offline_reload_timeout_result_certificate(browser_se
         expected = values if qtype == "fill_blank" else sorted(values)
         assert saved[qid] == expected, (qid, qtype, saved[qid], expected)
     page.locator("#net-banner").wait_for(state="hidden")
-    status = page.evaluate("url => fetch(url).then(r => r.json())", bs.live_server(f"/api/attempts/{attempt_id}"))
+    status = bs.context.request.get(bs.live_server(f"/api/attempts/{attempt_id}")).json()  # the page's session
     assert status["status"] == "in_progress" and status["remaining_seconds"] > 0
     check_page(bs)
 

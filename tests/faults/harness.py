@@ -146,7 +146,8 @@ def check_acknowledged(uri: str, acks: list[tuple[int, int, int, list]]) -> tupl
 def record_figures(name: str, **figures) -> None:
     OUT.mkdir(exist_ok=True)
     with open(OUT / "fault-figures.jsonl", "a", encoding="utf-8") as f:
-        f.write(json.dumps({"fault": name, "backend": backend(), **figures}, ensure_ascii=False) + "\n")
+        f.write(json.dumps({"fault": name, "backend": backend(), "at": time.strftime("%Y-%m-%d %H:%M:%S"),
+                            "pid": os.getpid(), **figures}, ensure_ascii=False) + "\n")
 
 
 # ------------------------------------------------------------------ the server
@@ -388,7 +389,7 @@ class CuttableProxy:
                     if not data:
                         raise OSError("closed")
                     (b if s is a else a).sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # closed under us by cut(): ValueError for a socket already at fd -1
             pass
         finally:
             for s in (a, b):

@@ -180,3 +180,17 @@ def test_verify_page_reveals_only_a_masked_name_and_unknown_codes_are_404(app, s
     for guess in ("code00000001", "x" * 40, b.certificate.code[:-1] + "0", b.certificate.serial):
         r = client.get(f"/verify/{guess}")
         assert r.status_code in (404, 200) and b.alice.display_name not in r.get_data(as_text=True)
+
+
+def test_a_leaders_exports_stay_inside_their_department(app, session):
+    b = build_bureau(session)
+    client = app.test_client()
+    assert login(client, b.leader_b.username).status_code == 302
+    for url in (f"/reports/completion/export.csv?department_id={b.dept_a.id}",
+                f"/reports/completion/export.xlsx?department_id={b.dept_a.id}",
+                f"/api/reports/completion?department_id={b.dept_a.id}",
+                f"/reports/completion?department_id={b.dept_a.id}"):
+        assert client.get(url).status_code == 404, url
+    own = client.get("/reports/completion/export.csv").data.decode("utf-8-sig")
+    assert b.bob.display_name in own or "办公室" in own
+    assert b.alice.display_name not in own

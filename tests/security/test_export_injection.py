@@ -26,8 +26,10 @@ FORMULAS = [
     "@SUM(1+1)*cmd|' /C calc'!A0" + MARK,
     "\t=1+1" + MARK,
     "\r=1+1" + MARK,
+    "\x00=1+1" + MARK,
+    "\x01控制字符" + MARK,
 ]
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\x00", "\x01")
 
 
 def _xlsx_cells(data: bytes):
@@ -66,6 +68,8 @@ def _hostile_exports_bureau(session):
     b.dept_b.name = FORMULAS[5]
     b.alice.display_name = FORMULAS[1]
     b.bob.display_name = FORMULAS[2]
+    b.trainer.display_name = FORMULAS[6]
+    b.leader_b.display_name = FORMULAS[7]
     b.exam.title = FORMULAS[3]
     for row in paper(session, b.alice_attempt) + paper(session, b.bob_attempt):
         version = session.get(QuestionVersion, row.question_version_id)

@@ -71,6 +71,7 @@ def test_walking_every_get_route_changes_no_table(app, session):
                 assert not changed, (url, changed)
             before = after
             walked.append(url)
+    print(f"walked {len(walked)} GET URLs")
     assert len(walked) >= 60, len(walked)
     # and a GET to a write-only endpoint is refused, never served
     aid = b.bob_attempt.id

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import time
 import tracemalloc
 import zipfile
 
@@ -18,7 +17,6 @@ from tests.conftest import login
 from tests.security.scenario import table_counts
 
 MEMORY_LIMIT = 50 * 1024 * 1024
-TIME_LIMIT = 5.0
 
 
 # ------------------------------------------------------------------ hostile files
@@ -184,24 +182,20 @@ def _send(client, url, form, filename, data):
 
 
 def _post(client, url, form, filename, data):
-    """Post twice: once timed, once under tracemalloc (which slows Python down several times)."""
-    started = time.monotonic()
-    r = _send(client, url, form, filename, data)
-    elapsed = time.monotonic() - started
+    """Post under tracemalloc: the peak shows nothing was unpacked or expanded in memory. (How long a refusal
+    takes is a benchmark figure, `bench/hostile_files.py`, not a test assertion.)"""
     tracemalloc.start()
     try:
-        again = _send(client, url, form, filename, data)
+        r = _send(client, url, form, filename, data)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert again.status_code == r.status_code
-    return r, elapsed, peak
+    return r, peak
 
 
-def _assert_refused(r, elapsed, peak, filename, before, case):
+def _assert_refused(r, peak, filename, before, case):
     text = r.get_data(as_text=True)
     assert r.status_code in (200, 400, 413), (case, r.status_code)
-    assert elapsed < TIME_LIMIT, (case, f"{elapsed:.1f} s")
     assert peak < MEMORY_LIMIT, (case, f"{peak / 2**20:.0f} MB")
     assert filename in text, (case, "the page should name the file")
     assert "root:x:0:0" not in text and "lollollol" not in text, case
@@ -228,14 +222,14 @@ def test_bank_import_refuses_hostile_files(app, session, case):
     data = build()
     client = _signed_in(app, "trainer")
     before = table_counts()
-    r, elapsed, peak = _post(client, "/banks/import", {"bank_id": "0", "new_bank_name": "攻击题库", "fmt": ""},
+    r, peak = _post(client, "/banks/import", {"bank_id": "0", "new_bank_name": "攻击题库", "fmt": ""},
                              filename, data)
     if case == "far cell":  # the bank reader reads 40 columns and says so: the preview, nothing stored yet
-        assert r.status_code == 302 and elapsed < TIME_LIMIT and peak < MEMORY_LIMIT
+        assert r.status_code == 302 and peak < MEMORY_LIMIT
         assert "只读取前 40 列" in client.get(r.headers["Location"]).get_data(as_text=True)
         assert table_counts() == before
         return
-    _assert_refused(r, elapsed, peak, filename, before, case)
+    _assert_refused(r, peak, filename, before, case)
     assert "无法读取" in r.get_data(as_text=True)
 
 
@@ -245,8 +239,8 @@ def test_staff_import_refuses_hostile_files(app, session, case):
     data = build()
     client = _signed_in(app, "admin")
     before = table_counts()
-    r, elapsed, peak = _post(client, "/admin/import", {}, filename, data)
-    _assert_refused(r, elapsed, peak, filename, before, case)
+    r, peak = _post(client, "/admin/import", {}, filename, data)
+    _assert_refused(r, peak, filename, before, case)
     assert 'action="/admin/import/' not in r.get_data(as_text=True)  # no confirm button: nothing to import
 
 
@@ -256,8 +250,8 @@ def test_law_import_refuses_hostile_files(app, session, case):
     data = build()
     client = _signed_in(app, "trainer")
     before = table_counts()
-    r, elapsed, peak = _post(client, "/courses/laws/import", {"revision_date": "2021-06-10"}, filename, data)
-    _assert_refused(r, elapsed, peak, filename, before, case)
+    r, peak = _post(client, "/courses/laws/import", {"revision_date": "2021-06-10"}, filename, data)
+    _assert_refused(r, peak, filename, before, case)
 
 
 @pytest.mark.parametrize("url,role,form", [

@@ -243,3 +243,24 @@ def test_no_script_builds_markup_from_strings():
     offenders = [f"{p.name}:{n}" for p in sorted(js_dir.glob("*.js"))
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1) if sinks.search(line)]
     assert offenders == []
+
+
+def test_every_kind_of_response_carries_the_browser_defences(app, session):
+    """ASVS 3.4.3/3.4.4/3.4.5/3.4.6/3.4.8: CSP with object-src and base-uri 'none', nosniff, referrer policy,
+    frame-ancestors, COOP; no-store on pages and JSON."""
+    user = factories.make_user(session)
+    client = app.test_client()
+    login(client, user.username)
+    for url in ("/auth/login", "/home/staff", "/api/me", "/api/exams", "/static/js/exam.js", "/nope", "/verify/x"):
+        r = client.get(url)
+        r.close()  # static files are streamed from disk
+        csp = r.headers.get("Content-Security-Policy", "")
+        assert "object-src 'none'" in csp and "base-uri 'none'" in csp and "frame-ancestors 'none'" in csp, url
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp and "*" not in csp, url
+        assert r.headers.get("X-Content-Type-Options") == "nosniff", url
+        assert r.headers.get("Referrer-Policy") == "same-origin", url
+        assert r.headers.get("Cross-Origin-Opener-Policy") == "same-origin", url
+        if r.mimetype in ("text/html", "application/json"):
+            assert "no-store" in r.headers.get("Cache-Control", ""), url
+    cookie = client.get_cookie("lawtrain_session", domain="lawtrain.test")
+    assert cookie.http_only and cookie.same_site == "Lax"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import io
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -53,16 +52,13 @@ def bomb() -> bytes:
 
 
 @pytest.mark.parametrize("filename", ["bomb.xlsx", "bomb.zip"])
-def test_zip_bomb_is_refused_quickly_without_decompressing(bomb, filename):
+def test_zip_bomb_is_refused_without_decompressing(bomb, filename):
     assert len(bomb) < 1024 * 1024
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(FormatError, match="压缩炸弹|上限"):
         parse_file(bomb, filename, "xlsx" if filename.endswith("xlsx") else "qti")
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert elapsed < 1.0
     assert peak < 8 * 1024 * 1024
 
 
@@ -91,14 +87,12 @@ def test_xlsx_claiming_a_cell_at_xfd1048576_is_read_without_a_huge_grid():
     sheet["XFD1048576"] = "far away"
     buffer = io.BytesIO()
     workbook.save(buffer)
-    started = time.perf_counter()
     tracemalloc.start()
     result = parse_file(buffer.getvalue(), "far.xlsx")
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert [r.stem for r in result.records] == ["问题"]
     assert any("列已忽略" in p.message for p in result.warnings)
-    assert time.perf_counter() - started < 5
     assert peak < 50 * 1024 * 1024
 
 

@@ -91,7 +91,11 @@ def needs_protect(text: str, kind: str = "text") -> bool:
     return kind == "option" and bool(_ANY_MARKER.match(text))
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in xlsx (XML 1.0) cells
+
+
 def protect(text: str, kind: str = "text") -> str:
+    text = _CONTROL_CHARS.sub("", text) if text else text
     return "'" + text if text and needs_protect(text, kind) else text
 
 
