@@ -7,7 +7,16 @@ import os
 from flask import Flask, request
 
 from lawtrain.config import load_config
-from lawtrain.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate, sqlite_write_intent
+from lawtrain.extensions import (
+    babel,
+    configure_sqlite,
+    csrf,
+    db,
+    end_read_transaction,
+    login_manager,
+    migrate,
+    sqlite_write_intent,
+)
 
 _ROOT = os.path.dirname(os.path.abspath(__file__))
 
@@ -49,17 +58,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Shanghai")
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
+        db_is_sqlite = db.engine.dialect.name == "sqlite"
+        if db_is_sqlite:
             configure_sqlite(db.engine)
 
-    # First before_request hook: the session loader in sessions.init_app opens the transaction, so the
-    # write intent must be known before it runs (a stale value from the worker's previous request made
-    # POSTs begin a deferred transaction and fail with "database is locked" on the lock upgrade).
+    # SQLite has one writer at a time. A request that may write reads the signed-in user in a short read
+    # transaction first (the loader in sessions.init_app), then takes the write lock (BEGIN IMMEDIATE: it
+    # queues on the busy timeout rather than failing on a lock upgrade), so the lock covers the view's own
+    # work and nothing else. The intent is reset first thing: a contextvar outlives the worker's previous request.
     @app.before_request
-    def _mark_write_intent():
-        sqlite_write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+    def _read_first():
+        sqlite_write_intent.set(False)
 
     sessions.init_app(app)
+
+    if db_is_sqlite:
+        @app.before_request
+        def _then_write():
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                end_read_transaction(db.session())
+                sqlite_write_intent.set(True)
+
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)

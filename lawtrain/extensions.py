@@ -12,7 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -39,6 +39,18 @@ migrate = Migrate()
 sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "sqlite_write_intent", default=True
 )
+
+
+def end_read_transaction(session: Session) -> None:
+    """End the current transaction (one that only read) without expiring what it loaded: the signed-in
+    user stays usable while the next statement begins a fresh (write) transaction."""
+    if not session.in_transaction():
+        return
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 # Set only while loading sample data (the demo): SQLite skips fsync for those transactions.

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lawtrain.auth import audit
 from lawtrain.auth.models import User, UserRole, UserSession
@@ -100,8 +100,9 @@ def load_session_user(session: Session, user_id: int, token: str | None) -> User
     """The user behind a cookie, only while that session is open and the account active."""
     if not token:
         return None
-    return session.scalar(
+    return session.scalars(
         select(User)
+        .options(joinedload(User.role_rows))  # one statement per request, roles included
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             User.id == user_id,
@@ -109,7 +110,7 @@ def load_session_user(session: Session, user_id: int, token: str | None) -> User
             UserSession.revoked_at.is_(None),
             User.is_active_account.is_(True),
         )
-    )
+    ).unique().one_or_none()  # every row read: a person with several roles gets all of them
 
 
 def close_session(session: Session, user: User | None, token: str | None, *, ip: str | None, now: datetime) -> None:

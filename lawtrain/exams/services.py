@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, insert, or_, select, update
+from sqlalchemy import Select, and_, case, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -247,7 +247,8 @@ def rule_spec(rule: ExamRule) -> selection.RuleSpec:
 def pool_select(rule: ExamRule):
     """Active questions matching a rule's pool (banks, law, articles, tags, difficulty, type)."""
     stmt = (
-        select(Question.id, Question.current_version_id, Question.type, Question.difficulty, QuestionVersion.options,
+        select(Question.id, Question.current_version_id, Question.type, Question.difficulty,
+               func.coalesce(func.json_array_length(QuestionVersion.options), 0).label("option_count"),
                QuestionVersion.points)
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .where(Question.status == ACTIVE, Question.type == rule.type)
@@ -275,7 +276,7 @@ def pool_select(rule: ExamRule):
 
 
 def rule_pool(session: Session, rule: ExamRule) -> list[selection.PoolQuestion]:
-    return [selection.PoolQuestion(r.id, r.current_version_id, r.type, r.difficulty, len(r.options or []), r.points)
+    return [selection.PoolQuestion(r.id, r.current_version_id, r.type, r.difficulty, r.option_count, r.points)
             for r in session.execute(pool_select(rule))]
 
 
@@ -321,25 +322,37 @@ def _fixed_questions(session: Session, exam: Exam) -> list[tuple[selection.PoolQ
              r.points if r.points is not None else r.vpoints) for r in rows]
 
 
-def draw_for(session: Session, exam: Exam, seed: int) -> list[selection.PaperItem]:
-    """A paper for this exam from a seed (rules or fixed)."""
+def paper_drawer(session: Session, exam: Exam) -> Callable[[int], list[selection.PaperItem]]:
+    """Read the exam's pools once; the returned function draws the paper for a seed (rules or fixed).
+
+    Raises PaperError at once when the pools cannot fill the rules."""
     if exam.paper_mode == "fixed":
         qs = _fixed_questions(session, exam)
         if not qs:
             raise PaperError([_("固定试卷还没有题目")])
-        return selection.fixed_paper(qs, seed, shuffle_questions=exam.shuffle_questions,
-                                     shuffle_options=exam.shuffle_options)
+        return lambda seed: selection.fixed_paper(qs, seed, shuffle_questions=exam.shuffle_questions,
+                                                  shuffle_options=exam.shuffle_options)
     rules = list(exam.rules)
-    pools = [rule_pool(session, r) for r in rules]
     specs = [rule_spec(r) for r in rules]
+    pools = [rule_pool(session, r) for r in rules]
     messages = selection.check_rules(specs, [len(p) for p in pools]) if rules else [_("还没有抽题规则")]
     if messages:
         raise PaperError(messages)
-    try:
-        return selection.draw_paper(list(zip(specs, pools, strict=True)), seed,
-                                    shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options)
-    except selection.SelectionError as e:
-        raise PaperError([_("题库题目不够抽取")]) from e
+    drawn = list(zip(specs, pools, strict=True))
+
+    def draw(seed: int) -> list[selection.PaperItem]:
+        try:
+            return selection.draw_paper(drawn, seed, shuffle_questions=exam.shuffle_questions,
+                                        shuffle_options=exam.shuffle_options)
+        except selection.SelectionError as e:
+            raise PaperError([_("题库题目不够抽取")]) from e
+
+    return draw
+
+
+def draw_for(session: Session, exam: Exam, seed: int) -> list[selection.PaperItem]:
+    """A paper for this exam from a seed."""
+    return paper_drawer(session, exam)(seed)
 
 
 def _paper_to_json(paper: Sequence[selection.PaperItem]) -> list[dict]:
@@ -357,16 +370,18 @@ def pregenerate_papers(session: Session, exam: Exam, *, rng: random.Random, now:
     users = assigned_users(session, exam)
     have = set(session.scalars(select(PaperPregen.user_id).where(PaperPregen.exam_id == exam.id)))
     have |= set(session.scalars(select(Attempt.user_id).where(Attempt.exam_id == exam.id)))
-    made = 0
+    draw = paper_drawer(session, exam)
+    rows = []
     for user in users:
         if user.id in have:
             continue
         seed = rng.getrandbits(48)
-        session.add(PaperPregen(exam_id=exam.id, user_id=user.id, seed=seed,
-                                paper=_paper_to_json(draw_for(session, exam, seed)), created_at=now))
-        made += 1
+        rows.append(dict(exam_id=exam.id, user_id=user.id, seed=seed, paper=_paper_to_json(draw(seed)),
+                         created_at=now))
+    if rows:
+        session.execute(insert(PaperPregen), rows)
     session.commit()
-    return made
+    return len(rows)
 
 
 def assigned_users(session: Session, exam: Exam) -> list[User]:
@@ -424,14 +439,14 @@ def start_attempt(session: Session, exam: Exam, user: User, now: datetime, *, se
         deadline_at=timing.deadline_for(now, exam.duration_minutes, closes, override.extra_minutes if override else 0),
         last_seq=0,
     )
-    attempt.questions = [
-        AttemptQuestion(position=i, question_id=p.question_id, question_version_id=p.version_id,
-                        option_order=list(p.option_order), points=p.points)
-        for i, p in enumerate(paper, start=1)
-    ]
     session.add(attempt)
     try:
         session.flush()
+        session.execute(insert(AttemptQuestion), [  # one executemany, not 50 ORM INSERTs
+            dict(attempt_id=attempt.id, position=i, question_id=p.question_id, question_version_id=p.version_id,
+                 option_order=list(p.option_order), points=p.points)
+            for i, p in enumerate(paper, start=1)
+        ])
     except IntegrityError:
         session.rollback()
         winner = session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
@@ -479,9 +494,8 @@ def save_answer(session: Session, attempt: Attempt, question_id: int, response: 
                 now: datetime) -> SaveResult:
     """Store one answer if the attempt is open and this save is newer than the stored one.
 
-    A constant handful of statements whatever the paper size: check the question is on the paper,
-    a conditional UPDATE (seq < :seq), an INSERT only when there was no row, the attempt's last_seq,
-    and the event.
+    The same few statements whatever the paper size: the status under the row lock, one upsert that
+    writes only a question on this paper and only over an older seq, the attempt's last_seq, the event.
     """
     grace = grace_seconds()
     if _locked_status(session, attempt) != IN_PROGRESS:
@@ -489,18 +503,10 @@ def save_answer(session: Session, attempt: Attempt, question_id: int, response: 
     if not timing.accepts_save(attempt.deadline_at, now, grace):
         close_overdue(session, now, exam_id=attempt.exam_id, user_id=attempt.user_id)
         raise AttemptClosed(_("考试时间已到，答案不能再修改"))
-    on_paper = session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.attempt_id == attempt.id,
-                                                                AttemptQuestion.question_id == question_id))
-    if on_paper is None:
+    stored = _upsert_answer(session, attempt.id, question_id, response, seq, now)
+    if not stored and not _on_paper(session, attempt.id, question_id):  # the rare path: stale seq or not ours
         raise NotOnPaper(_("这道题不在您的试卷上"))
-    where = and_(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
-    updated = max(0, session.execute(
-        update(Answer).where(where, Answer.seq < seq).values(response=response, seq=seq, saved_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount)
-    if not updated:
-        updated = _insert_answer_if_absent(session, attempt.id, question_id, response, seq, now)
-    if updated:
+    if stored:
         session.execute(
             update(Attempt).where(Attempt.id == attempt.id)
             .values(last_seq=case((Attempt.last_seq < seq, seq), else_=Attempt.last_seq))
@@ -509,23 +515,35 @@ def save_answer(session: Session, attempt: Attempt, question_id: int, response: 
         add_event(session, attempt.id, "saved", now, question_id=question_id, seq=seq)
     remaining = timing.remaining_seconds(attempt.deadline_at, now)  # before commit expires `attempt`
     session.commit()
-    return SaveResult(bool(updated), seq, remaining)
+    return SaveResult(stored, seq, remaining)
 
 
-def _insert_answer_if_absent(session: Session, attempt_id: int, question_id: int, response: list, seq: int,
-                             now: datetime) -> int:
-    values = dict(attempt_id=attempt_id, question_id=question_id, response=response, seq=seq, saved_at=now)
+def _on_paper(session: Session, attempt_id: int, question_id: int) -> bool:
+    return session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.attempt_id == attempt_id,
+                                                           AttemptQuestion.question_id == question_id)) is not None
+
+
+def _upsert_answer(session: Session, attempt_id: int, question_id: int, response: list, seq: int,
+                   now: datetime) -> bool:
+    """One statement: insert the answer, or overwrite an older one, only if the question is on the paper.
+
+    INSERT … SELECT FROM attempt_questions (no row when the question is not on the paper) … ON CONFLICT DO
+    UPDATE … WHERE answers.seq < excluded.seq (a late, out-of-order save changes nothing)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
+    else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - the app supports SQLite and PostgreSQL
-        session.execute(insert(Answer).values(**values))
-        return 1
-    stmt = (dialect_insert(Answer).values(**values)
-            .on_conflict_do_nothing(index_elements=["attempt_id", "question_id"]).returning(Answer.id))
-    return 0 if session.execute(stmt).scalar() is None else 1
+    source = select(AttemptQuestion.attempt_id, AttemptQuestion.question_id,
+                    literal(response, Answer.response.type), literal(seq), literal(now, Answer.saved_at.type)).where(
+        AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.question_id == question_id)
+    stmt = dialect_insert(Answer).from_select(["attempt_id", "question_id", "response", "seq", "saved_at"], source)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"response": stmt.excluded.response, "seq": stmt.excluded.seq, "saved_at": stmt.excluded.saved_at},
+        where=Answer.seq < stmt.excluded.seq,
+    ).returning(Answer.id)  # a row back when it was written (rowcount is not reliable for ORM inserts)
+    return session.execute(stmt).first() is not None
 
 
 # ------------------------------------------------------------------ grading

