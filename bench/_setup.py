@@ -181,43 +181,14 @@ def seed(app, *, users: int, questions: int, probes: int = 20, rng: random.Rando
         services.publish_exam(s, exam, actor=trainer, now=now)
         exams["probe"] = exam.id
 
-        # The service, timed on a sample: every probe person gets a paper of a small exam of their own.
-        sample = services.ExamData(title="基准考试：pregen sample", opens_at=now - timedelta(minutes=5),
-                                   closes_at=closes, duration_minutes=60, release="immediate",
-                                   user_ids=[ids[u] for u in probe_names], rules=[dict(r) for r in RULES])
-        sample_exam, _check = services.save_exam(s, None, sample, actor=trainer, now=now)
+        # The start_pregen exam's papers, by the service a trainer runs before a big exam (timed), and the
+        # save exam's (setup for the save scenarios, not a measured figure).
         t1 = time.perf_counter()
-        sample_made = services.pregenerate_papers(s, sample_exam, rng=rng, now=utcnow())
-        t_sample = time.perf_counter() - t1
-        # The start_pregen exam's papers: the same pure draw, with the pools read once per exam
-        # (what pregenerate_papers costs once it stops re-reading the pools for every person).
-        t2 = time.perf_counter()
-        made = _pregenerate_fast(s, s.get(services.Exam, exams["start_pregen"]), rng, utcnow())
-        t_fast = time.perf_counter() - t2
-        # The save exam's papers too: starting it is setup for the save scenarios, not a measured figure.
-        _pregenerate_fast(s, s.get(services.Exam, exams["save"]), rng, utcnow())
-        log(f"seeded {users} staff, {questions} questions in {t_seed:.1f}s; pregenerate_papers: {sample_made} papers "
-            f"in {t_sample:.1f}s; pools read once: {made} papers in {t_fast:.1f}s")
-        timings = {"seed_s": t_seed, "pregen_service_papers": sample_made, "pregen_service_s": t_sample,
-                   "pregen_papers": made, "pregen_s": t_fast}
+        made = services.pregenerate_papers(s, s.get(services.Exam, exams["start_pregen"]), rng=rng, now=utcnow())
+        t_pregen = time.perf_counter() - t1
+        services.pregenerate_papers(s, s.get(services.Exam, exams["save"]), rng=rng, now=utcnow())
+        log(f"seeded {users} staff, {questions} questions in {t_seed:.1f}s; pregenerate_papers: {made} papers "
+            f"in {t_pregen:.1f}s")
+        timings = {"seed_s": t_seed, "pregen_papers": made, "pregen_s": t_pregen}
         return Seeded([ids[u] for u in usernames], usernames, probe_names, exams, timings)
 
-
-def _pregenerate_fast(session, exam, rng: random.Random, now) -> int:
-    """pregenerate_papers with the rule pools read once for the whole exam instead of once per person."""
-    from lawtrain.exams import selection, services
-    from lawtrain.exams.models import PaperPregen
-
-    rules = list(exam.rules)
-    drawn = list(zip([services.rule_spec(r) for r in rules], [services.rule_pool(session, r) for r in rules],
-                     strict=True))
-    made = 0
-    for user in services.assigned_users(session, exam):
-        seed = rng.getrandbits(48)
-        paper = selection.draw_paper(drawn, seed, shuffle_questions=exam.shuffle_questions,
-                                     shuffle_options=exam.shuffle_options)
-        session.add(PaperPregen(exam_id=exam.id, user_id=user.id, seed=seed, paper=services._paper_to_json(paper),
-                                created_at=now))
-        made += 1
-    session.commit()
-    return made

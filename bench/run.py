@@ -199,14 +199,9 @@ def run_database(kind: str, sizes: Sizes, workers: int, *, sweep: bool) -> dict:
         emit("setup", db=kind, staff=sizes.users, questions=sizes.questions, exams_questions=50,
              seed_s=round(seeded.timings["seed_s"], 2), password_profile="fast")
         t = seeded.timings
-        emit("pregenerate_papers", db=kind,
-             service_papers=t["pregen_service_papers"], service_s=round(t["pregen_service_s"], 2),
-             service_papers_per_s=round(t["pregen_service_papers"] / max(t["pregen_service_s"], 1e-9), 1),
-             pools_once_papers=t["pregen_papers"], pools_once_s=round(t["pregen_s"], 2),
-             pools_once_papers_per_s=round(t["pregen_papers"] / max(t["pregen_s"], 1e-9), 1),
-             note=("service = lawtrain.exams.services.pregenerate_papers on a sample (it re-reads the 4 rule pools "
-                   "for every person); pools_once = the same pure draw with the pools read once per exam, used "
-                   "to prepare the start_pregen exam"))
+        emit("pregenerate_papers", db=kind, papers=t["pregen_papers"], seconds=round(t["pregen_s"], 2),
+             papers_per_s=round(t["pregen_papers"] / max(t["pregen_s"], 1e-9), 1),
+             note="lawtrain.exams.services.pregenerate_papers for the start_pregen exam (pools read once)")
 
         profile_path = os.path.join(scratch.instance, "..", f"lawtrain-bench-profile-{kind}.txt")
         profile_path = os.path.abspath(profile_path)

@@ -605,9 +605,8 @@ def _finish(session: Session, attempt: Attempt, at: datetime, reason: str, now: 
     paper = _grade(session, attempt, now)
     add_event(session, attempt.id, "auto_closed" if reason == FINISH_TIMEOUT else "submitted", now,
               reason=reason, score=attempt.score, max_score=attempt.max_score)
-    for g in paper:
-        if g.row.is_correct is False:
-            record_wrong(session, attempt.user_id, g.row.question_id, at, source="exam")
+    record_wrong_many(session, attempt.user_id, [g.row.question_id for g in paper if g.row.is_correct is False], at,
+                      source="exam")
     _add_exam_study_time(session, attempt, paper, at, now)
     session.flush()
     events.attempt_graded(session, attempt, previous_passed=previous, now=now)
@@ -643,10 +642,10 @@ def submit_attempt(session: Session, attempt: Attempt, now: datetime) -> Attempt
     if attempt.status == SUBMITTED:
         session.commit()
         return attempt
-    if timing.is_overdue(attempt.deadline_at, now, grace_seconds()):
+    if now >= attempt.deadline_at:  # time ran out: the page's auto-submit at 0:00, a late retry, or nobody
         _finish(session, attempt, attempt.deadline_at, FINISH_TIMEOUT, now)
     else:
-        _finish(session, attempt, min(now, attempt.deadline_at), FINISH_SUBMITTED, now)
+        _finish(session, attempt, now, FINISH_SUBMITTED, now)
     session.commit()
     return attempt
 
@@ -926,15 +925,28 @@ def local_day(dt: datetime) -> str:
 
 def record_wrong(session: Session, user_id: int, question_id: int, now: datetime, *, source: str) -> WrongBookEntry:
     """Put (back) a question into a person's wrong-answer book (no commit)."""
-    entry = session.scalar(select(WrongBookEntry).where(WrongBookEntry.user_id == user_id,
-                                                        WrongBookEntry.question_id == question_id))
-    if entry is None:
-        entry = WrongBookEntry(user_id=user_id, question_id=question_id, source=source, wrong_count=0,
-                               last_wrong_at=now, correct_days=[])
-        session.add(entry)
-    entry.wrong_count = (entry.wrong_count or 0) + 1
-    entry.last_wrong_at, entry.correct_days, entry.cleared_at = now, [], None
-    return entry
+    record_wrong_many(session, user_id, [question_id], now, source=source)
+    return session.scalar(select(WrongBookEntry).where(WrongBookEntry.user_id == user_id,
+                                                       WrongBookEntry.question_id == question_id))
+
+
+def record_wrong_many(session: Session, user_id: int, question_ids: Sequence[int], now: datetime, *,
+                      source: str) -> None:
+    """Put (back) several questions into a person's book (no commit): one statement for the entries already
+    there and one for the new ones, whatever the count (a failed exam has dozens)."""
+    if not question_ids:
+        return
+    ids = list(dict.fromkeys(question_ids))
+    mine = and_(WrongBookEntry.user_id == user_id, WrongBookEntry.question_id.in_(ids))
+    present = set(session.scalars(select(WrongBookEntry.question_id).where(mine)))
+    if present:
+        session.execute(update(WrongBookEntry).where(mine).values(
+            wrong_count=WrongBookEntry.wrong_count + 1, last_wrong_at=now, correct_days=[], cleared_at=None,
+        ).execution_options(synchronize_session="fetch"))
+    new = [dict(user_id=user_id, question_id=q, source=source, wrong_count=1, last_wrong_at=now, correct_days=[])
+           for q in ids if q not in present]
+    if new:
+        session.execute(insert(WrongBookEntry), new)
 
 
 def record_right(session: Session, user_id: int, question_id: int, now: datetime) -> WrongBookEntry | None:

@@ -18,7 +18,12 @@ def _(message: str, **values: object) -> str:
     return message % values if values else message
 
 
-MONTHS = [f"{m}月" for m in range(1, 13)]
+def month_labels() -> list[str]:
+    """1月 … 12月, or the current language's month labels."""
+    return [_("1月"), _("2月"), _("3月"), _("4月"), _("5月"), _("6月"), _("7月"), _("8月"), _("9月"), _("10月"),
+            _("11月"), _("12月")]
+
+
 BANDS = [f"{lo}-{lo + 9}" for lo in range(0, 90, 10)] + ["90-100"]
 WEAK_RATE = 60.0
 
@@ -94,7 +99,7 @@ def dashboard_charts(dash: Dashboard) -> list[charts.Chart]:
                                values=dash.histogram, x_label=_("分数段"), y_label=_("人数"), width=480)
     rates = [round(100 * p / n, 1) if n else None for n, p in dash.trend]
     trend = charts.line_chart(
-        id="chart-trend", title=_("%(y)s 年各月考试合格率", y=dash.year), labels=MONTHS, values=rates,
+        id="chart-trend", title=_("%(y)s 年各月考试合格率", y=dash.year), labels=month_labels(), values=rates,
         value_labels=["" if n == 0 else f"{round(100 * p / n)}% ({p}/{n})" for n, p in dash.trend],
         x_label=_("月份"), y_label=_("合格率（%）"), width=480)
     return [completion_chart(dash.report), hist, trend]
@@ -110,7 +115,7 @@ def dashboard_document(dash: Dashboard, subtitle: str) -> Document:
     table = Table(_("各部门情况"), [_("部门"), _("应参加"), _("完成率"), _("参考率"), _("合格率"), _("逾期人数")], rows,
                   sheet=_("各部门"))
     months = Table(_("各月考试"), [_("月份"), _("考试人次"), _("合格人次"), _("合格率")],
-                   [[m, n, p, percent_text(p, n)] for m, (n, p) in zip(MONTHS, dash.trend, strict=True)],
+                   [[m, n, p, percent_text(p, n)] for m, (n, p) in zip(month_labels(), dash.trend, strict=True)],
                    sheet=_("各月"))
     bands = Table(_("成绩分布"), [_("分数段"), _("人数")], [[b, n] for b, n in zip(BANDS, dash.histogram, strict=True)],
                   sheet=_("成绩分布"))

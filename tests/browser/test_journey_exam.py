@@ -88,8 +88,10 @@ def test_staff_sits_an_exam_offline_reload_timeout_result_certificate(browser_se
         enter_answer(page, qid, qtype, values)
     flag = page.locator(f"#q-{answers[1][0]}").get_by_role("button", name="标记本题")
     _go_to_question(page, 2)
+    unflagged_colour = flag.evaluate("b => getComputedStyle(b).backgroundColor")
     flag.click()
     assert flag.get_attribute("aria-pressed") == "true"
+    assert flag.evaluate("b => getComputedStyle(b).backgroundColor") != unflagged_colour  # it looks pressed too
     nav = page.get_by_role("navigation", name="题目导航")
     assert nav.get_by_role("link", name=re.compile("^第2题 已答 已标记")).count() == 1
     if bs.is_phone:
@@ -150,14 +152,15 @@ def test_staff_sits_an_exam_offline_reload_timeout_result_certificate(browser_se
     page.wait_for_url(re.compile(rf"/exams/attempts/{attempt_id}/result$"), timeout=20_000)
     with live_server.db_session() as s:
         attempt = s.get(Attempt, attempt_id)
-        assert attempt.status == "submitted" and attempt.submitted_at <= deadline
+        assert attempt.status == "submitted" and attempt.submitted_at == deadline
+        assert attempt.finish_reason == "timeout"  # the page's own submit at 0:00 counts as time running out
         score, max_score = attempt.score, attempt.max_score
 
     # The result and the review (this exam releases at once, with the answers).
     assert page.locator("#score").inner_text().startswith(f"{score:g}")
     assert max_score == 80 and score == 70
     main = page.inner_text("main")
-    assert "及格" in main and "正确答案" in main
+    assert "及格" in main and "正确答案" in main and "时间到自动交卷" in main
     check_page(bs)
 
     # The wrong-answer book holds the question answered wrongly.

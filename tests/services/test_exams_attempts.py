@@ -316,3 +316,17 @@ def test_release_policy(session, setup, now, release, closes_offset, released, v
     exam.released_at = now if released else None
     session.commit()
     assert services.result_visible(attempt, now + timedelta(minutes=2)) is visible
+
+
+def test_a_submit_after_the_deadline_is_recorded_as_time_out_not_as_handed_in(session, setup, now):
+    """The page submits by itself at 0:00 and its request lands a moment later, inside the grace: the record
+    says the time ran out (finished at the deadline), not that the person handed the paper in."""
+    exam, user = setup
+    early, _ = services.start_attempt(session, exam, user, now)
+    services.submit_attempt(session, early, now + timedelta(minutes=5))
+    assert early.finish_reason == "submitted" and early.submitted_at == now + timedelta(minutes=5)
+    exam.attempts_allowed = 2
+    session.commit()
+    late, _ = services.start_attempt(session, exam, user, now + timedelta(minutes=6))
+    services.submit_attempt(session, late, late.deadline_at + timedelta(seconds=3))
+    assert late.finish_reason == "timeout" and late.submitted_at == late.deadline_at

@@ -116,6 +116,9 @@ def test_dashboard_charts_carry_the_numbers(client, login_as, pop):
     assert "2 人逾期" in html  # e2 and z2 in 执法大队
     home = client.get("/home/leader").get_data(as_text=True)
     assert "培训考试概况" in home and "学习完成率" in home  # the leader's home panel (this calendar year)
+    assert ">6月</text>" in html
+    english = client.get("/reports/dashboard?year=2025&lang=en").get_data(as_text=True)
+    assert ">Jun</text>" in english and "6月" not in english  # the trend's month labels follow the language
 
 
 def test_exports_are_injection_safe(client, login_as, session, pop):

@@ -153,11 +153,18 @@
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     countdown.textContent = (h ? h + ":" + pad(m) : m) + ":" + pad(s);
     countdown.classList.toggle("urgent", left <= 300);
-    if (left <= 300 && left > 60 && !warned5) { warned5 = true; showWarning(t.warn5); }
+    if (left <= 300 && left > 60 && !warned5) { warned5 = true; showWarning(t.warn5, 10000); }
     if (left <= 60 && left > 0 && !warned1) { warned1 = true; showWarning(t.warn1); }
     if (left === 0 && !closed) { showWarning(t.timeup); submit(); }
   }
-  function showWarning(text) { warning.textContent = text; warning.hidden = false; }
+  var warningTimer = null;
+  // A passing warning (5 minutes left) hides itself after `hideAfterMs`; the last-minute and closing ones stay.
+  function showWarning(text, hideAfterMs) {
+    warning.textContent = text;
+    warning.hidden = false;
+    clearTimeout(warningTimer);
+    if (hideAfterMs) warningTimer = setTimeout(function () { warning.hidden = true; }, hideAfterMs);
+  }
   syncClock(parseInt(root.dataset.remaining || "0", 10));
 
   // ---------------------------------------------------------------- submit (confirm, flush, idempotent POST)
