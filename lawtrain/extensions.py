@@ -53,6 +53,12 @@ def end_read_transaction(session: Session) -> None:
         session.expire_on_commit = True
 
 
+def reads_from_here() -> None:
+    """What is left of this request only reads: its next SQLite transaction need not take the write lock
+    (called after a service has committed, before building a large response from the database)."""
+    sqlite_write_intent.set(False)
+
+
 # Set only while loading sample data (the demo): SQLite skips fsync for those transactions.
 sqlite_bulk_load: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_bulk_load", default=False)
 

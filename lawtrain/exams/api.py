@@ -20,7 +20,7 @@ from lawtrain.auth.policy import login_required
 from lawtrain.auth.sessions import client_ip
 from lawtrain.exams import practice, queries, services
 from lawtrain.exams.models import Attempt
-from lawtrain.extensions import db
+from lawtrain.extensions import db, reads_from_here
 from lawtrain.timeutil import iso_utc, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -64,6 +64,7 @@ def start(exam_id: int):
         return _error(403, str(e), locked_reasons=e.reasons)
     except services.PaperError as e:
         return _error(409, str(e))
+    reads_from_here()
     return jsonify(queries.delivery(db.session, attempt, now) | {"resumed": resumed})
 
 
@@ -96,6 +97,7 @@ def submit(attempt_id: int):
     attempt = own_attempt(attempt_id)
     now = utcnow()
     services.submit_attempt(db.session, attempt, now)
+    reads_from_here()
     return jsonify(queries.result_payload(attempt, now))
 
 
