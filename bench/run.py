@@ -272,7 +272,7 @@ def compare(results: dict) -> None:
 
 def other_scripts(sizes: Sizes, deadline: float | None) -> None:
     """Run the other areas' benchmark scripts and forward their JSON lines."""
-    for name in ("certificates", "reports", "bank_import"):
+    for name in ("certificates", "reports", "bank_import", "hostile_files"):
         path = ROOT / "bench" / f"{name}.py"
         figure = f"{name}_script"
         if not path.exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import zipfile
 
 import pytest
@@ -26,10 +27,12 @@ FORMULAS = [
     "@SUM(1+1)*cmd|' /C calc'!A0" + MARK,
     "\t=1+1" + MARK,
     "\r=1+1" + MARK,
-    "\x00=1+1" + MARK,
+    # A leading NUL hides a formula from naive checks. PostgreSQL refuses NUL in text outright, so there the
+    # same slot carries another control character (vertical tab) that XML and so xlsx cannot hold either.
+    ("\x0b" if os.environ.get("DATABASE_URL", "").startswith("postgresql") else "\x00") + "=1+1" + MARK,
     "\x01控制字符" + MARK,
 ]
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\x00", "\x01")
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\x00", "\x01", "\x0b")
 
 
 def _xlsx_cells(data: bytes):
