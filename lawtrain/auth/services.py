@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -11,7 +12,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from lawtrain.auth import audit
@@ -96,21 +97,28 @@ def open_session(session: Session, user: User, *, ip: str | None, user_agent: st
     return token
 
 
-def load_session_user(session: Session, user_id: int, token: str | None) -> User | None:
-    """The user behind a cookie, only while that session is open and the account active."""
-    if not token:
-        return None
-    return session.scalars(
+@functools.cache
+def _session_user_select():
+    """Built once: every request runs it, and building an ORM statement costs more than running it."""
+    return (
         select(User)
         .options(joinedload(User.role_rows))  # one statement per request, roles included
         .join(UserSession, UserSession.user_id == User.id)
         .where(
-            User.id == user_id,
-            UserSession.token_hash == _token_hash(token),
+            User.id == bindparam("user_id"),
+            UserSession.token_hash == bindparam("token_hash"),
             UserSession.revoked_at.is_(None),
             User.is_active_account.is_(True),
         )
-    ).unique().one_or_none()  # every row read: a person with several roles gets all of them
+    )
+
+
+def load_session_user(session: Session, user_id: int, token: str | None) -> User | None:
+    """The user behind a cookie, only while that session is open and the account active."""
+    if not token:
+        return None
+    return session.scalars(_session_user_select(), {"user_id": user_id, "token_hash": _token_hash(token)}).unique(
+    ).one_or_none()  # every row read: a person with several roles gets all of them
 
 
 def close_session(session: Session, user: User | None, token: str | None, *, ip: str | None, now: datetime) -> None:

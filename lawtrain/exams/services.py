@@ -6,6 +6,7 @@ once at the end and raises the domain exceptions defined here (with Chinese mess
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -15,7 +16,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -97,8 +98,11 @@ def grace_seconds() -> int:
 
 
 def add_event(session: Session, attempt_id: int, kind: str, now: datetime, **detail: Any) -> None:
-    """Append to an attempt's event log (one INSERT, no ORM load)."""
-    session.execute(insert(AttemptEvent).values(attempt_id=attempt_id, at=now, kind=kind, detail=detail))
+    """Append to an attempt's event log (one INSERT, no ORM load; the statement is built once)."""
+    session.execute(_EVENT_INSERT, {"attempt_id": attempt_id, "at": now, "kind": kind, "detail": detail})
+
+
+_EVENT_INSERT = insert(AttemptEvent.__table__)  # Core: the parameters are one row's values
 
 
 def is_released(exam: Exam, now: datetime) -> bool:
@@ -485,7 +489,7 @@ def _locked_status(session: Session, attempt: Attempt) -> str:
     """The attempt's status read under its row lock (PostgreSQL: FOR UPDATE; SQLite: the write transaction
     already holds the database lock). A save that raced a submit either lands before the grading, or sees
     `submitted` and is refused: never acknowledged after the grading read the answers."""
-    status = session.scalar(select(Attempt.status).where(Attempt.id == attempt.id).with_for_update())
+    status = session.scalar(_save_statements(session).status, {"attempt_id": attempt.id})
     set_committed_value(attempt, "status", status)  # the loaded object in step, without marking it dirty
     return status
 
@@ -503,47 +507,63 @@ def save_answer(session: Session, attempt: Attempt, question_id: int, response: 
     if not timing.accepts_save(attempt.deadline_at, now, grace):
         close_overdue(session, now, exam_id=attempt.exam_id, user_id=attempt.user_id)
         raise AttemptClosed(_("考试时间已到，答案不能再修改"))
-    stored = _upsert_answer(session, attempt.id, question_id, response, seq, now)
-    if not stored and not _on_paper(session, attempt.id, question_id):  # the rare path: stale seq or not ours
+    sql = _save_statements(session)
+    key = {"attempt_id": attempt.id, "question_id": question_id}
+    stored = session.execute(sql.upsert, key | {"response": response, "seq": seq, "saved_at": now}).first() is not None
+    if not stored and session.scalar(sql.on_paper, key) is None:  # the rare path: a stale seq, or not ours
         raise NotOnPaper(_("这道题不在您的试卷上"))
     if stored:
-        session.execute(
-            update(Attempt).where(Attempt.id == attempt.id)
-            .values(last_seq=case((Attempt.last_seq < seq, seq), else_=Attempt.last_seq))
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(sql.last_seq, {"attempt_id": attempt.id, "seq": seq})
         add_event(session, attempt.id, "saved", now, question_id=question_id, seq=seq)
     remaining = timing.remaining_seconds(attempt.deadline_at, now)  # before commit expires `attempt`
     session.commit()
     return SaveResult(stored, seq, remaining)
 
 
-def _on_paper(session: Session, attempt_id: int, question_id: int) -> bool:
-    return session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.attempt_id == attempt_id,
-                                                           AttemptQuestion.question_id == question_id)) is not None
+@dataclass(frozen=True)
+class _SaveStatements:
+    status: Select
+    upsert: Any
+    on_paper: Select
+    last_seq: Any
 
 
-def _upsert_answer(session: Session, attempt_id: int, question_id: int, response: list, seq: int,
-                   now: datetime) -> bool:
-    """One statement: insert the answer, or overwrite an older one, only if the question is on the paper.
-
-    INSERT … SELECT FROM attempt_questions (no row when the question is not on the paper) … ON CONFLICT DO
-    UPDATE … WHERE answers.seq < excluded.seq (a late, out-of-order save changes nothing)."""
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _save_statements_for(dialect: str) -> _SaveStatements:
+    """The save path's statements, built once per process: building a statement costs more CPU than
+    running it on SQLite, and a save is the request an exam sends most."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    on_this_paper = and_(AttemptQuestion.attempt_id == bindparam("attempt_id"),
+                         AttemptQuestion.question_id == bindparam("question_id"))
+    # INSERT … SELECT FROM attempt_questions (no row when the question is not on the paper) … ON CONFLICT DO
+    # UPDATE … WHERE answers.seq < excluded.seq (a late, out-of-order save changes nothing).
     source = select(AttemptQuestion.attempt_id, AttemptQuestion.question_id,
-                    literal(response, Answer.response.type), literal(seq), literal(now, Answer.saved_at.type)).where(
-        AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.question_id == question_id)
-    stmt = dialect_insert(Answer).from_select(["attempt_id", "question_id", "response", "seq", "saved_at"], source)
-    stmt = stmt.on_conflict_do_update(
+                    bindparam("response", type_=Answer.response.type), bindparam("seq", type_=Answer.seq.type),
+                    bindparam("saved_at", type_=Answer.saved_at.type)).where(on_this_paper)
+    answers = Answer.__table__  # Core, not the ORM entity: parameters are bound values, not rows to insert
+    upsert = dialect_insert(answers).from_select(["attempt_id", "question_id", "response", "seq", "saved_at"], source)
+    upsert = upsert.on_conflict_do_update(
         index_elements=["attempt_id", "question_id"],
-        set_={"response": stmt.excluded.response, "seq": stmt.excluded.seq, "saved_at": stmt.excluded.saved_at},
-        where=Answer.seq < stmt.excluded.seq,
-    ).returning(Answer.id)  # a row back when it was written (rowcount is not reliable for ORM inserts)
-    return session.execute(stmt).first() is not None
+        set_={"response": upsert.excluded.response, "seq": upsert.excluded.seq,
+              "saved_at": upsert.excluded.saved_at},
+        where=answers.c.seq < upsert.excluded.seq,
+    ).returning(answers.c.id)  # a row back when it was written
+    attempt = Attempt.id == bindparam("attempt_id")
+    return _SaveStatements(
+        status=select(Attempt.status).where(attempt).with_for_update(),
+        upsert=upsert,
+        on_paper=select(AttemptQuestion.id).where(on_this_paper),
+        last_seq=update(Attempt).where(attempt)
+        .values(last_seq=case((Attempt.last_seq < bindparam("seq"), bindparam("seq")), else_=Attempt.last_seq))
+        .execution_options(synchronize_session=False),
+    )
+
+
+def _save_statements(session: Session) -> _SaveStatements:
+    return _save_statements_for(session.get_bind().dialect.name)
 
 
 # ------------------------------------------------------------------ grading
