@@ -3,12 +3,14 @@
 import multiprocessing
 import os
 
+from lawtrain.config import default_worker_count
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Sync workers: each request is short (a save is a handful of SQL statements); more workers than cores
-# hides I/O waits such as the fsync of a SQLite commit or a PostgreSQL round trip.
-# With PostgreSQL, keep servers x workers x (LAWTRAIN_DB_POOL_SIZE + LAWTRAIN_DB_MAX_OVERFLOW) under
-# max_connections (docs/DEPLOY.md).
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Sync workers: each request is short (a save is a handful of SQL statements). SQLite: cores + 1 (one writer
+# at a time; more workers starve the lock holder of CPU); PostgreSQL: 2 x cores + 1, and keep
+# servers x workers x (LAWTRAIN_DB_POOL_SIZE + LAWTRAIN_DB_MAX_OVERFLOW) under max_connections (docs/DEPLOY.md).
+workers = int(os.environ.get("GUNICORN_WORKERS",
+                             default_worker_count(os.environ.get("DATABASE_URL"), multiprocessing.cpu_count())))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 # Connections waiting for a free worker: a start-of-exam burst of 1,000 people queues here (and in nginx).

@@ -1,6 +1,7 @@
-"""The load generator: logged-in takers (one httpx client each, cookies of their own) and the scenarios.
+"""The load generator: logged-in takers (a cookie jar each) and the scenarios.
 
-asyncio + httpx, HTTP/1.1, loopback only, every scenario bounded in time and in requests.
+asyncio with the minimal HTTP/1.1 client of bench/_http.py (a fraction of httpx's CPU, which matters when
+the generator shares the server's two cores), loopback only, every scenario bounded in time and in requests.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-import httpx
-
 from bench._common import latency_ms
+from bench._http import Client, HTTPError
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 RESPONSES = {"single": ["A"], "multiple": ["A", "C"], "true_false": ["true"], "fill_blank": ["一小时"]}
@@ -22,7 +22,7 @@ RESPONSES = {"single": ["A"], "multiple": ["A", "C"], "true_false": ["true"], "f
 @dataclass
 class Taker:
     username: str
-    client: httpx.AsyncClient
+    client: Client
     csrf: str = ""
     attempt_id: int | None = None
     questions: list[tuple[int, str]] = field(default_factory=list)  # (question id, type)
@@ -36,22 +36,18 @@ class Taker:
 
 
 class Pool:
-    """One shared connection pool (sized to the concurrency) under many clients with their own cookies."""
+    """The signed-in takers, each with cookies of their own (one connection per request)."""
 
-    def __init__(self, base_url: str, max_connections: int, password: str):
+    def __init__(self, base_url: str, password: str):
         self.base_url = base_url
         self.password = password
-        self.transport = httpx.AsyncHTTPTransport(
-            http2=False, retries=0,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections))
         self.takers: dict[str, Taker] = {}
 
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.base_url, transport=self.transport, timeout=120.0,
-                                 follow_redirects=False)
+    def client(self) -> Client:
+        return Client(self.base_url, timeout=120.0)
 
     async def close(self) -> None:
-        await self.transport.aclose()
+        """Nothing held open between requests."""
 
     async def login(self, username: str) -> Taker:
         taker = self.takers.get(username)
@@ -106,7 +102,7 @@ async def save(taker: Taker, index: int | None = None) -> int:
     seq = taker.seq
     qid, qtype = taker.questions[(seq if index is None else index) % len(taker.questions)]
     r = await taker.client.put(f"/api/attempts/{taker.attempt_id}/answers/{qid}",
-                               json={"response": RESPONSES[qtype], "seq": seq}, headers=taker.headers)
+                               json_body={"response": RESPONSES[qtype], "seq": seq}, headers=taker.headers)
     if r.status_code == 200 and r.json().get("saved"):
         key = (taker.attempt_id, qid)
         taker.acked[key] = max(taker.acked.get(key, 0), seq)
@@ -132,6 +128,7 @@ async def closed_loop(takers: list[Taker], request, *, duration: float, warmup: 
                       max_requests: int) -> dict:
     """Every taker sends its next request as soon as the last one returned (saturation)."""
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     measure_from, stop_at = t0 + warmup, t0 + warmup + duration
     samples: list[tuple[float, float, int]] = []
     sent = 0
@@ -143,11 +140,12 @@ async def closed_loop(takers: list[Taker], request, *, duration: float, warmup: 
             start_t = time.perf_counter()
             try:
                 status = await request(taker)
-            except httpx.HTTPError as e:
-                status = type(e).__name__
+            except HTTPError as e:
+                status = str(e)
             samples.append((start_t, time.perf_counter(), status))
 
     await asyncio.gather(*(worker(t) for t in takers))
+    generator_cpu_ms = (time.process_time() - cpu0) * 1000 / max(len(samples), 1)
     # Throughput: answers completed inside the window (whenever they were sent), so long queues at
     # saturation still count; latency of those same answers.
     window = [(s, e, st) for s, e, st in samples if measure_from <= e <= stop_at]
@@ -162,6 +160,7 @@ async def closed_loop(takers: list[Taker], request, *, duration: float, warmup: 
         "rate_per_s": round(len(ok) / elapsed, 1) if elapsed > 0 else None,
         "seconds": round(elapsed, 2),
         **latency_ms(ok),
+        "generator_cpu_ms_per_request": round(generator_cpu_ms, 2),  # CPU the load generator took from the server
     }
 
 
@@ -175,8 +174,8 @@ async def open_loop(takers: list[Taker], request, *, rate: float, duration: floa
     async def one(i: int, scheduled: float) -> None:
         try:
             status = await request(takers[i % len(takers)])
-        except httpx.HTTPError as e:
-            status = type(e).__name__
+        except HTTPError as e:
+            status = str(e)
         results.append((time.perf_counter() - scheduled, status))
 
     tasks: set[asyncio.Task] = set()
@@ -215,8 +214,8 @@ async def burst(takers: list[Taker], request) -> dict:
         s = time.perf_counter()
         try:
             status = await request(taker)
-        except httpx.HTTPError as e:
-            status = type(e).__name__
+        except HTTPError as e:
+            status = str(e)
         statuses[status] += 1
         if status == 200:
             lat.append(time.perf_counter() - s)
@@ -241,8 +240,8 @@ async def bounded(takers: list[Taker], request, *, concurrency: int) -> Counter:
         async with sem:
             try:
                 statuses[await request(t)] += 1
-            except httpx.HTTPError as e:
-                statuses[type(e).__name__] += 1
+            except HTTPError as e:
+                statuses[str(e)] += 1
 
     await asyncio.gather(*(one(t) for t in takers))
     return statuses

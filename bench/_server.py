@@ -33,8 +33,11 @@ def redis_url() -> str | None:
         return None
 
 
-def default_workers() -> int:
-    return (os.cpu_count() or 1) * 2 + 1
+def default_workers(kind: str) -> int:
+    """The production default (gunicorn.conf.py) for this database."""
+    from lawtrain.config import default_worker_count
+
+    return default_worker_count("sqlite://" if kind == "sqlite" else "postgresql://", os.cpu_count() or 1)
 
 
 class Gunicorn:

@@ -1,4 +1,4 @@
-"""LawTrain benchmarks: the app under gunicorn on loopback, driven by an asyncio/httpx load generator.
+"""LawTrain benchmarks: the app under gunicorn on loopback, driven by an asyncio load generator.
 
     python bench/run.py [--quick] [--smoke] [--db sqlite|postgres|both]
 
@@ -70,7 +70,7 @@ async def scenarios(server: Gunicorn, seeded, kind: str, sizes: Sizes, scratch: 
                     sweep: bool) -> dict:
     """Every HTTP scenario against one running server; returns the numbers the comparison needs."""
     out: dict = {}
-    pool = load.Pool(server.base_url, max_connections=sizes.users + 50, password=PASSWORD)
+    pool = load.Pool(server.base_url, password=PASSWORD)
     try:
         takers, login_s = await pool.login_many(seeded.usernames[:sizes.users])
         emit("login", db=kind, takers=len(takers), seconds=round(login_s, 2),
@@ -340,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller run, under 3 minutes")
     parser.add_argument("--smoke", action="store_true", help="tiny run that only proves the harness works (CI)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="sqlite")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", default_workers())))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", "0")) or None,
+                        help="gunicorn workers (default: the production default for each database)")
     parser.add_argument("--json-out", help="also write every line to this file (JSON lines)")
     args = parser.parse_args(argv)
     # A CI timeout sends SIGTERM: unwind through the finally blocks (gunicorn stopped, scratch database dropped).
@@ -349,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     deadline = started + sizes.other_scripts_budget_s if sizes.other_scripts_budget_s else None
 
-    emit("machine", mode=sizes.mode, gunicorn_workers=args.workers, **machine())
+    workers = args.workers or {kind: default_workers(kind) for kind in ("sqlite", "postgres")}
+    emit("machine", mode=sizes.mode, gunicorn_workers=workers, **machine())
     grade = grading(sizes.grading)
     emit("grading", **grade, goal=f">= {GOALS['grading_attempts_per_s']} attempts/s")
 
@@ -359,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind in kinds:
             log(f"== {kind}")
             try:
-                results[kind] = run_database(kind, sizes, args.workers,
+                results[kind] = run_database(kind, sizes, args.workers or default_workers(kind),
                                              sweep=args.db == "both" or sizes.mode == "full")
             except Exception as e:  # noqa: BLE001 - report it, go on with the other database
                 failed.append(kind)

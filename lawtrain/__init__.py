@@ -9,10 +9,10 @@ from flask import Flask, request
 from lawtrain.config import load_config
 from lawtrain.extensions import (
     babel,
+    begin_writing,
     configure_sqlite,
     csrf,
     db,
-    end_read_transaction,
     login_manager,
     migrate,
     sqlite_write_intent,
@@ -75,9 +75,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if db_is_sqlite:
         @app.before_request
         def _then_write():
-            if request.method not in ("GET", "HEAD", "OPTIONS"):
-                end_read_transaction(db.session())
-                sqlite_write_intent.set(True)
+            view = app.view_functions.get(request.endpoint)
+            if request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(view, "begins_writing_itself", False):
+                begin_writing(db.session())
 
     security.init_app(app)
     errors.init_app(app)

@@ -55,6 +55,21 @@ def end_read_transaction(session: Session) -> None:
         session.expire_on_commit = True
 
 
+def begins_writing_itself(view):
+    """Mark a hot view that reads first and calls `begin_writing` right before its service writes, so the
+    SQLite write lock covers the writes only (the default for a POST/PUT is to take it after the user load)."""
+    view.begins_writing_itself = True
+    return view
+
+
+def begin_writing(session: Session) -> None:
+    """From here on this request writes: end the read transaction (keeping what it loaded); on SQLite the
+    next statement takes the write lock."""
+    if session.get_bind().dialect.name == "sqlite":
+        end_read_transaction(session)
+    sqlite_write_intent.set(True)
+
+
 def reads_from_here() -> None:
     """What is left of this request only reads: its next SQLite transaction need not take the write lock
     (called after a service has committed, before building a large response from the database)."""

@@ -20,7 +20,7 @@ from lawtrain.auth.policy import login_required
 from lawtrain.auth.sessions import client_ip
 from lawtrain.exams import practice, queries, services
 from lawtrain.exams.models import Attempt
-from lawtrain.extensions import db, reads_from_here
+from lawtrain.extensions import begin_writing, begins_writing_itself, db, reads_from_here
 from lawtrain.timeutil import iso_utc, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -69,6 +69,7 @@ def start(exam_id: int):
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@begins_writing_itself  # the request an exam sends most: the SQLite write lock covers the writes only
 @login_required
 def save(attempt_id: int, question_id: int):
     attempt = own_attempt(attempt_id)
@@ -82,6 +83,7 @@ def save(attempt_id: int, question_id: int):
             raise ValueError("seq")
     except (KeyError, TypeError, ValueError, OverflowError):
         return _error(400, _("请求格式错误：需要 %(shape)s", shape='{"response": [...], "seq": 1..}'))
+    begin_writing(db.session())
     try:
         result = services.save_answer(db.session, attempt, question_id, response, seq, utcnow())
     except services.NotOnPaper:

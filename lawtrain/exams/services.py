@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -97,7 +98,7 @@ def grace_seconds() -> int:
     return timing.DEFAULT_GRACE_SECONDS
 
 
-def add_event(session: Session, attempt_id: int, kind: str, now: datetime, **detail: Any) -> None:
+def add_event(session: Session | Connection, attempt_id: int, kind: str, now: datetime, **detail: Any) -> None:
     """Append to an attempt's event log (one INSERT, no ORM load; the statement is built once)."""
     session.execute(_EVENT_INSERT, {"attempt_id": attempt_id, "at": now, "kind": kind, "detail": detail})
 
@@ -489,7 +490,7 @@ def _locked_status(session: Session, attempt: Attempt) -> str:
     """The attempt's status read under its row lock (PostgreSQL: FOR UPDATE; SQLite: the write transaction
     already holds the database lock). A save that raced a submit either lands before the grading, or sees
     `submitted` and is refused: never acknowledged after the grading read the answers."""
-    status = session.scalar(_save_statements(session).status, {"attempt_id": attempt.id})
+    status = session.connection().execute(_save_statements(session).status, {"attempt_id": attempt.id}).scalar()
     set_committed_value(attempt, "status", status)  # the loaded object in step, without marking it dirty
     return status
 
@@ -508,13 +509,14 @@ def save_answer(session: Session, attempt: Attempt, question_id: int, response: 
         close_overdue(session, now, exam_id=attempt.exam_id, user_id=attempt.user_id)
         raise AttemptClosed(_("考试时间已到，答案不能再修改"))
     sql = _save_statements(session)
+    conn = session.connection()  # Core statements straight on the connection: nothing of the ORM to flush
     key = {"attempt_id": attempt.id, "question_id": question_id}
-    stored = session.execute(sql.upsert, key | {"response": response, "seq": seq, "saved_at": now}).first() is not None
-    if not stored and session.scalar(sql.on_paper, key) is None:  # the rare path: a stale seq, or not ours
+    stored = conn.execute(sql.upsert, key | {"response": response, "seq": seq, "saved_at": now}).first() is not None
+    if not stored and conn.execute(sql.on_paper, key).first() is None:  # the rare path: a stale seq, or not ours
         raise NotOnPaper(_("这道题不在您的试卷上"))
     if stored:
-        session.execute(sql.last_seq, {"attempt_id": attempt.id, "seq": seq})
-        add_event(session, attempt.id, "saved", now, question_id=question_id, seq=seq)
+        conn.execute(sql.last_seq, {"attempt_id": attempt.id, "seq": seq})
+        add_event(conn, attempt.id, "saved", now, question_id=question_id, seq=seq)
     remaining = timing.remaining_seconds(attempt.deadline_at, now)  # before commit expires `attempt`
     session.commit()
     return SaveResult(stored, seq, remaining)
