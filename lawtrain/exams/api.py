@@ -4,7 +4,7 @@ Contract (the lead may copy this into the README):
   GET  /api/exams                                   exams open to the current user
   POST /api/exams/<exam_id>/attempts                start or resume
   PUT  /api/attempts/<attempt_id>/answers/<qid>     save {"response": [...], "seq": n}; 409 when closed
-  POST /api/attempts/<attempt_id>/submit            idempotent
+  POST /api/attempts/<attempt_id>/submit            idempotent; {"reason": "time_up"} from a countdown at 0:00
   GET  /api/attempts/<attempt_id>                   status, remaining seconds, result once released
   POST /api/attempts/<attempt_id>/events            {"kind": "focus_lost" | "focus_back"}
 Someone else's attempt, or a question not on the paper, is 404.
@@ -52,12 +52,15 @@ def exams():
 
 
 @bp.post("/exams/<int:exam_id>/attempts")
+@begins_writing_itself  # a start burst: the pools are read in parallel, the write lock covers the writes only
 @login_required
 def start(exam_id: int):
     now = utcnow()
     try:
         exam = services.visible_exam(db.session, exam_id, current_user)
-        attempt, resumed = services.start_attempt(db.session, exam, current_user, now, ip=client_ip())
+        drawer = services.paper_drawer_for_start(db.session, exam, current_user)
+        begin_writing(db.session())
+        attempt, resumed = services.start_attempt(db.session, exam, current_user, now, ip=client_ip(), drawer=drawer)
     except services.ExamNotFound:
         abort(404)
     except services.ExamUnavailable as e:
@@ -98,7 +101,8 @@ def save(attempt_id: int, question_id: int):
 def submit(attempt_id: int):
     attempt = own_attempt(attempt_id)
     now = utcnow()
-    services.submit_attempt(db.session, attempt, now)
+    time_up = (request.get_json(silent=True) or {}).get("reason") == "time_up"  # the page's countdown hit 0:00
+    services.submit_attempt(db.session, attempt, now, time_up=time_up)
     reads_from_here()
     return jsonify(queries.result_payload(attempt, now))
 

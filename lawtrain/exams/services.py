@@ -245,6 +245,9 @@ def visible_exam(session: Session, exam_id: int, user: User) -> Exam:
 # ------------------------------------------------------------------ pools and papers
 
 
+PaperDrawer = Callable[[int], list[selection.PaperItem]]  # seed -> the paper
+
+
 def rule_spec(rule: ExamRule) -> selection.RuleSpec:
     return selection.RuleSpec(rule.type, rule.count, rule.points)
 
@@ -327,7 +330,7 @@ def _fixed_questions(session: Session, exam: Exam) -> list[tuple[selection.PoolQ
              r.points if r.points is not None else r.vpoints) for r in rows]
 
 
-def paper_drawer(session: Session, exam: Exam) -> Callable[[int], list[selection.PaperItem]]:
+def paper_drawer(session: Session, exam: Exam) -> PaperDrawer:
     """Read the exam's pools once; the returned function draws the paper for a seed (rules or fixed).
 
     Raises PaperError at once when the pools cannot fill the rules."""
@@ -353,11 +356,6 @@ def paper_drawer(session: Session, exam: Exam) -> Callable[[int], list[selection
             raise PaperError([_("题库题目不够抽取")]) from e
 
     return draw
-
-
-def draw_for(session: Session, exam: Exam, seed: int) -> list[selection.PaperItem]:
-    """A paper for this exam from a seed."""
-    return paper_drawer(session, exam)(seed)
 
 
 def _paper_to_json(paper: Sequence[selection.PaperItem]) -> list[dict]:
@@ -410,9 +408,24 @@ def assigned_users(session: Session, exam: Exam) -> list[User]:
 # ------------------------------------------------------------------ start
 
 
+def paper_drawer_for_start(session: Session, exam: Exam, user: User) -> PaperDrawer | None:
+    """The read phase of a start, before any lock: the exam's pools, unless nothing will be drawn (an open
+    attempt to resume, a pre-generated paper) or they cannot fill the rules (start_attempt then says why)."""
+    _count, open_attempt = _attempt_counts(session, exam.id, user.id)
+    if open_attempt is not None or session.scalar(select(PaperPregen.id).where(
+            PaperPregen.exam_id == exam.id, PaperPregen.user_id == user.id, PaperPregen.used_at.is_(None))):
+        return None
+    try:
+        return paper_drawer(session, exam)
+    except PaperError:
+        return None
+
+
 def start_attempt(session: Session, exam: Exam, user: User, now: datetime, *, seed: int | None = None,
-                  ip: str | None = None) -> tuple[Attempt, bool]:
-    """Start an attempt or resume the open one: (attempt, resumed).
+                  ip: str | None = None,
+                  drawer: PaperDrawer | None = None) -> tuple[Attempt, bool]:
+    """Start an attempt or resume the open one: (attempt, resumed). `drawer`: the exam's pools read
+    beforehand (paper_drawer_for_start), so that they are not read while holding the write lock.
 
     Two tabs starting at once yield one attempt: the partial unique index refuses the second
     INSERT and the loser returns the winner's attempt.
@@ -436,7 +449,7 @@ def start_attempt(session: Session, exam: Exam, user: User, now: datetime, *, se
         pregen.used_at = now
     else:
         seed = seed if seed is not None else random.SystemRandom().getrandbits(48)
-        paper = draw_for(session, exam, seed)
+        paper = (drawer or paper_drawer(session, exam))(seed)
     override = get_override(session, exam.id, user.id)
     _opens, closes = window_for(exam, override)
     attempt = Attempt(
@@ -658,14 +671,23 @@ def _add_exam_study_time(session: Session, attempt: Attempt, paper: list[GradedQ
         add_study_time(session, attempt.user_id, law, "exam", seconds * n // len(laws), now)
 
 
-def submit_attempt(session: Session, attempt: Attempt, now: datetime) -> Attempt:
-    """Submit and grade; idempotent: a second call (double click, second tab, retry) changes nothing."""
+TIMER_SKEW_SECONDS = 5  # how early a page's own countdown may reach 0:00 against the server's clock
+
+
+def submit_attempt(session: Session, attempt: Attempt, now: datetime, *, time_up: bool = False) -> Attempt:
+    """Submit and grade; idempotent: a second call (double click, second tab, retry) changes nothing.
+
+    Past the deadline (inside the grace) the time ran out: finished at the deadline, reason "timeout". So too
+    when the page says its countdown reached 0:00 (`time_up`) up to TIMER_SKEW_SECONDS before the server's
+    deadline: finished then, as a time-out, not as a paper handed in."""
     session.refresh(attempt, with_for_update=True)  # serialise concurrent submits of one attempt
     if attempt.status == SUBMITTED:
         session.commit()
         return attempt
-    if now >= attempt.deadline_at:  # time ran out: the page's auto-submit at 0:00, a late retry, or nobody
+    if now >= attempt.deadline_at:
         _finish(session, attempt, attempt.deadline_at, FINISH_TIMEOUT, now)
+    elif time_up and (attempt.deadline_at - now).total_seconds() <= TIMER_SKEW_SECONDS:
+        _finish(session, attempt, now, FINISH_TIMEOUT, now)
     else:
         _finish(session, attempt, now, FINISH_SUBMITTED, now)
     session.commit()

@@ -330,3 +330,32 @@ def test_a_submit_after_the_deadline_is_recorded_as_time_out_not_as_handed_in(se
     late, _ = services.start_attempt(session, exam, user, now + timedelta(minutes=6))
     services.submit_attempt(session, late, late.deadline_at + timedelta(seconds=3))
     assert late.finish_reason == "timeout" and late.submitted_at == late.deadline_at
+
+
+def test_a_countdown_that_reaches_zero_a_moment_early_is_a_time_out_but_a_claim_long_before_is_not(
+        session, setup, now):
+    exam, user = setup
+    exam.attempts_allowed = 2
+    session.commit()
+    first, _ = services.start_attempt(session, exam, user, now)
+    at = first.deadline_at - timedelta(seconds=2)  # the page's clock ran a little ahead of the server's
+    services.submit_attempt(session, first, at, time_up=True)
+    assert first.finish_reason == "timeout" and first.submitted_at == at
+    second, _ = services.start_attempt(session, exam, user, at)
+    services.submit_attempt(session, second, second.deadline_at - timedelta(minutes=10), time_up=True)
+    assert second.finish_reason == "submitted"  # ten minutes early is a paper handed in, whatever the page says
+
+
+def test_the_pools_are_read_before_the_write_only_when_a_paper_will_be_drawn(session, setup, now, rng):
+    exam, user = setup
+    drawer = services.paper_drawer_for_start(session, exam, user)
+    assert drawer is not None and len(drawer(7)) == 9 and drawer(7) == drawer(7)  # a seed gives one paper
+    attempt, resumed = services.start_attempt(session, exam, user, now, seed=7, drawer=drawer)
+    assert not resumed
+    assert [r.question_id for r in paper(session, attempt)] == [p.question_id for p in drawer(7)]
+    assert services.paper_drawer_for_start(session, exam, user) is None  # an open attempt: resumed, not drawn
+    other = factories.make_user(session)
+    exam.assignees.append(services.ExamAssignee(user_id=other.id))
+    session.commit()
+    services.pregenerate_papers(session, exam, rng=rng, now=now)
+    assert services.paper_drawer_for_start(session, exam, other) is None  # a pre-generated paper waits

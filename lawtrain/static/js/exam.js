@@ -155,7 +155,7 @@
     countdown.classList.toggle("urgent", left <= 300);
     if (left <= 300 && left > 60 && !warned5) { warned5 = true; showWarning(t.warn5, 10000); }
     if (left <= 60 && left > 0 && !warned1) { warned1 = true; showWarning(t.warn1); }
-    if (left === 0 && !closed) { showWarning(t.timeup); submit(); }
+    if (left === 0 && !closed) { showWarning(t.timeup); submit(true); }
   }
   var warningTimer = null;
   // A passing warning (5 minutes left) hides itself after `hideAfterMs`; the last-minute and closing ones stay.
@@ -169,19 +169,19 @@
 
   // ---------------------------------------------------------------- submit (confirm, flush, idempotent POST)
   var submitting = false;
-  function submit() {
+  function submit(timeUp) {
     if (submitting) return;
     submitting = true;
     saveStatus.textContent = t.submitting;
     flush().then(function () {
-      return api("POST", root.dataset.submitUrl);
+      return api("POST", root.dataset.submitUrl, timeUp === true ? { reason: "time_up" } : undefined);
     }).then(function (r) {
       if (!r.ok && r.status !== 409) throw new Error("HTTP " + r.status);
       return finish();
     }).catch(function () {
       submitting = false;
       networkDown();
-      setTimeout(submit, Math.max(backoff, 2000));
+      setTimeout(function () { submit(timeUp); }, Math.max(backoff, 2000));
     });
   }
   function finish() {
