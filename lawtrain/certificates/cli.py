@@ -31,7 +31,7 @@ def certificates_zip_command(exam_id: int, output: str) -> None:
     if not base:
         base = "http://localhost:5000/"
         click.echo("提示: 未设置 LAWTRAIN_BASE_URL，二维码使用 " + base, err=True)
-    options = services.render_options(current_app.config, base)
+    options = services.render_options(current_app.config, base, current_app.instance_path)
     try:
         with open(output, "wb") as out:
             n = services.write_zip(certs, out, lambda c: services.certificate_pdf(c, options))

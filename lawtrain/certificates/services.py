@@ -7,12 +7,14 @@ re-evaluates the person's certificate inside the same transaction.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import IO
 
 from flask import current_app, has_app_context
@@ -249,16 +251,41 @@ class RenderOptions:
         return f"{self.base_url.rstrip('/')}/verify/{code}"
 
 
-def render_options(config: Mapping, base_url: str) -> RenderOptions:
-    """Options from config: LAWTRAIN_ORG_NAME, LAWTRAIN_CJK_FONT, LAWTRAIN_SEAL_IMAGE (a PNG, read if present)."""
+SEAL_FILE = "seal.png"  # in the instance folder, uploaded by an administrator
+
+
+def seal_file(instance_path: str) -> Path:
+    return Path(instance_path) / SEAL_FILE
+
+
+def save_seal(session: Session, instance_path: str, png: bytes, actor, now: datetime, ip: str | None = None) -> None:
+    """Keep the (already cleaned) seal for every certificate drawn from now on; audited."""
+    target = seal_file(instance_path)
+    partial = target.with_suffix(".part")
+    partial.write_bytes(png)
+    os.replace(partial, target)  # a certificate drawn meanwhile sees the old seal or the new one, never half
+    audit.record(session, "certificate.seal_set", actor=actor, target_type="seal", ip=ip, now=now, bytes=len(png))
+    session.commit()
+
+
+def remove_seal(session: Session, instance_path: str, actor, now: datetime, ip: str | None = None) -> None:
+    seal_file(instance_path).unlink(missing_ok=True)
+    audit.record(session, "certificate.seal_removed", actor=actor, target_type="seal", ip=ip, now=now)
+    session.commit()
+
+
+def render_options(config: Mapping, base_url: str, instance_path: str | None = None) -> RenderOptions:
+    """Options from config: LAWTRAIN_ORG_NAME, LAWTRAIN_CJK_FONT and the seal — LAWTRAIN_SEAL_IMAGE (a PNG
+    path) when set, else the seal an administrator uploaded (instance folder), else none."""
     seal = None
-    seal_path = config.get("LAWTRAIN_SEAL_IMAGE")
+    uploaded = seal_file(instance_path) if instance_path else None
+    seal_path = config.get("LAWTRAIN_SEAL_IMAGE") or (uploaded if uploaded and uploaded.exists() else None)
     if seal_path:
         try:
             with open(seal_path, "rb") as f:
                 seal = f.read()
         except OSError as e:
-            log.warning("LAWTRAIN_SEAL_IMAGE=%s cannot be read (%s); certificates carry no seal", seal_path, e)
+            log.warning("seal image %s cannot be read (%s); certificates carry no seal", seal_path, e)
     return RenderOptions(org_name=config.get("LAWTRAIN_ORG_NAME") or "", base_url=base_url,
                          font_name=get_cjk_font(config.get("LAWTRAIN_CJK_FONT") or None), seal_png=seal)
 

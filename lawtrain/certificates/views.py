@@ -3,6 +3,7 @@ the JSON list, and the public verify page."""
 
 from __future__ import annotations
 
+import base64
 import io
 import tempfile
 from datetime import date
@@ -19,8 +20,9 @@ from lawtrain.auth.policy import ADMINS, TRAINERS, TRAINERS_AND_LEADERS, login_r
 from lawtrain.auth.roles import ADMIN, LEADER, STAFF, TRAINER
 from lawtrain.auth.sessions import client_ip
 from lawtrain.certificates import queries, services
-from lawtrain.certificates.forms import RevokeForm
+from lawtrain.certificates.forms import RevokeForm, SealForm
 from lawtrain.certificates.models import Certificate
+from lawtrain.certificates.seal import MAX_SEAL_BYTES, SealError, clean_seal_png
 from lawtrain.exams.models import Exam
 from lawtrain.extensions import db
 from lawtrain.org.services import subtree_ids, visible_root
@@ -83,7 +85,7 @@ def _viewable(cert_id: int) -> Certificate:
 
 def _render_options() -> services.RenderOptions:
     base = current_app.config.get("LAWTRAIN_BASE_URL") or request.url_root
-    return services.render_options(current_app.config, base)
+    return services.render_options(current_app.config, base, current_app.instance_path)
 
 
 def _verify_url(cert: Certificate) -> str:
@@ -181,6 +183,36 @@ def revoke(cert_id: int):
             flash(_("证书 %(serial)s 已撤销。", serial=cert.serial), "success")
         return redirect(url_for("certificates.exam_list", exam_id=cert.exam_id))
     return render_template("certificates/revoke.html", cert=cert, form=form, today=_today())
+
+
+@bp.route("/certificates/seal", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def seal():
+    """The organisation's seal printed on every certificate: upload, see, remove."""
+    form = SealForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            png = clean_seal_png(upload.read(MAX_SEAL_BYTES + 1), upload.filename or "seal.png")
+        except SealError as e:
+            form.file.errors.append(str(e))
+        else:
+            services.save_seal(db.session, current_app.instance_path, png, current_user, utcnow(), ip=client_ip())
+            flash(_("印章已更新，此后下载的证书都会盖上新印章。"), "success")
+            return redirect(url_for("certificates.seal"))
+    kept = services.seal_file(current_app.instance_path)
+    configured = bool(current_app.config.get("LAWTRAIN_SEAL_IMAGE"))
+    current = base64.b64encode(kept.read_bytes()).decode() if kept.exists() and not configured else None
+    return render_template("certificates/seal.html", form=form, current=current,
+                           configured=configured), 400 if form.errors else 200
+
+
+@bp.post("/certificates/seal/remove")
+@roles_required(*ADMINS)
+def remove_seal():
+    services.remove_seal(db.session, current_app.instance_path, current_user, utcnow(), ip=client_ip())
+    flash(_("印章已移除，此后的证书不再盖章。"), "success")
+    return redirect(url_for("certificates.seal"))
 
 
 # ------------------------------------------------------------------ public verification
