@@ -19,7 +19,9 @@ DEMO_LAWS = {
     "emergency-response-law.md": (date(2024, 6, 28), date(2024, 11, 1)),
     "administrative-penalty-law.md": (date(2021, 1, 22), date(2021, 7, 15)),
 }
-ASSIGNMENT_TITLE = "2025年度法治学习任务"
+def assignment_title(now) -> str:
+    """The demo's training assignment, for the current year: 2026年度法治学习任务."""
+    return f"{local_day(now).year}年度法治学习任务"
 # login -> (completed modules, minutes into the next one)
 DEMO_PROGRESS = {"staff01": (2, 5), "staff02": (1, 8), "staff03": (0, 6), "staff08": (3, 0)}
 
@@ -34,12 +36,12 @@ def seed_demo(session: Session, ctx) -> None:
         return
     bureau = find_by_path(session, "区应急局")
     if bureau is not None and session.scalar(select(TrainingAssignment).where(
-            TrainingAssignment.title == ASSIGNMENT_TITLE)) is None:
-        create_assignment(session, title=ASSIGNMENT_TITLE, module_ids=[m.id for m in modules], law_name=None,
+            TrainingAssignment.title == assignment_title(ctx.now))) is None:
+        create_assignment(session, title=assignment_title(ctx.now), module_ids=[m.id for m in modules], law_name=None,
                           department_ids=[bureau.id], user_ids=[], due_date=local_day(ctx.now) + timedelta(days=60),
                           note="全局学员完成三部法律的全部课程模块并通过各模块小测。", actor=None, now=ctx.now)
     _seed_progress(session, ctx, modules)
-    ctx.notes.append(f"课程：{len(modules)} 个模块；学习任务“{ASSIGNMENT_TITLE}”（staff01 已完成 2 个模块）")
+    ctx.notes.append(f"课程：{len(modules)} 个模块；学习任务“{assignment_title(ctx.now)}”（staff01 已完成 2 个模块）")
 
 
 def _seed_laws(session: Session, ctx) -> None:

@@ -18,12 +18,14 @@ from lawtrain.exams import services
 from lawtrain.exams.models import Exam, ExamAssignee, ExamRule
 from lawtrain.exams.scoring import LETTERS
 from lawtrain.org.models import Department
+from lawtrain.timeutil import to_local
 
 BUREAU = "区应急局"
 OPEN_EXAM = "安全生产法 年度考试（演示）"
 GATED_EXAM = "突发事件应对法 专题考试"
 # (title, bank name, days before now the window closed)
-PAST_EXAMS = (("2024年度 行政处罚法考试", "行政处罚法", 160), ("2024年度 突发事件应对法考试", "突发事件应对法", 200))
+# subject, bank, closed this many days ago; the title carries the year it was held ("2026年度 行政处罚法考试")
+PAST_EXAMS = (("行政处罚法考试", "行政处罚法", 160), ("突发事件应对法考试", "突发事件应对法", 200))
 # type, count, points: 20 questions, 100 points
 PAPER = (("single", 8, 5.0), ("multiple", 4, 6.0), ("true_false", 6, 3.0), ("fill_blank", 2, 9.0))
 PAST_SITTERS = 20
@@ -146,14 +148,15 @@ def seed_demo(session: Session, ctx) -> None:
                    closes=ctx.now + timedelta(days=45), gate=gate)
         ctx.notes.append(f"考试：{GATED_EXAM}（需先完成培训）")
 
-    for title, bank_name, days_ago in PAST_EXAMS:
+    for subject, bank_name, days_ago in PAST_EXAMS:
+        closes = ctx.now - timedelta(days=days_ago)
+        title = f"{to_local(closes).year}年度 {subject}"
         if title in exists:
             continue
         past_bank = _bank(session, bank_name)
         if past_bank is None:
             ctx.notes.append(f"考试：未找到“{bank_name}”题库，跳过往期考试“{title}”")
             continue
-        closes = ctx.now - timedelta(days=days_ago)
         exam = _make_exam(session, ctx, title, past_bank, opens=closes - timedelta(days=14), closes=closes)
         n = _sit_past_exam(session, ctx, exam, staff[:PAST_SITTERS])
         ctx.notes.append(f"考试：往期考试“{title}”，{n}人已交卷并评分")
