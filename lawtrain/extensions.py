@@ -35,9 +35,10 @@ csrf = CSRFProtect()
 babel = Babel()
 migrate = Migrate()
 
-# Whether the next SQLite transaction should take the write lock up front.
-# Requests that may write (POST/PUT/DELETE, CLI) begin with BEGIN IMMEDIATE, so they queue
-# on the busy timeout instead of failing with "database is locked" on a lock upgrade.
+# Whether the next SQLite transaction should take the write lock up front (BEGIN IMMEDIATE, queued on the
+# WriterQueue) rather than read (BEGIN). A write transaction must start that way: a read transaction that
+# later writes fails with "database is locked" if another writer committed meanwhile. Requests read first
+# (the signed-in user) and then turn writing (create_app's hooks, begin_writing); the CLI always writes.
 sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "sqlite_write_intent", default=True
 )
