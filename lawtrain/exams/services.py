@@ -198,6 +198,11 @@ class ExamStatus:
     open_attempt_id: int | None = None
     last_attempt: Attempt | None = None
     attempts: list[Attempt] = field(default_factory=list)
+    extra_minutes: int = 0  # the person's override
+
+    @property
+    def open_attempt(self) -> Attempt | None:
+        return next((a for a in self.attempts if a.id == self.open_attempt_id), None)
 
 
 def exam_status(session: Session, exam: Exam, user: User, now: datetime) -> ExamStatus:
@@ -209,7 +214,7 @@ def exam_status(session: Session, exam: Exam, user: User, now: datetime) -> Exam
     left = max(0, exam.attempts_allowed - len(attempts))
     open_attempt = next((a for a in attempts if a.status == IN_PROGRESS), None)
     st = ExamStatus(exam, "open", [], left, opens, closes, open_attempt.id if open_attempt else None,
-                    attempts[-1] if attempts else None, attempts)
+                    attempts[-1] if attempts else None, attempts, override.extra_minutes if override else 0)
     if open_attempt is not None:
         return st
     if left == 0:
@@ -472,12 +477,11 @@ def start_attempt(session: Session, exam: Exam, user: User, now: datetime, *, se
     INSERT and the loser returns the winner's attempt.
     """
     close_overdue(session, now, exam_id=exam.id, user_id=user.id, commit=False)
-    count, open_attempt = _attempt_counts(session, exam.id, user.id)
-    if open_attempt is not None:
-        add_event(session, open_attempt.id, "resumed", now, ip=ip)
-        session.commit()
-        return open_attempt, True
     status = exam_status(session, exam, user, now)
+    if status.open_attempt is not None:
+        add_event(session, status.open_attempt.id, "resumed", now, ip=ip)
+        session.commit()
+        return status.open_attempt, True
     if status.status != "open":
         messages = {"done": _("您已用完本场考试的作答次数"), "upcoming": _("考试尚未开始"),
                     "closed": _("考试已结束"), "locked": _("尚未满足培训要求，暂不能参加考试")}
@@ -491,11 +495,10 @@ def start_attempt(session: Session, exam: Exam, user: User, now: datetime, *, se
     else:
         seed = seed if seed is not None else random.SystemRandom().getrandbits(48)
         paper = (drawer or paper_drawer(session, exam))(seed)
-    override = get_override(session, exam.id, user.id)
-    _opens, closes = window_for(exam, override)
     attempt = Attempt(
-        exam_id=exam.id, user_id=user.id, number=count + 1, status=IN_PROGRESS, seed=seed, started_at=now,
-        deadline_at=timing.deadline_for(now, exam.duration_minutes, closes, override.extra_minutes if override else 0),
+        exam_id=exam.id, user_id=user.id, number=len(status.attempts) + 1, status=IN_PROGRESS, seed=seed,
+        started_at=now, deadline_at=timing.deadline_for(now, exam.duration_minutes, status.closes_at,
+                                                        status.extra_minutes),
         last_seq=0,
     )
     session.add(attempt)
