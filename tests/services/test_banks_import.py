@@ -182,10 +182,9 @@ def test_revision_listener_flags_exactly_the_citing_active_questions(session, tr
     assert [(q.external_id, q.review_reason) for q in flagged] == [("WSL-001", "第二十一条已修改")]
 
 
-def test_listener_is_registered_with_courses_when_it_exists():
-    course_services = pytest.importorskip("lawtrain.courses.services")
-    if not hasattr(course_services, "REVISION_LISTENERS"):
-        pytest.skip("courses has no REVISION_LISTENERS yet")
+def test_the_bank_listener_is_registered_with_the_law_importer():
+    from lawtrain.courses import services as course_services
+
     assert services.flag_questions_for_revision in course_services.REVISION_LISTENERS
 
 
