@@ -101,6 +101,25 @@ def version_content(version: QuestionVersion) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class VersionEntry:
+    version: QuestionVersion
+    changed: list[str]  # version_content keys that differ from the version before; [] for the first
+    in_use: bool  # shown on at least one exam paper (so it can never change again)
+
+
+def version_history(session: Session, question: Question) -> list[VersionEntry]:
+    """Every version of a question, newest first, each with what changed since the one before."""
+    versions = sorted(question.versions, key=lambda v: v.version_no)
+    entries, previous = [], None
+    for version in versions:
+        content = version_content(version)
+        changed = [] if previous is None else [k for k in content if content[k] != previous[k]]
+        entries.append(VersionEntry(version, changed, version_in_use(session, version.id)))
+        previous = content
+    return entries[::-1]
+
+
 def record_from_version(version: QuestionVersion, external_id: str | None = None) -> QuestionRecord:
     """A plain record of one stored version (what writers and previews consume)."""
     return QuestionRecord(

@@ -246,6 +246,21 @@ def edit_question(question_id: int):
     return render_template("banks/question_form.html", form=form, bank=question.bank, question=question)
 
 
+VERSION_FIELDS = {"type": _l("题型"), "stem": _l("题干"), "options": _l("选项"), "answer": _l("答案"),
+                  "explanation": _l("解析"), "points": _l("分值"), "difficulty": _l("难度"),
+                  "basis": _l("法律依据"), "tags": _l("知识点")}
+
+
+@bp.get("/questions/<int:question_id>/versions")
+@roles_required(*TRAINERS)
+def question_versions(question_id: int):
+    """Every version of a question: what each exam paper showed, and what each edit changed."""
+    question = _question_or_404(question_id)
+    return render_template("banks/question_versions.html", question=question, bank=question.bank,
+                           entries=services.version_history(db.session, question), field_labels=VERSION_FIELDS)
+
+
+
 # ------------------------------------------------------------------ review queue
 
 

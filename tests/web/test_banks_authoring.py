@@ -174,3 +174,26 @@ def test_trainer_home_panel_and_nav(client, login_as, session, bank, now):
     assert "1 个题库，3 道在用题目" in page and "1 道题目因法律修订待复核" in page
     assert 'href="/banks/"' in page
     assert user
+
+
+def test_version_history_shows_what_each_paper_showed_and_what_changed(client, login_as, session, bank,
+                                                                        monkeypatch):
+    login_as("trainer")
+    q = session.scalar(select(Question).where(Question.type == "true_false"))
+    first = q.current_version_id
+    # an exam has shown v1, so the next edit adds v2 instead of changing v1 in place
+    monkeypatch.setattr(services, "VERSION_USAGE_CHECKS", [lambda s, version_id: version_id == first])
+    response = client.post(f"/banks/questions/{q.id}/edit", data={
+        "type": "true_false", "stem": "安全生产工作坚持人民至上、生命至上。", "answer": "对",
+        "basis": "安全生产法 第3条", "points": "2"})
+    assert response.status_code == 302
+    session.refresh(q)
+    assert q.current_version.version_no == 2
+    page = text_of(client.get(f"/banks/questions/{q.id}/versions"))
+    v2, v1 = page.index('id="v2"'), page.index('id="v1"')
+    assert v2 < v1  # newest first
+    newest, oldest = page[v2:v1], page[v1:]
+    assert "当前版本" in newest and "已用于考试试卷" not in newest
+    assert "与上一版相比修改了：</strong>题干、分值、难度</p>" in newest  # the answer and basis were kept
+    assert "已用于考试试卷" in oldest and "安全生产工作坚持以人为本。" in oldest
+    assert "查看全部版本" in text_of(client.get(f"/banks/questions/{q.id}/edit"))
