@@ -158,7 +158,8 @@ def test_staff_get_403_on_every_banks_route(app, session):
     urls = [("GET", "/banks/"), ("GET", f"/banks/{bank.id}"), ("GET", f"/banks/{bank.id}/export/json"),
             ("POST", f"/banks/{bank.id}/retire"), ("GET", f"/banks/{bank.id}/questions/new"),
             ("POST", f"/banks/{bank.id}/questions/new"), ("GET", f"/banks/questions/{q.id}/edit"),
-            ("POST", f"/banks/questions/{q.id}/edit"), ("GET", "/banks/review"),
+            ("POST", f"/banks/questions/{q.id}/edit"), ("GET", f"/banks/questions/{q.id}/versions"),
+            ("GET", "/banks/review"),
             ("POST", f"/banks/questions/{q.id}/reviewed"), ("GET", "/banks/template.xlsx"),
             ("GET", "/banks/import"), ("POST", "/banks/import"), ("GET", "/banks/import/abcdefghijklmnopqrstuvwxyz"),
             ("POST", "/banks/import/abcdefghijklmnopqrstuvwxyz"), ("GET", "/banks/import/done")]
