@@ -104,6 +104,13 @@ def csrf_app(_schema):
 
 
 @pytest.fixture
+def in_request(app):
+    """Services that build Chinese messages translate them per request (the locale selector reads it)."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -24,10 +24,7 @@ from tests.services.exams_helpers import exam_bank, paper, right_response, wrong
 SETTINGS = services.CertificateSettings(prefix="BSYJ", valid_years=3)
 
 
-@pytest.fixture(autouse=True)
-def _request(app):
-    with app.test_request_context():
-        yield
+pytestmark = pytest.mark.usefixtures("in_request")  # messages are translated per request
 
 
 def sit(session, exam, user, now, answer_for):

@@ -17,11 +17,7 @@ from tests.services.exams_helpers import count_statements, exam_bank, paper, rig
 RULES = (("single", 4, 5.0), ("multiple", 2, 10.0), ("true_false", 2, 5.0), ("fill_blank", 1, 10.0))
 
 
-@pytest.fixture(autouse=True)
-def _request(app):
-    """Chinese messages are translated per request (the locale selector reads it)."""
-    with app.test_request_context():
-        yield
+pytestmark = pytest.mark.usefixtures("in_request")  # messages are translated per request
 
 
 @pytest.fixture

@@ -16,10 +16,7 @@ from tests.services.exams_helpers import exam_bank
 RULES = (("single", 4, 5.0), ("true_false", 2, 5.0))
 
 
-@pytest.fixture(autouse=True)
-def _request(app):
-    with app.test_request_context():
-        yield
+pytestmark = pytest.mark.usefixtures("in_request")  # messages are translated per request
 
 
 @pytest.fixture

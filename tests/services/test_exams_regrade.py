@@ -15,11 +15,7 @@ from lawtrain.exams.models import AttemptEvent, PracticeAnswer, WrongBookEntry
 from tests import factories
 from tests.services.exams_helpers import exam_bank, paper, right_response, wrong_response
 
-
-@pytest.fixture(autouse=True)
-def _request(app):
-    with app.test_request_context():
-        yield
+pytestmark = pytest.mark.usefixtures("in_request")  # messages are translated per request
 
 
 def sit(session, exam, user, now, answer_for):

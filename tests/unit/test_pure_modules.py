@@ -11,7 +11,7 @@ PURE = [
     "courses/numerals.py", "courses/lawtext.py", "courses/modules.py",
     "exams/selection.py", "exams/scoring.py", "exams/timing.py",
     "reports/stats.py", "reports/charts.py",
-    "certificates/pdf.py", "reports/pdf.py", "reports/xlsx.py",
+    "certificates/pdf.py", "certificates/seal.py", "reports/pdf.py", "reports/xlsx.py",
     "org/staff_import.py",
     "timeutil.py",
 ]
