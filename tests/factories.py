@@ -116,11 +116,12 @@ def make_course_module(session, *, law_name: str = "安全生产法", articles=(
 
 
 def make_assignment(session, *, modules=(), users=(), departments=(), law_name: str | None = None,
-                    due_date=None, title: str | None = None):
+                    due_date=None, title: str | None = None, awards_certificate: bool = False):
     """A training assignment of `modules` (or a whole law) to users and/or departments."""
     from lawtrain.courses.models import AssignmentDepartment, AssignmentModule, AssignmentUser, TrainingAssignment
 
-    assignment = TrainingAssignment(title=title or f"学习任务{next(_counter)}", law_name=law_name, due_date=due_date)
+    assignment = TrainingAssignment(title=title or f"学习任务{next(_counter)}", law_name=law_name, due_date=due_date,
+                                    awards_certificate=awards_certificate)
     assignment.module_links = [AssignmentModule(module_id=m.id) for m in modules]
     assignment.user_links = [AssignmentUser(user_id=u.id) for u in users]
     assignment.department_links = [AssignmentDepartment(department_id=d.id) for d in departments]

@@ -14,9 +14,11 @@ from lawtrain.timeutil import format_local, utcnow
 @click.argument("exam_id", type=int)
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the zip file.")
+@click.option("--base-url", default=None,
+              help="The address the QR codes point to (default: LAWTRAIN_BASE_URL), e.g. http://lawtrain.intranet/")
 @with_appcontext
-def certificates_zip_command(exam_id: int, output: str) -> None:
-    """Write every certificate of EXAM_ID as 工号_姓名_证书编号.pdf into one zip file."""
+def certificates_zip_command(exam_id: int, output: str, base_url: str | None) -> None:
+    """Write every unrevoked certificate of EXAM_ID as 工号_姓名_证书编号.pdf into one zip file."""
     from lawtrain.certificates import queries, services
     from lawtrain.cli import fail
     from lawtrain.exams.models import Exam
@@ -24,13 +26,14 @@ def certificates_zip_command(exam_id: int, output: str) -> None:
     exam = db.session.get(Exam, exam_id)
     if exam is None:
         fail(f"考试 {exam_id} 不存在")
-    certs = db.session.scalars(queries.exam_certificates(exam.id)).all()
+    certs = db.session.scalars(queries.not_revoked(queries.exam_certificates(exam.id))).all()
     if not certs:
-        fail(f"考试“{exam.title}”还没有证书")
-    base = current_app.config.get("LAWTRAIN_BASE_URL")
+        fail(f"考试“{exam.title}”还没有有效证书")
+    base = base_url or current_app.config.get("LAWTRAIN_BASE_URL")
     if not base:
         base = "http://localhost:5000/"
-        click.echo("提示: 未设置 LAWTRAIN_BASE_URL，二维码使用 " + base, err=True)
+        click.echo(f"提示: 未设置 LAWTRAIN_BASE_URL 或 --base-url，二维码指向 {base}"
+                   "（内网部署时请设置为平台的访问地址）", err=True)
     options = services.render_options(current_app.config, base, current_app.instance_path)
     try:
         with open(output, "wb") as out:
@@ -52,7 +55,7 @@ def revoke_certificate_command(serial: str, reason: str) -> None:
     cert = queries.by_serial(db.session, serial)
     if cert is None:
         fail(f"证书 {serial} 不存在")
-    if cert.revoked_at is not None:
+    if cert.revoked_at is not None and not cert.is_auto_revoked:
         fail(f"证书 {cert.serial} 已于 {format_local(cert.revoked_at)} 撤销：{cert.revoke_reason}")
     if not reason.strip():
         fail("请填写撤销原因")

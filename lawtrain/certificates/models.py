@@ -1,14 +1,16 @@
-"""Certificates (合格证书): one per person and exam, with a snapshot of what was certified at issue."""
+"""Certificates (合格证书): one per person and exam (or training assignment that awards one), with a snapshot
+of what was certified at issue."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawtrain.auth.models import User
+from lawtrain.courses.models import TrainingAssignment
 from lawtrain.exams.models import Exam
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
@@ -21,12 +23,16 @@ class Certificate(db.Model):
     __tablename__ = "certificates"
     __table_args__ = (
         UniqueConstraint("user_id", "exam_id"),
+        UniqueConstraint("user_id", "assignment_id"),
         UniqueConstraint("serial_year", "serial_no"),
+        # Earned by exactly one thing: a passed exam or a completed training assignment.
+        CheckConstraint("(exam_id IS NULL) <> (assignment_id IS NULL)", name="one_source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id"), index=True)
+    exam_id: Mapped[int | None] = mapped_column(ForeignKey("exams.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("training_assignments.id"), index=True)
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"), index=True)
     # BSYJ-2025-000123: prefix, year of issue, per-year sequence (max + 1; the unique constraints settle races).
     serial: Mapped[str] = mapped_column(String(40), unique=True)
@@ -47,15 +53,23 @@ class Certificate(db.Model):
     person_name: Mapped[str] = mapped_column(String(64))
     staff_no: Mapped[str | None] = mapped_column(String(32))
     department_path: Mapped[str | None] = mapped_column(String(512))
-    exam_title: Mapped[str] = mapped_column(String(128))
+    exam_title: Mapped[str] = mapped_column(String(200))  # the exam's or the training assignment's title
     laws: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    score: Mapped[float]
-    max_score: Mapped[float]
-    percent: Mapped[float]
-    exam_date: Mapped[date]  # local (Asia/Shanghai) date the counting attempt was submitted
+    score: Mapped[float | None]  # exam certificates only
+    max_score: Mapped[float | None]
+    percent: Mapped[float | None]
+    module_count: Mapped[int | None]  # training certificates only: modules completed
+    study_minutes: Mapped[int | None]  # and the study time they took
+    exam_date: Mapped[date]  # local (Asia/Shanghai) date the counting attempt was submitted / training completed
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
-    exam: Mapped[Exam] = relationship()
+    exam: Mapped[Exam | None] = relationship()
+    assignment: Mapped[TrainingAssignment | None] = relationship()
+
+    @property
+    def is_training(self) -> bool:
+        """Earned by completing a training assignment rather than by passing an exam."""
+        return self.assignment_id is not None
 
     def status_on(self, today: date) -> str:
         """valid / expired / revoked, on a local date."""

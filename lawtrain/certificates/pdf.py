@@ -23,6 +23,10 @@ PALE = Color(0.99, 0.97, 0.92)
 
 TITLE = "合格证书"
 QR_SIZE = 84.0
+ISSUER_WIDTH = 250.0  # the issuer's name above the seal, between the serial block and the QR code
+# The detail rows under the certifying sentence: an exam certificate's, a training certificate's.
+EXAM_LABELS = ("考试名称", "涉及法律", "考试成绩", "考试日期")
+TRAINING_LABELS = ("培训任务", "涉及法律", "学习情况", "完成日期")
 QR_MASK_PATTERN = 2
 WHITE = HexColor("#ffffff")
 BLACK = HexColor("#000000")
@@ -186,8 +190,14 @@ def render_certificate(
     verify_url: str,
     seal_png: bytes | None = None,
     font_name: str,
+    training: bool = False,
+    void_note: str | None = None,
 ) -> bytes:
-    """One certificate as PDF bytes (A4 landscape). Same inputs give byte-identical output."""
+    """One certificate as PDF bytes (A4 landscape). Same inputs give byte-identical output.
+
+    An exam certificate names the exam, its score and date; a training one (`training=True`) names the
+    training assignment in `exam_title`, what was studied in `score_text` and the completion date.
+    `void_note` (e.g. 已撤销) is stamped across a revoked certificate's copy."""
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1)
     c.setTitle(f"{title} {serial} {person_name}")
@@ -215,15 +225,10 @@ def render_certificate(
 
     # body sentence
     left, right = 110, PAGE_W - 110
-    body = (f"{person_name} 同志（工号：{staff_no or '—'}，{department or '—'}）于{cn_date(exam_date)}参加"
-            f"“{exam_title}”，成绩合格，特发此证。")
+    who = f"{person_name} 同志（工号：{staff_no or '—'}，{department or '—'}）于{cn_date(exam_date)}"
     c.setFillColor(INK)
     y = PAGE_H - 222
-    size = 17
-    lines = wrap("\u3000\u3000" + body, f, size, right - left)
-    if len(lines) > 3:
-        size = 15
-        lines = wrap("\u3000\u3000" + body, f, size, right - left)[:4]
+    size, lines = _body_lines(who, exam_title, training, f, right - left)
     for line in lines:
         c.setFont(f, size)
         c.drawString(left, y, line)
@@ -233,8 +238,8 @@ def render_certificate(
     y -= 6
     label_x, value_x = left + 34, left + 34 + 80
     law_text = "、".join(f"《{law}》" if not law.startswith("《") else law for law in laws) or "—"
-    details = (("考试名称", exam_title), ("涉及法律", law_text), ("考试成绩", score_text),
-               ("考试日期", cn_date(exam_date)))
+    labels = TRAINING_LABELS if training else EXAM_LABELS
+    details = zip(labels, (exam_title, law_text, score_text, cn_date(exam_date)), strict=True)
     for label, value in details:
         c.setFillColor(GREY)
         c.setFont(f, 13)
@@ -262,9 +267,11 @@ def render_certificate(
         c.drawImage(seal, issuer_x - 58, base + 2, width=116, height=116, mask="auto",
                     preserveAspectRatio=True, anchor="c")
     c.setFillColor(INK)
-    issuer_size = _fit(org_name, f, 14, 250, 9)
-    _centre(c, org_name, base + 62, f, issuer_size, x=issuer_x)
-    _centre(c, cn_date(issued_on), base + 40, f, 13, x=issuer_x)
+    issuer_size = _fit(org_name, f, 14, ISSUER_WIDTH, 9)
+    issuer_lines = wrap(org_name, f, issuer_size, ISSUER_WIDTH)[:2]  # a name too long at 9 pt takes two lines
+    for i, line in enumerate(issuer_lines):
+        _centre(c, line, base + 62 + 12 * (len(issuer_lines) - 1 - 2 * i), f, issuer_size, x=issuer_x)
+    _centre(c, cn_date(issued_on), base + 40 - (6 if len(issuer_lines) > 1 else 0), f, 13, x=issuer_x)
 
     draw_qr(c, qr_widget(verify_url), qr_x, qr_y)
     c.setFillColor(GREY)
@@ -272,6 +279,35 @@ def render_certificate(
     c.setFont(f, 7.5)
     c.drawCentredString(PAGE_W / 2, 42, f"核验网址：{verify_url}")
 
+    if void_note:
+        _void_stamp(c, void_note, f)
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def _body_lines(who: str, subject: str, training: bool, font: str, width: float) -> tuple[float, list[str]]:
+    """The certifying sentence at 17 pt in up to 3 lines, else 15 pt in up to 4; a subject too long even then
+    is shortened with an ellipsis, so the sentence always ends with its closing words (特发此证)."""
+    def sentence(title: str) -> str:
+        tail = "规定的全部学习内容，考核合格，特发此证。" if training else "，成绩合格，特发此证。"
+        return "\u3000\u3000" + (f"{who}完成培训任务“{title}”" if training else f"{who}参加“{title}”") + tail
+
+    for size, most in ((17, 3), (15, 4)):
+        lines = wrap(sentence(subject), font, size, width)
+        if len(lines) <= most:
+            return size, lines
+    title = subject
+    while len(title) > 1 and len(wrap(sentence(title + "…"), font, 15, width)) > 4:
+        title = title[:-1]
+    return 15, wrap(sentence(title + "…"), font, 15, width)
+
+
+def _void_stamp(c: Canvas, note: str, font: str) -> None:
+    """A revoked certificate downloaded for the record: a large diagonal mark across the page."""
+    c.saveState()
+    c.setFillColor(RED, alpha=0.28)
+    c.translate(PAGE_W / 2, PAGE_H / 2)
+    c.rotate(24)
+    _centre(c, note, -20, font, 96, x=0)
+    c.restoreState()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User
 from lawtrain.banks.models import Bank, QuestionCitation
 from lawtrain.certificates.models import Certificate
+from lawtrain.courses.models import CourseModule, StudyRecord, TrainingAssignment
 from lawtrain.exams.models import SUBMITTED, Attempt, AttemptQuestion, Exam, ExamFixedQuestion
 
 
@@ -38,6 +43,37 @@ def laws_covered(session: Session, exam: Exam, attempt: Attempt | None = None) -
     return list(dict.fromkeys(n for n in names if n))
 
 
+@dataclass(frozen=True)
+class TrainingCompletion:
+    """A person's completed modules of an assignment: how many, the study time, when the last one completed."""
+
+    done: int
+    seconds: int
+    completed_at: datetime | None
+
+
+def training_completions(session: Session, user_ids: Iterable[int], module_ids: list[int]
+                         ) -> dict[int, TrainingCompletion]:
+    """user_id -> completion over `module_ids`, aggregated in SQL (people with nothing completed are absent)."""
+    user_ids = list(user_ids)
+    if not user_ids or not module_ids:
+        return {}
+    rows = session.execute(
+        select(StudyRecord.user_id, func.count(), func.coalesce(func.sum(StudyRecord.seconds), 0),
+               func.max(StudyRecord.completed_at))
+        .where(StudyRecord.user_id.in_(user_ids), StudyRecord.module_id.in_(module_ids),
+               StudyRecord.completed_at.is_not(None))
+        .group_by(StudyRecord.user_id))
+    return {uid: TrainingCompletion(int(done), int(seconds), last) for uid, done, seconds, last in rows}
+
+
+def module_laws(session: Session, module_ids: list[int]) -> list[str]:
+    """The laws a set of modules teaches, in course order."""
+    names = session.scalars(select(CourseModule.law_name).where(CourseModule.id.in_(module_ids or [0]))
+                            .order_by(CourseModule.sort_order, CourseModule.id))
+    return list(dict.fromkeys(n for n in names if n))
+
+
 def _citations(session: Session, question_ids: Select) -> list[str]:
     rows = session.execute(select(QuestionCitation.law_name, func.count())
                            .where(QuestionCitation.question_id.in_(question_ids))
@@ -52,24 +88,46 @@ def user_certificates(user_id: int) -> Select:
             .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
 
 
-def exam_certificates(exam_id: int, department_ids: Select | None = None) -> Select:
-    """An exam's certificates by department and staff number; `department_ids` limits them to a subtree."""
-    stmt = (select(Certificate).join(User, User.id == Certificate.user_id)
-            .where(Certificate.exam_id == exam_id)
+def _certificates_where(condition, department_ids: Select | None) -> Select:
+    """Certificates matching `condition`, by department and staff number; `department_ids` limits them to a
+    subtree."""
+    stmt = (select(Certificate).join(User, User.id == Certificate.user_id).where(condition)
             .order_by(Certificate.department_path, Certificate.staff_no, Certificate.id))
     if department_ids is not None:
         stmt = stmt.where(User.department_id.in_(department_ids))
     return stmt
 
 
-def exams_with_certificates(department_ids: Select | None = None) -> Select:
-    """(exam, certificates, revoked) rows for exams that have certificates (in a subtree), newest exam first."""
-    stmt = (select(Exam, func.count(Certificate.id),
+def exam_certificates(exam_id: int, department_ids: Select | None = None) -> Select:
+    return _certificates_where(Certificate.exam_id == exam_id, department_ids)
+
+
+def assignment_certificates(assignment_id: int, department_ids: Select | None = None) -> Select:
+    return _certificates_where(Certificate.assignment_id == assignment_id, department_ids)
+
+
+def not_revoked(certs: Select) -> Select:
+    """What goes into a bulk download: a revoked certificate is never handed out again in a batch."""
+    return certs.where(Certificate.revoked_at.is_(None))
+
+
+def _sources_with_certificates(source, link, department_ids: Select | None) -> Select:
+    """(source, certificates, revoked) rows for the exams or assignments (`source`, joined on `link`) that have
+    certificates (in a subtree), newest first."""
+    stmt = (select(source, func.count(Certificate.id),
                    func.sum(case((Certificate.revoked_at.is_not(None), 1), else_=0)))
-            .join(Certificate, Certificate.exam_id == Exam.id))
+            .join(Certificate, link == source.id))
     if department_ids is not None:
         stmt = stmt.join(User, User.id == Certificate.user_id).where(User.department_id.in_(department_ids))
-    return stmt.group_by(Exam.id).order_by(Exam.created_at.desc(), Exam.id.desc())
+    return stmt.group_by(source.id).order_by(source.created_at.desc(), source.id.desc())
+
+
+def exams_with_certificates(department_ids: Select | None = None) -> Select:
+    return _sources_with_certificates(Exam, Certificate.exam_id, department_ids)
+
+
+def assignments_with_certificates(department_ids: Select | None = None) -> Select:
+    return _sources_with_certificates(TrainingAssignment, Certificate.assignment_id, department_ids)
 
 
 def by_code(session: Session, code: str) -> Certificate | None:

@@ -1,7 +1,9 @@
-"""Certificate use cases: issue on a pass of the counting attempt, follow regrades, revoke; PDFs and zips.
+"""Certificate use cases: issue on a pass of the counting attempt (or on completing a training assignment that
+awards one), follow regrades, revoke; PDFs and zips.
 
 Importing this module registers `on_attempt_graded` with the exams area, so every grading and regrade
-re-evaluates the person's certificate inside the same transaction.
+re-evaluates the person's certificate inside the same transaction, and `on_module_completed` /
+`on_assignment_created` with the courses area, so completing an assignment issues its certificate likewise.
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ from lawtrain.auth.models import User
 from lawtrain.certificates import pdf, queries
 from lawtrain.certificates.fonts import get_cjk_font
 from lawtrain.certificates.models import Certificate
+from lawtrain.courses.models import TrainingAssignment
+from lawtrain.courses.services import (
+    ASSIGNMENT_CREATED_LISTENERS,
+    MODULE_COMPLETED_LISTENERS,
+    assigned_user_ids,
+    assignment_module_ids,
+    assignments_for_user,
+)
 from lawtrain.exams import events
 from lawtrain.exams.models import SUBMITTED, Attempt, Exam
 from lawtrain.timeutil import to_local
@@ -90,40 +100,51 @@ def new_code() -> str:
 # ------------------------------------------------------------------ issue rules (no commit)
 
 
-def _snapshot(session: Session, cert: Certificate, attempt: Attempt, user: User, exam: Exam) -> None:
-    cert.attempt_id = attempt.id
+def _snapshot_person(cert: Certificate, user: User) -> None:
     cert.person_name = user.display_name
     cert.staff_no = user.staff_no
     cert.department_path = user.department.name_path if user.department else None
+
+
+def _snapshot(session: Session, cert: Certificate, attempt: Attempt, user: User, exam: Exam) -> None:
+    _snapshot_person(cert, user)
+    cert.attempt_id = attempt.id
     cert.exam_title = exam.title
     cert.laws = queries.laws_covered(session, exam, attempt)
     cert.score, cert.max_score, cert.percent = attempt.score or 0.0, attempt.max_score or 0.0, attempt.percent or 0.0
     cert.exam_date = local_date(attempt.submitted_at or attempt.graded_at or attempt.started_at)
 
 
-def _issue(session: Session, attempt: Attempt, settings: CertificateSettings, now: datetime, actor) -> Certificate:
-    user = session.get(User, attempt.user_id)
-    exam = attempt.exam
+def _issue_new(session: Session, user: User, settings: CertificateSettings, now: datetime, actor, *,
+               source: dict[str, int], snapshot: Callable[[Certificate], None], **audit_values) -> Certificate:
+    """A new certificate for `user` earned by `source` ({"exam_id": …} or {"assignment_id": …}), with the
+    next serial of the year; a concurrent issue taking the same number makes it take the next one."""
     year = local_date(now).year
     for _try in range(5):
         serial, number = _next_serial(session, settings.prefix, year)
-        cert = Certificate(user_id=user.id, exam_id=exam.id, serial=serial, serial_year=year, serial_no=number,
-                           code=new_code(), issued_at=now, updated_at=now,
-                           valid_until=valid_until_for(now, settings.valid_years))
-        _snapshot(session, cert, attempt, user, exam)
+        cert = Certificate(user_id=user.id, serial=serial, serial_year=year, serial_no=number, code=new_code(),
+                           issued_at=now, updated_at=now, valid_until=valid_until_for(now, settings.valid_years),
+                           **source)
+        snapshot(cert)
         try:
-            with session.begin_nested():  # a concurrent issue took the number: take the next one
+            with session.begin_nested():
                 session.add(cert)
         except IntegrityError:
-            if session.scalar(select(Certificate).where(Certificate.user_id == user.id,
-                                                        Certificate.exam_id == exam.id)) is not None:
+            if session.scalar(select(Certificate).filter_by(user_id=user.id, **source)) is not None:
                 raise
             continue
         audit.record(session, "certificate.issue", actor=actor, target_type="certificate", target_id=cert.id,
-                     now=now, serial=cert.serial, user=user.username, exam_id=exam.id, attempt_id=attempt.id,
-                     score=cert.score)
+                     now=now, serial=cert.serial, user=user.username, **source, **audit_values)
         return cert
     raise CertificateError(_l("证书编号分配失败，请重试"))
+
+
+def _issue(session: Session, attempt: Attempt, settings: CertificateSettings, now: datetime, actor) -> Certificate:
+    user = session.get(User, attempt.user_id)
+    exam = attempt.exam
+    return _issue_new(session, user, settings, now, actor, source={"exam_id": exam.id},
+                      snapshot=lambda cert: _snapshot(session, cert, attempt, user, exam),
+                      attempt_id=attempt.id, score=attempt.score)
 
 
 def sync_certificate(session: Session, exam: Exam, user_id: int, settings: CertificateSettings, *,
@@ -191,6 +212,62 @@ if on_attempt_graded not in events.ATTEMPT_GRADED_LISTENERS:
     events.ATTEMPT_GRADED_LISTENERS.append(on_attempt_graded)
 
 
+# ------------------------------------------------------------------ training assignments (no commit)
+
+
+def _snapshot_training(session: Session, cert: Certificate, assignment: TrainingAssignment, user: User,
+                       module_ids: list[int], completion: queries.TrainingCompletion) -> None:
+    _snapshot_person(cert, user)
+    cert.exam_title = assignment.title
+    cert.laws = queries.module_laws(session, module_ids)
+    cert.module_count = completion.done
+    cert.study_minutes = completion.seconds // 60
+    cert.exam_date = local_date(completion.completed_at)
+
+
+def sync_training_certificates(session: Session, assignment: TrainingAssignment, user_ids: Iterable[int],
+                               settings: CertificateSettings, *, now: datetime, actor=None) -> list[Certificate]:
+    """Issue the assignment's certificate to each of `user_ids` who has completed every one of its modules and
+    holds none yet (flushes, no commit). Completion is never undone, so nothing here revokes."""
+    if not assignment.awards_certificate:
+        return []
+    module_ids = assignment_module_ids(session, assignment)
+    held = set(session.scalars(select(Certificate.user_id).where(Certificate.assignment_id == assignment.id)))
+    completions = queries.training_completions(session, set(user_ids) - held, module_ids)
+    issued = []
+    for user_id, completion in sorted(completions.items()):
+        if completion.done < len(module_ids):
+            continue
+        user = session.get(User, user_id)
+        issued.append(_issue_new(
+            session, user, settings, now, actor, source={"assignment_id": assignment.id},
+            snapshot=lambda cert, user=user, completion=completion: _snapshot_training(
+                session, cert, assignment, user, module_ids, completion),
+            modules=completion.done, study_minutes=completion.seconds // 60))
+    return issued
+
+
+def on_module_completed(session: Session, user_id: int, module_id: int, now: datetime) -> None:
+    """Courses listener: a completed module may complete an assignment that awards a certificate."""
+    user = session.get(User, user_id)
+    for assignment in assignments_for_user(session, user):
+        if assignment.awards_certificate and module_id in assignment_module_ids(session, assignment):
+            sync_training_certificates(session, assignment, [user_id], current_settings(), now=now)
+
+
+def on_assignment_created(session: Session, assignment: TrainingAssignment, now: datetime) -> None:
+    """Courses listener: people who had already completed a new assignment's modules earn it at once."""
+    if assignment.awards_certificate:
+        sync_training_certificates(session, assignment, assigned_user_ids(session, assignment), current_settings(),
+                                   now=now)
+
+
+if on_module_completed not in MODULE_COMPLETED_LISTENERS:
+    MODULE_COMPLETED_LISTENERS.append(on_module_completed)
+if on_assignment_created not in ASSIGNMENT_CREATED_LISTENERS:
+    ASSIGNMENT_CREATED_LISTENERS.append(on_assignment_created)
+
+
 # ------------------------------------------------------------------ use cases (one commit each)
 
 
@@ -207,7 +284,8 @@ def issue_for_attempt(session: Session, attempt: Attempt, settings: CertificateS
 
 def issue_missing(session: Session, settings: CertificateSettings, *, now: datetime,
                   exam_id: int | None = None) -> int:
-    """Issue every certificate earned but not yet issued (e.g. attempts graded before certificates existed)."""
+    """Issue every certificate earned but not yet issued (e.g. attempts graded before certificates existed, or
+    training completed before its assignment awarded certificates); `exam_id` limits it to one exam."""
     stmt = (select(Attempt.exam_id, Attempt.user_id).distinct()
             .outerjoin(Certificate, (Certificate.exam_id == Attempt.exam_id) & (Certificate.user_id == Attempt.user_id))
             .where(Attempt.status == SUBMITTED, Attempt.passed.is_(True), Certificate.id.is_(None)))
@@ -218,6 +296,11 @@ def issue_missing(session: Session, settings: CertificateSettings, *, now: datet
         cert = sync_certificate(session, session.get(Exam, ex_id), user_id, settings, now=now)
         if cert is not None and cert.revoked_at is None:
             issued += 1
+    if exam_id is None:
+        for assignment in session.scalars(select(TrainingAssignment).where(
+                TrainingAssignment.awards_certificate.is_(True)).order_by(TrainingAssignment.id)):
+            issued += len(sync_training_certificates(session, assignment, assigned_user_ids(session, assignment),
+                                                     settings, now=now))
     session.commit()
     return issued
 
@@ -228,8 +311,9 @@ def revoke_certificate(session: Session, cert: Certificate, reason: str, actor, 
     reason = (reason or "").strip()
     if not reason:
         raise CertificateError(_l("请填写撤销原因"))
-    if cert.revoked_at is not None:
+    if cert.revoked_at is not None and not cert.is_auto_revoked:
         raise CertificateError(_l("该证书已被撤销"))
+    # Revoking one a regrade revoked makes it the administrator's: a later passing regrade no longer reinstates it.
     _revoke(session, cert, reason, actor=actor, now=now, automatic=False, ip=ip)
     session.commit()
     return cert
@@ -297,16 +381,29 @@ def number_text(x: float | None) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
+def hours_text(minutes: int | None) -> str:
+    """Study time as the annual report counts it: 90 -> "1.5"; 0 or None -> "0"."""
+    return number_text(round((minutes or 0) / 60, 1))
+
+
+def achievement_text(cert: Certificate) -> str:
+    """What the certificate attests, as printed: the score, or the modules completed and the study hours.
+    Printed data, so always Chinese (as the rest of the PDF)."""
+    if cert.is_training:
+        return f"完成 {cert.module_count or 0} 个学习模块，学习 {hours_text(cert.study_minutes)} 小时"
+    return f"{number_text(cert.score)} 分（满分 {number_text(cert.max_score)} 分）"
+
+
 def certificate_pdf(cert: Certificate, options: RenderOptions) -> bytes:
     """The certificate's PDF, drawn from its snapshot."""
     return pdf.render_certificate(
         org_name=options.org_name, title="合格证书", person_name=cert.person_name,
         department=(cert.department_path or "").replace("/", " "), staff_no=cert.staff_no or "",
-        exam_title=cert.exam_title, laws=list(cert.laws or []),
-        score_text=f"{number_text(cert.score)} 分（满分 {number_text(cert.max_score)} 分）",
+        exam_title=cert.exam_title, laws=list(cert.laws or []), score_text=achievement_text(cert),
         exam_date=cert.exam_date, serial=cert.serial, issued_on=local_date(cert.issued_at),
         valid_until=cert.valid_until, verify_url=options.verify_url(cert.code), seal_png=options.seal_png,
-        font_name=options.font_name)
+        font_name=options.font_name, training=cert.is_training,
+        void_note="已撤销" if cert.revoked_at is not None else None)
 
 
 _WINDOWS_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f]')

@@ -23,6 +23,7 @@ from lawtrain.certificates import queries, services
 from lawtrain.certificates.forms import RevokeForm, SealForm
 from lawtrain.certificates.models import Certificate
 from lawtrain.certificates.seal import MAX_SEAL_BYTES, SealError, clean_seal_png
+from lawtrain.courses.models import TrainingAssignment
 from lawtrain.exams.models import Exam
 from lawtrain.extensions import db
 from lawtrain.org.services import subtree_ids, visible_root
@@ -51,6 +52,7 @@ def _labels():
 
 
 bp.add_app_template_filter(services.number_text, "cert_number")
+bp.add_app_template_filter(services.hours_text, "cert_hours")
 
 
 # ------------------------------------------------------------------ helpers
@@ -125,8 +127,10 @@ def api_list():
     today = _today()
     certs = db.session.scalars(queries.user_certificates(current_user.id)).all()
     return jsonify([{
-        "id": c.id, "serial": c.serial, "status": c.status_on(today), "exam_id": c.exam_id,
+        "id": c.id, "serial": c.serial, "status": c.status_on(today),
+        "kind": "training" if c.is_training else "exam", "exam_id": c.exam_id, "assignment_id": c.assignment_id,
         "exam_title": c.exam_title, "score": c.score, "max_score": c.max_score,
+        "modules": c.module_count, "study_minutes": c.study_minutes,
         "issued_at": iso_utc(c.issued_at), "valid_until": c.valid_until.isoformat() if c.valid_until else None,
         "revoked_at": iso_utc(c.revoked_at), "pdf_url": url_for("certificates.download", cert_id=c.id),
         "verify_url": _verify_url(c),
@@ -139,34 +143,71 @@ def api_list():
 @bp.get("/certificates/manage")
 @roles_required(*TRAINERS_AND_LEADERS)
 def manage():
-    rows = db.session.execute(queries.exams_with_certificates(_scope())).all()
-    return render_template("certificates/manage.html", rows=rows)
+    scope = _scope()
+    return render_template("certificates/manage.html",
+                           rows=db.session.execute(queries.exams_with_certificates(scope)).all(),
+                           training_rows=db.session.execute(queries.assignments_with_certificates(scope)).all())
+
+
+def _source_list(title: str, certs: Select, endpoint: str, **args):
+    """One exam's or assignment's certificates (in the viewer's subtree), 50 a page."""
+    page = db.paginate(certs, per_page=50, error_out=False)
+    return render_template("certificates/source_list.html", title=title, page=page, today=_today(),
+                           endpoint=endpoint, args=args)
+
+
+def _zip_response(title: str, certs: list[Certificate], back: str):
+    """All the (unrevoked) certificates as one zip of PDFs, spooled to disk beyond 32 MB."""
+    if not certs:
+        flash(_("还没有可下载的有效证书。"), "info")
+        return redirect(back)
+    options = _render_options()
+    out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    services.write_zip(certs, out, lambda c: services.certificate_pdf(c, options))
+    out.seek(0)
+    response = send_file(out, mimetype="application/zip", as_attachment=True,
+                         download_name=services.safe_filename(f"{title}_证书") + ".zip")
+    response.call_on_close(out.close)
+    return response
 
 
 @bp.get("/certificates/exams/<int:exam_id>")
 @roles_required(*TRAINERS_AND_LEADERS)
 def exam_list(exam_id: int):
     exam = db.session.get(Exam, exam_id) or abort(404)
-    page = db.paginate(queries.exam_certificates(exam.id, _scope()), per_page=50, error_out=False)
-    return render_template("certificates/exam_list.html", exam=exam, page=page, today=_today())
+    return _source_list(exam.title, queries.exam_certificates(exam.id, _scope()), "certificates.exam", exam_id=exam.id)
 
 
 @bp.get("/certificates/exams/<int:exam_id>/zip")
 @roles_required(*TRAINERS)
 def exam_zip(exam_id: int):
     exam = db.session.get(Exam, exam_id) or abort(404)
-    certs = db.session.scalars(queries.exam_certificates(exam.id)).all()
-    if not certs:
-        flash(_("这场考试还没有证书。"), "info")
-        return redirect(url_for("certificates.exam_list", exam_id=exam.id))
-    options = _render_options()
-    out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
-    services.write_zip(certs, out, lambda c: services.certificate_pdf(c, options))
-    out.seek(0)
-    response = send_file(out, mimetype="application/zip", as_attachment=True,
-                         download_name=services.safe_filename(f"{exam.title}_证书") + ".zip")
-    response.call_on_close(out.close)
-    return response
+    certs = queries.not_revoked(queries.exam_certificates(exam.id))
+    return _zip_response(exam.title, db.session.scalars(certs).all(),
+                         url_for("certificates.exam_list", exam_id=exam.id))
+
+
+@bp.get("/certificates/assignments/<int:assignment_id>")
+@roles_required(*TRAINERS_AND_LEADERS)
+def assignment_list(assignment_id: int):
+    assignment = db.session.get(TrainingAssignment, assignment_id) or abort(404)
+    return _source_list(assignment.title, queries.assignment_certificates(assignment.id, _scope()),
+                        "certificates.assignment", assignment_id=assignment.id)
+
+
+@bp.get("/certificates/assignments/<int:assignment_id>/zip")
+@roles_required(*TRAINERS)
+def assignment_zip(assignment_id: int):
+    assignment = db.session.get(TrainingAssignment, assignment_id) or abort(404)
+    certs = queries.not_revoked(queries.assignment_certificates(assignment.id))
+    return _zip_response(assignment.title, db.session.scalars(certs).all(),
+                         url_for("certificates.assignment_list", assignment_id=assignment.id))
+
+
+def _list_url(cert: Certificate) -> str:
+    if cert.is_training:
+        return url_for("certificates.assignment_list", assignment_id=cert.assignment_id)
+    return url_for("certificates.exam_list", exam_id=cert.exam_id)
 
 
 @bp.route("/certificates/<int:cert_id>/revoke", methods=["GET", "POST"])
@@ -181,8 +222,8 @@ def revoke(cert_id: int):
             flash(str(e), "error")
         else:
             flash(_("证书 %(serial)s 已撤销。", serial=cert.serial), "success")
-        return redirect(url_for("certificates.exam_list", exam_id=cert.exam_id))
-    return render_template("certificates/revoke.html", cert=cert, form=form, today=_today())
+        return redirect(_list_url(cert))
+    return render_template("certificates/revoke.html", cert=cert, form=form, today=_today(), back=_list_url(cert))
 
 
 @bp.route("/certificates/seal", methods=["GET", "POST"])

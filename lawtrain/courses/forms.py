@@ -84,6 +84,7 @@ class AssignmentForm(FlaskForm):
     usernames = TextAreaField(_l("人员登录名或工号（每行或逗号分隔一个）"), validators=[Optional(), Length(max=5000)])
     due_date = DateField(_l("截止日期"), validators=[Optional()])
     note = TextAreaField(_l("说明（可选）"), validators=[Optional(), Length(max=2000)])
+    awards_certificate = BooleanField(_l("完成全部模块后颁发培训合格证书"))
     submit = SubmitField(_l("发布任务"))
 
     def username_list(self) -> list[str]:

@@ -165,6 +165,8 @@ class TrainingAssignment(db.Model):
     law_name: Mapped[str | None] = mapped_column(String(64))  # set: every module of this law, now and later
     due_date: Mapped[date | None]
     note: Mapped[str | None] = mapped_column(Text)
+    # Completing every module earns a certificate (培训合格证书), as passing an exam does.
+    awards_certificate: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -62,6 +62,13 @@ class ModuleImportError(CourseError):
 # Called inside import_law's transaction, before it commits (the banks area flags its questions).
 REVISION_LISTENERS: list[Callable[[Session, str, set[int], str, datetime], int]] = []
 
+# fn(session, user_id, module_id, now), called when a person completes a module, before the commit (the
+# certificates area issues the certificate of an assignment the person has now completed). Must not commit.
+MODULE_COMPLETED_LISTENERS: list[Callable[[Session, int, int, datetime], None]] = []
+# fn(session, assignment, now), called when an assignment is created, before the commit (people who had already
+# completed its modules earn its certificate at once). Must not commit.
+ASSIGNMENT_CREATED_LISTENERS: list[Callable[[Session, TrainingAssignment, datetime], None]] = []
+
 HEARTBEAT_MIN_INTERVAL = 10  # seconds: faster heartbeats credit nothing
 HEARTBEAT_MAX_CREDIT = 20  # seconds credited per heartbeat at most
 
@@ -379,10 +386,14 @@ def study_record(session: Session, user: User, module: CourseModule, now: dateti
     return record
 
 
-def _maybe_complete(record: StudyRecord, module: CourseModule, now: datetime) -> None:
+def _maybe_complete(session: Session, record: StudyRecord, module: CourseModule, now: datetime) -> None:
+    """Complete the module once both its check is passed and its study time reached; tell the listeners."""
     if (record.completed_at is None and record.check_passed_at is not None
             and record.seconds >= module.min_study_minutes * 60):
         record.completed_at = now
+        session.flush()
+        for listener in list(MODULE_COMPLETED_LISTENERS):
+            listener(session, record.user_id, module.id, now)
 
 
 def can_credit(session: Session, user: User, module: CourseModule) -> bool:
@@ -419,7 +430,7 @@ def record_heartbeat(session: Session, user: User, module: CourseModule, *, now:
     record.last_heartbeat_at = now
     record.seconds += credit
     add_study_time(session, user.id, module.law_name, "reading", credit, now)
-    _maybe_complete(record, module, now)
+    _maybe_complete(session, record, module, now)
     session.commit()
     return HeartbeatResult(credit, record.seconds, required, record.completed_at is not None,
                            "credited" if credit else "started")
@@ -433,7 +444,7 @@ def record_module_check(session: Session, user: User, module: CourseModule, *, p
     record.check_best_score = max(score, record.check_best_score or 0.0)
     if passed and record.check_passed_at is None:
         record.check_passed_at = now
-    _maybe_complete(record, module, now)
+    _maybe_complete(session, record, module, now)
     session.commit()
     return record
 
@@ -495,8 +506,8 @@ def assigned_user_ids(session: Session, assignment: TrainingAssignment) -> set[i
 
 def create_assignment(session: Session, *, title: str, module_ids: list[int], law_name: str | None,
                       department_ids: list[int], user_ids: list[int], due_date: date | None, note: str | None,
-                      actor: User | None, now: datetime, usernames: list[str] | tuple[str, ...] = ()
-                      ) -> TrainingAssignment:
+                      actor: User | None, now: datetime, usernames: list[str] | tuple[str, ...] = (),
+                      awards_certificate: bool = False) -> TrainingAssignment:
     """Assign modules (or a whole law's course) to departments and/or people (ids, logins or staff numbers)."""
     title = (title or "").strip()
     user_ids = list(user_ids)
@@ -522,13 +533,16 @@ def create_assignment(session: Session, *, title: str, module_ids: list[int], la
         raise CourseError(_("所选模块不存在，请刷新页面后重试"))
     assignment = TrainingAssignment(title=title[:200], law_name=law_name or None, due_date=due_date,
                                     note=(note or "").strip() or None, created_by_id=getattr(actor, "id", None),
-                                    created_at=now)
+                                    created_at=now, awards_certificate=awards_certificate)
     assignment.module_links = [AssignmentModule(module_id=m) for m in dict.fromkeys(module_ids)]
     assignment.department_links = [AssignmentDepartment(department_id=d) for d in dict.fromkeys(department_ids)]
     assignment.user_links = [AssignmentUser(user_id=u) for u in dict.fromkeys(user_ids)]
     session.add(assignment)
     session.flush()
     audit.record(session, "assignment.created", actor=actor, target_type="training_assignment",
-                 target_id=assignment.id, now=now, title=assignment.title)
+                 target_id=assignment.id, now=now, title=assignment.title,
+                 awards_certificate=assignment.awards_certificate)
+    for listener in list(ASSIGNMENT_CREATED_LISTENERS):
+        listener(session, assignment, now)
     session.commit()
     return assignment

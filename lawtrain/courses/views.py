@@ -272,7 +272,7 @@ def assignment_new():
                 db.session, title=form.title.data, module_ids=[] if by_law else form.modules.data,
                 law_name=form.law.data if by_law else None, department_ids=form.departments.data,
                 user_ids=[], usernames=form.username_list(), due_date=form.due_date.data, note=form.note.data,
-                actor=current_user, now=utcnow())
+                actor=current_user, now=utcnow(), awards_certificate=form.awards_certificate.data)
         except services.CourseError as e:
             flash(str(e), "error")
         else:

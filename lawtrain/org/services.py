@@ -116,10 +116,15 @@ def subtree_ids(session: Session, dept: Department) -> Select:
 
 
 def visible_root(user: User) -> Department | None:
-    """The department subtree a user may see in reports: None means everything (admin, bureau leader)."""
+    """The department subtree a user may see in reports: None means everything (admin, bureau leader).
+
+    Someone in no department sees nobody: they get an unsaved placeholder department whose subtree is empty
+    (None would mean everything)."""
     if user.has_role(ADMIN):
         return None
-    if user.has_role(LEADER) and user.department is not None:
+    if user.department is None:
+        return Department(id=0, name="—", name_path="—", id_path="/0/", parent_id=0)
+    if user.has_role(LEADER):
         return None if user.department.parent_id is None else user.department
     return user.department
 

@@ -15,6 +15,7 @@ from lawtrain.auth.policy import AUTHENTICATED, PUBLIC, policy_of
 from lawtrain.banks.models import QuestionVersion
 from lawtrain.exams.models import Answer, Attempt
 from lawtrain.extensions import db
+from tests import factories
 from tests.conftest import login
 from tests.security.scenario import build_bureau, table_counts
 from tests.services.exams_helpers import paper
@@ -194,3 +195,22 @@ def test_a_leaders_exports_stay_inside_their_department(app, session):
     own = client.get("/reports/completion/export.csv").data.decode("utf-8-sig")
     assert b.bob.display_name in own or "办公室" in own
     assert b.alice.display_name not in own
+
+
+def test_a_leader_in_no_department_sees_nobody(app, session):
+    """No department must not read as "the whole bureau" (that is what a bureau-level leader sees)."""
+    b = build_bureau(session)
+    drifter = factories.make_user(session, roles=["leader"], department=None)
+    client = app.test_client()
+    assert login(client, drifter.username).status_code == 302
+    before = _snapshot(b)
+    assert client.get(f"/certificates/{b.certificate.id}.pdf").status_code == 404
+    assert client.get(f"/reports/people/{b.alice.id}").status_code == 404
+    for url in (f"/certificates/exams/{b.exam.id}", "/certificates/manage", "/reports/dashboard",
+                "/reports/completion", "/reports/weak", "/reports/completion/export.csv", "/courses/assignments"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.get_data(as_text=True) if not url.endswith(".csv") else response.data.decode("utf-8-sig")
+        assert b.certificate.serial not in text and b.alice.display_name not in text, url
+        assert b.bob.display_name not in text, url
+    assert _snapshot(b) == before

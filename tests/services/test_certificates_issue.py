@@ -171,6 +171,43 @@ def test_admin_revocation_is_audited_and_survives_a_passing_regrade(session, now
     assert cert.revoked_at is not None  # a regrade does not undo an administrator's decision
 
 
+def test_an_admin_can_make_a_regrade_revocation_final(session, now):
+    exam = factories.make_exam(session)
+    user = factories.make_user(session)
+    admin = factories.make_user(session, roles=["admin"])
+    attempt = factories.make_attempt(session, exam, user, score=70, submitted_at=now)
+    cert = services.issue_for_attempt(session, attempt, SETTINGS, now=now)
+    attempt.score, attempt.percent, attempt.passed = 40.0, 40.0, False
+    services.on_attempt_graded(session, attempt, previous_passed=True, now=now + timedelta(days=1))
+    session.commit()
+    assert cert.is_auto_revoked and cert.revoke_reason == services.REGRADE_FAIL_REASON
+    services.revoke_certificate(session, cert, "查实考试作弊", admin, now + timedelta(days=2))
+    assert (cert.is_auto_revoked, cert.revoke_reason, cert.revoked_by_id) == (False, "查实考试作弊", admin.id)
+    attempt.score, attempt.percent, attempt.passed = 90.0, 90.0, True
+    services.on_attempt_graded(session, attempt, previous_passed=False, now=now + timedelta(days=3))
+    session.commit()
+    assert cert.revoked_at is not None and cert.revoke_reason == "查实考试作弊"  # not reinstated
+
+
+def test_a_serial_taken_meanwhile_makes_the_issue_take_the_next(session, now, monkeypatch):
+    """Two issues racing for the same number: the unique constraint refuses the second, which retries."""
+    exam = factories.make_exam(session)
+    first, second = factories.make_user(session), factories.make_user(session)
+    taken = services.issue_for_attempt(session, factories.make_attempt(session, exam, first, submitted_at=now),
+                                       SETTINGS, now=now)
+    real_next = services._next_serial
+    stale = iter([(taken.serial, taken.serial_no)])  # what a concurrent transaction would still have read
+
+    def next_serial(session, prefix, year):
+        return next(stale, None) or real_next(session, prefix, year)
+
+    monkeypatch.setattr(services, "_next_serial", next_serial)
+    cert = services.issue_for_attempt(session, factories.make_attempt(session, exam, second, submitted_at=now),
+                                      SETTINGS, now=now)
+    assert cert.serial_no == taken.serial_no + 1 and cert.user_id == second.id
+    assert session.scalar(select(func.count(Certificate.id))) == 2
+
+
 def test_issue_for_attempt_is_idempotent_and_refuses_a_non_counting_attempt(session, now):
     exam = factories.make_exam(session, attempts_allowed=2)
     user = factories.make_user(session)

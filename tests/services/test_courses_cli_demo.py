@@ -57,7 +57,7 @@ def test_demo_seed_is_idempotent(session, now):
     demo.seed_demo(session, ctx)
     assert [session.scalar(select(func.count(m.id))) for m in (Law, CourseModule, TrainingAssignment, StudyRecord,
                                                                 StudyTimeEntry)] == counts
-    assert counts[0] == 3 and counts[2] == 1
+    assert counts[0] == 3 and counts[2] == 2  # the year's assignment and the induction one that awards certificates
     staff01_done = session.scalar(select(func.count(StudyRecord.id)).join(User, StudyRecord.user_id == User.id)
                                   .where(User.username == "staff01", StudyRecord.completed_at.is_not(None)))
     assert staff01_done == 2

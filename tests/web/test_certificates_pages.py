@@ -193,3 +193,86 @@ def test_navigation_entries(client, login_as):
     client.post("/auth/logout")
     login_as("trainer")
     assert "证书管理" in client.get("/home/trainer").get_data(as_text=True)
+
+
+def test_training_certificate_from_the_assignment_form_to_the_verify_page(client, session, login_as, now):
+    from sqlalchemy import select
+
+    from lawtrain.courses.models import TrainingAssignment
+    from lawtrain.courses.services import record_module_check
+
+    dept = factories.make_department(session, path="区应急局/执法大队")
+    staff = factories.make_user(session, department=dept, display_name="张晓伟", staff_no="BS007")
+    modules = [factories.make_course_module(session, min_minutes=0) for _ in range(2)]
+    login_as("trainer")
+    form = client.get("/courses/assignments/new").get_data(as_text=True)
+    assert 'name="awards_certificate"' in form
+    response = client.post("/courses/assignments/new", data={
+        "title": "法治入门学习", "scope": "modules", "modules": [str(m.id) for m in modules],
+        "departments": [str(dept.id)], "due_date": "2099-12-31", "awards_certificate": "y", "submit": "发布任务"})
+    assert response.status_code == 302
+    assignment = session.scalar(select(TrainingAssignment))
+    assert assignment.awards_certificate
+    assert "自动获得培训合格证书" in client.get(response.headers["Location"]).get_data(as_text=True)
+    for m in modules:
+        record_module_check(session, staff, m, passed=True, score=100.0, now=now)
+
+    page = client.get("/certificates/manage").get_data(as_text=True)
+    assert "培训合格证书" in page and f"/certificates/assignments/{assignment.id}" in page
+    page = client.get(f"/certificates/assignments/{assignment.id}").get_data(as_text=True)
+    assert "张晓伟" in page and "完成 2 个学习模块" in page and "学习情况" in page
+    with client.get(f"/certificates/assignments/{assignment.id}/zip") as response:
+        assert response.status_code == 200
+        [name] = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+    assert name.startswith("BS007_张晓伟_BSYJ-") and name.endswith(".pdf")
+    client.post("/auth/logout")
+
+    login_as(staff)
+    [item] = client.get("/api/certificates").get_json()
+    assert (item["kind"], item["assignment_id"], item["exam_id"], item["status"]) == (
+        "training", assignment.id, None, "valid")
+    assert item["modules"] == 2 and item["score"] is None and item["exam_title"] == "法治入门学习"
+    assert client.get(item["pdf_url"]).mimetype == "application/pdf"
+    mine = client.get("/certificates/").get_data(as_text=True)
+    assert "法治入门学习" in mine and "完成 2 个学习模块" in mine
+    client.post("/auth/logout")
+    verify = client.get(item["verify_url"].split("localhost", 1)[-1]).get_data(as_text=True)
+    assert "培训任务" in verify and "法治入门学习" in verify and "张*伟" in verify and "考试成绩" not in verify
+
+
+def test_training_certificates_stay_in_the_leaders_subtree_and_revoke_back_to_their_list(client, session, login_as):
+    from lawtrain.certificates.models import Certificate
+
+    team = factories.make_department(session, path="区应急局/执法大队")
+    office = factories.make_department(session, path="区应急局/办公室")
+    module = factories.make_course_module(session, min_minutes=0)
+    a = factories.make_assignment(session, modules=[module], departments=[team, office], awards_certificate=True)
+    inside, outside = (factories.make_user(session, department=d) for d in (team, office))
+    for person in (inside, outside):
+        factories.make_study_record(session, person, module, completed_at=datetime(2025, 6, 1))
+    services.issue_missing(session, SETTINGS, now=datetime(2025, 6, 2))
+    certs = {c.user_id: c for c in session.query(Certificate).all()}
+    login_as(factories.make_user(session, roles=["leader"], department=team))
+    page = client.get(f"/certificates/assignments/{a.id}").get_data(as_text=True)
+    assert certs[inside.id].serial in page and certs[outside.id].serial not in page
+    assert client.get(f"/certificates/assignments/{a.id}/zip").status_code == 403
+    assert client.get("/certificates/assignments/999999").status_code == 404
+    client.post("/auth/logout")
+    login_as("admin")
+    response = client.post(f"/certificates/{certs[inside.id].id}/revoke", data={"reason": "信息有误"})
+    assert response.headers["Location"].endswith(f"/certificates/assignments/{a.id}")
+
+
+def test_bulk_zip_leaves_out_revoked_certificates_and_a_revoked_copy_is_stamped(client, session, login_as):
+    exam = factories.make_exam(session, title="年度考试")
+    kept, withdrawn = (issue(session, factories.make_user(session), exam) for _ in range(2))
+    services.revoke_certificate(session, withdrawn, "信息有误", factories.make_user(session, roles=["admin"]),
+                                datetime(2025, 7, 1))
+    login_as("trainer")
+    with client.get(f"/certificates/exams/{exam.id}/zip") as response:
+        names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+    assert [n for n in names if kept.serial in n] and not [n for n in names if withdrawn.serial in n]
+    copy = client.get(f"/certificates/{withdrawn.id}.pdf")  # a trainer may still fetch it for the record
+    assert copy.status_code == 200
+    if "STSong" not in services.get_cjk_font(None):
+        assert "已撤销" in PdfReader(io.BytesIO(copy.data)).pages[0].extract_text()

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 160fae13499e
+Revision ID: b60c00eb228a
 Revises: 
-Create Date: 2026-11-29 05:36:53.993261
+Create Date: 2026-11-29 11:00:27.053661
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '160fae13499e'
+revision = 'b60c00eb228a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -225,6 +225,7 @@ def upgrade():
     sa.Column('law_name', sa.String(length=64), nullable=True),
     sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('awards_certificate', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_training_assignments_created_by_id_users')),
@@ -483,7 +484,8 @@ def upgrade():
     op.create_table('certificates',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('exam_id', sa.Integer(), nullable=False),
+    sa.Column('exam_id', sa.Integer(), nullable=True),
+    sa.Column('assignment_id', sa.Integer(), nullable=True),
     sa.Column('attempt_id', sa.Integer(), nullable=True),
     sa.Column('serial', sa.String(length=40), nullable=False),
     sa.Column('serial_year', sa.Integer(), nullable=False),
@@ -499,12 +501,16 @@ def upgrade():
     sa.Column('person_name', sa.String(length=64), nullable=False),
     sa.Column('staff_no', sa.String(length=32), nullable=True),
     sa.Column('department_path', sa.String(length=512), nullable=True),
-    sa.Column('exam_title', sa.String(length=128), nullable=False),
+    sa.Column('exam_title', sa.String(length=200), nullable=False),
     sa.Column('laws', sa.JSON(), nullable=False),
-    sa.Column('score', sa.Float(), nullable=False),
-    sa.Column('max_score', sa.Float(), nullable=False),
-    sa.Column('percent', sa.Float(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('max_score', sa.Float(), nullable=True),
+    sa.Column('percent', sa.Float(), nullable=True),
+    sa.Column('module_count', sa.Integer(), nullable=True),
+    sa.Column('study_minutes', sa.Integer(), nullable=True),
     sa.Column('exam_date', sa.Date(), nullable=False),
+    sa.CheckConstraint('(exam_id IS NULL) <> (assignment_id IS NULL)', name=op.f('ck_certificates_one_source')),
+    sa.ForeignKeyConstraint(['assignment_id'], ['training_assignments.id'], name=op.f('fk_certificates_assignment_id_training_assignments')),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_certificates_attempt_id_attempts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['exam_id'], ['exams.id'], name=op.f('fk_certificates_exam_id_exams')),
     sa.ForeignKeyConstraint(['revoked_by_id'], ['users.id'], name=op.f('fk_certificates_revoked_by_id_users')),
@@ -512,9 +518,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certificates')),
     sa.UniqueConstraint('serial', name=op.f('uq_certificates_serial')),
     sa.UniqueConstraint('serial_year', 'serial_no', name=op.f('uq_certificates_serial_year_serial_no')),
+    sa.UniqueConstraint('user_id', 'assignment_id', name=op.f('uq_certificates_user_id_assignment_id')),
     sa.UniqueConstraint('user_id', 'exam_id', name=op.f('uq_certificates_user_id_exam_id'))
     )
     with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificates_assignment_id'), ['assignment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_attempt_id'), ['attempt_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_code'), ['code'], unique=True)
         batch_op.create_index(batch_op.f('ix_certificates_exam_id'), ['exam_id'], unique=False)
@@ -698,6 +706,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_certificates_exam_id'))
         batch_op.drop_index(batch_op.f('ix_certificates_code'))
         batch_op.drop_index(batch_op.f('ix_certificates_attempt_id'))
+        batch_op.drop_index(batch_op.f('ix_certificates_assignment_id'))
 
     op.drop_table('certificates')
     with op.batch_alter_table('attempt_events', schema=None) as batch_op:
