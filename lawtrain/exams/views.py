@@ -363,6 +363,7 @@ def edit(exam_id: int):
 @roles_required(*TRAINERS)
 def detail(exam_id: int):
     exam = _exam(exam_id)
+    services.close_overdue(db.session, utcnow(), exam_id=exam.id)  # nobody sees an overdue attempt as still open
     page = db.paginate(queries.attempts_select(exam.id), per_page=50, error_out=False)
     return render_template("exams/detail.html", exam=exam, check=services.check_paper(db.session, exam),
                            stats=queries.exam_stats(db.session, exam.id), page=page,

@@ -245,3 +245,19 @@ def test_csrf_token_still_valid_two_hours_later(csrf_app, session):
                        json={"response": ["A"], "seq": 1}, headers=headers)
         assert r.status_code == 200, r.data[:300]
         assert client.post(f"/api/attempts/{data['attempt_id']}/submit", headers=headers).status_code == 200
+
+
+def test_an_overdue_attempt_is_closed_when_a_trainer_opens_the_exam(app, client, login_as, exam_for, session):
+    """"At the next access by anyone": the trainer's exam page must not list it as still in progress."""
+    user = login_as("staff")
+    exam = exam_for(user)
+    aid = start(client, exam.id)["attempt_id"]
+    attempt = session.get(Attempt, aid)
+    attempt.deadline_at = utcnow() - timedelta(minutes=5)
+    session.commit()
+    trainer = app.test_client()
+    assert login(trainer, factories.make_user(session, roles=["trainer"]).username).status_code == 302
+    assert trainer.get(f"/exams/{exam.id}/admin").status_code == 200
+    session.refresh(attempt)
+    assert attempt.status == "submitted" and attempt.finish_reason == "timeout"
+    assert attempt.submitted_at == attempt.deadline_at
