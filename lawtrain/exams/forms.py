@@ -144,6 +144,8 @@ class PracticeSetupForm(FlaskForm):
         csrf = False
 
     law = SelectField(_l("法律"), validators=[Optional()])
+    # A module's questions (what its end-of-module check draws from); chosen, it replaces law and articles.
+    module = SelectField(_l("学习模块（可选）"), validators=[Optional()], validate_choice=False)
     articles = StringField(_l("条文（可选）"), validators=[Optional(), Length(max=100)],
                            render_kw={"placeholder": "21-25"})
     order = SelectField(_l("顺序"), choices=choices([("sequential", _l("顺序练习")),

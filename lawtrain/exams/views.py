@@ -178,19 +178,32 @@ def _law_choices() -> list[tuple[str, str]]:
     return forms.choices([("", _("全部法律"))] + [(n, n) for n in names])
 
 
+def _practice_form(data) -> forms.PracticeSetupForm:
+    form = forms.PracticeSetupForm(data)
+    form.law.choices = _law_choices()
+    form.module.choices = forms.choices([("", _("不限模块"))]) + _module_choices()
+    return form
+
+
+def _practice_ids(form: forms.PracticeSetupForm, mode: str) -> list[int]:
+    """The practice set: a module's questions when one is chosen, else by law and articles (or the wrong book)."""
+    if mode != "wrong_book" and (form.module.data or "").isdigit():
+        return practice.module_check_pool(db.session, _module_or_404(int(form.module.data)))
+    return list(db.session.scalars(practice.pool_select(
+        law=form.law.data or None, articles=forms.parse_ranges(form.articles.data),
+        user_id=current_user.id, wrong_book=mode == "wrong_book")))
+
+
 @bp.get("/practice")
 @login_required
 def practice_home():
-    form = forms.PracticeSetupForm(request.args)
-    form.law.choices = _law_choices()
+    form = _practice_form(request.args)
     mode = request.args.get("mode", "law")
     question = None
     ids: list[int] = []
     index = request.args.get("i", 0, type=int)
     if request.args.get("go") and form.validate():
-        ids = list(db.session.scalars(practice.pool_select(
-            law=form.law.data or None, articles=forms.parse_ranges(form.articles.data),
-            user_id=current_user.id, wrong_book=mode == "wrong_book")))
+        ids = _practice_ids(form, mode)
         qid = practice.pick(ids, order=form.order.data, index=index, rng=random.Random())
         if qid is not None:
             _q, version = practice.question_view(db.session, qid)
@@ -210,8 +223,7 @@ def practice_answer():
         _q, version = practice.question_view(db.session, qid)
     except practice.PracticeError:
         abort(404)
-    form = forms.PracticeSetupForm(request.form)
-    form.law.choices = _law_choices()
+    form = _practice_form(request.form)
     return render_template("exams/practice.html", form=form, question=practice.public_question(version, qid),
                            mode=request.form.get("mode", "law"), index=request.form.get("i", 0, type=int),
                            total=0, feedback=feedback)

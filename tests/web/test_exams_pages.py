@@ -196,6 +196,25 @@ def test_practice_and_wrong_book_pages(client, login_as, session, bank):
     assert r.get_json()["correct"] is True and r.get_json()["in_wrong_book"] is True
 
 
+def test_practice_by_module_draws_only_the_questions_on_its_articles(client, login_as, session):
+    bank = factories.make_bank(session, name="安全生产法题库")
+    on_module = {factories.make_question(session, bank, stem=f"模块条文题{n}", basis=(("安全生产法", a),)).id
+                 for n, a in enumerate((21, 22))}
+    factories.make_question(session, bank, stem="其他条文题", basis=(("安全生产法", 90),))
+    module = factories.make_course_module(session, articles=(21, 22), bank_names=["安全生产法题库"])
+    login_as("staff")
+    assert f"/exams/practice?go=1&amp;module={module.id}" in client.get(f"/courses/modules/{module.id}").get_data(
+        as_text=True)
+    seen = set()
+    for i in range(3):  # sequential: walks the module's two questions and wraps around
+        html = client.get(f"/exams/practice?go=1&module={module.id}&order=sequential&i={i}").get_data(as_text=True)
+        assert f"第 {i % 2 + 1} / 2 题" in html and "其他条文题" not in html
+        seen.add(int(re.search(r'name="question_id" value="(\d+)"', html).group(1)))
+        assert f'name="module" value="{module.id}"' in html
+    assert seen == on_module
+    assert client.get("/exams/practice?go=1&module=999999&order=random").status_code == 404
+
+
 def test_module_check_route_exists(client, login_as):
     login_as("staff")
     assert client.get("/exams/practice/module/999999/check").status_code == 404
