@@ -162,6 +162,7 @@ class FilterForm(FlaskForm):
     type = SelectField(_l("题型"), choices=choices([("", _l("全部题型"))]) + _type_choices(), validate_choice=False)
     difficulty = SelectField(_l("难度"), choices=choices([("", _l("全部难度"))] + [
         (str(k), v) for k, v in DIFFICULTY_LABELS.items()]), validate_choice=False)
+    law = SelectField(_l("引用法律"), choices=choices([("", _l("全部法律"))]), validate_choice=False)
     article = IntegerField(_l("条"), validators=[Optional(), NumberRange(min=1, max=9999)])
     tag = SelectField(_l("知识点"), choices=choices([("", _l("全部知识点"))]), validate_choice=False)
     status = SelectField(_l("状态"), choices=choices([("", _l("全部状态"))] + list(STATUS_LABELS.items())),

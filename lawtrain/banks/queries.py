@@ -95,6 +95,13 @@ def bank_tags(session: Session, bank_id: int) -> list[str]:
         .where(Question.bank_id == bank_id).distinct().order_by(QuestionTag.tag)))
 
 
+def bank_laws(session: Session, bank_id: int) -> list[str]:
+    """The laws the bank's questions cite (a bank on one law may cite another, e.g. 行政处罚法 procedure)."""
+    return list(session.scalars(
+        select(QuestionCitation.law_name).join(Question, Question.id == QuestionCitation.question_id)
+        .where(Question.bank_id == bank_id).distinct().order_by(QuestionCitation.law_name)))
+
+
 def review_queue_select() -> Select:
     """Questions flagged by law revisions, oldest flag first."""
     return (select(Question).where(Question.status == STATUS_NEEDS_REVIEW)

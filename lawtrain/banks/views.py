@@ -158,6 +158,7 @@ def _filters(form: FilterForm) -> services.QuestionFilters:
         difficulty=int(difficulty) if difficulty in {"1", "2", "3", "4", "5"} else None,
         article=form.article.data if form.article.validate(form) else None,
         tag=(form.tag.data or "")[:64],
+        law=(form.law.data or "")[:64],
         status=form.status.data if form.status.data in STATUS_LABELS else "",
     )
 
@@ -178,6 +179,7 @@ def bank(bank_id: int):
     bank = _bank_or_404(bank_id)
     form = FilterForm(request.args)
     form.tag.choices = form.tag.choices + choices((t, t) for t in queries.bank_tags(db.session, bank.id))
+    form.law.choices = form.law.choices + choices((n, n) for n in queries.bank_laws(db.session, bank.id))
     filters = _filters(form)
     sort = request.args.get("sort", "id")
     stmt = queries.question_select(bank.id, filters, sort).options(*queries.question_page_options())

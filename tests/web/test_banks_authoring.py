@@ -64,6 +64,23 @@ def test_question_list_search_and_filters(client, login_as, bank, query, expecte
     assert [s for s in stems if f'<p class="q-stem mb-1">{s}</p>' in page] == expected
 
 
+def test_question_list_filters_by_the_cited_law(client, login_as, session):
+    bank = make_bank(session, name="综合题库")
+    make_question(session, bank, stem="主要负责人职责是什么？", basis=[("安全生产法", 21)])
+    make_question(session, bank, stem="罚款决定应当由谁作出？", basis=[("行政处罚法", 21)])
+    make_question(session, bank, stem="两法都引用的题", basis=[("安全生产法", 90), ("行政处罚法", 21)])
+    login_as("trainer")
+
+    def stems(**query) -> list[str]:
+        return re.findall(r'<p class="q-stem mb-1">([^<]+)</p>', text_of(client.get(f"/banks/{bank.id}",
+                                                                                     query_string=query)))
+
+    assert '<option value="行政处罚法">行政处罚法</option>' in text_of(client.get(f"/banks/{bank.id}"))
+    assert sorted(stems(law="行政处罚法")) == sorted(["罚款决定应当由谁作出？", "两法都引用的题"])
+    assert stems(law="安全生产法", article="21") == ["主要负责人职责是什么？"]
+    assert stems(law="突发事件应对法") == []
+
+
 def test_question_list_paginates(client, login_as, session):
     bank = make_bank(session)
     for i in range(25):
