@@ -35,6 +35,20 @@ def _expected_trend(live_server, year: int) -> dict[int, tuple[int, int]]:
     return {m: (n, p) for m, (n, p) in months.items()}
 
 
+def _expected_histogram(live_server, year: int) -> list[int]:
+    """People per 10-point band of their best percent this year, counted straight from the attempts table."""
+    best: dict[int, float] = {}
+    with live_server.db_session() as s:
+        for user_id, submitted_at, percent in s.execute(select(Attempt.user_id, Attempt.submitted_at, Attempt.percent)
+                                                        .where(Attempt.status == "submitted")):
+            if to_local(submitted_at).year == year and percent is not None:
+                best[user_id] = max(best.get(user_id, 0.0), percent)
+    bands = [0] * 10
+    for percent in best.values():
+        bands[min(int(percent // 10), 9)] += 1
+    return bands
+
+
 def _person_with_attempts(live_server) -> tuple[int, str, list[str]]:
     """Someone directly in the department who sat exams this year: id, name, exam titles."""
     year = to_local(utcnow()).year
@@ -75,6 +89,10 @@ def test_leader_dashboard_drill_down_and_exports(browser_session, live_server):
             assert f"{round(100 * p / n)}% ({p}/{n})" in trend.text_content()
     scores = page.get_by_role("img", name="成绩分布（每人最好成绩，10 分一档）")
     assert scores.locator("rect").count() >= 10
+    bands = _expected_histogram(live_server, year)
+    assert sum(bands) > 0
+    labels = [f"{lo}-{lo + 9}" for lo in range(0, 90, 10)] + ["90-100"]
+    assert scores.locator("desc").text_content() == "；".join(f"{b}：{n}" for b, n in zip(labels, bands, strict=True))
     if not bs.is_phone:
         save_reference(bs, "desktop-dashboard")
 
