@@ -142,6 +142,16 @@ def test_trainer_imports_builds_publishes_and_regrades(browser_session, live_ser
     assert "6 题" in page.locator(".import-result").inner_text()
     check_page(bs)
 
+    # The imported questions are in the bank's list, each with its stem, filterable by type.
+    with live_server.db_session() as s:
+        bank_id = s.scalar(select(Bank.id).where(Bank.name == bank_name))
+    bs.goto(f"/banks/{bank_id}")
+    listed = page.locator(".q-stem").all_inner_texts()
+    assert sorted(listed) == sorted(stem for _id, _t, stem, _o, _a in QUESTIONS)
+    bs.goto(f"/banks/{bank_id}?type=multiple")
+    assert page.locator(".q-stem").all_inner_texts() == ["安全生产工作坚持哪些方针？"]
+    check_page(bs)
+
     # An exam with a rule asking for more single-choice questions than the bank has: the check says so.
     bs.goto("/exams/new")
     check_page(bs)
