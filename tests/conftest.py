@@ -250,9 +250,14 @@ def live_server():
 def browser():
     from playwright.sync_api import sync_playwright
 
+    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(executable):
+        # A newcomer without Debian's chromium still gets a green run of everything else; CI must not skip.
+        if os.environ.get("LAWTRAIN_CI") == "1":
+            pytest.fail(f"the browser suite needs {executable} (apt-get install chromium)")
+        pytest.skip(f"browser journeys skipped: {executable} is not installed (apt-get install chromium)")
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-                                      args=BROWSER_ARGS)
+        chromium = pw.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
         yield chromium
         chromium.close()
 
