@@ -19,7 +19,7 @@ from lawtrain.exams.models import AttemptQuestion, PracticeAnswer, WrongBookEntr
 from lawtrain.timeutil import to_local
 
 MODES = ("law", "article", "module", "wrong_book", "check")
-MODULE_CHECK_MIN, MODULE_CHECK_MAX = 3, 5
+MODULE_CHECK_MAX = 5  # questions per end-of-module check
 MODULE_CHECK_PASS_PERCENT = 60.0
 # Practice time counted per answer: the gap since the previous answer, capped (a coffee break is not study).
 MAX_PRACTICE_SECONDS = 120
@@ -167,18 +167,25 @@ def module_check_pool(session: Session, module) -> list[int]:
     return ids
 
 
-def draw_module_check(session: Session, module, rng: random.Random) -> list[int]:
-    ids = module_check_pool(session, module)
+def draw_module_check(session: Session, module, rng: random.Random, *, user_id: int, now: datetime) -> list[int]:
+    """Up to MODULE_CHECK_MAX of the module's questions, none on a paper of this person's still hidden."""
+    hidden = set(session.scalars(services.hidden_question_ids(user_id, now)))
+    ids = [q for q in module_check_pool(session, module) if q not in hidden]
     return sorted(rng.sample(ids, min(len(ids), MODULE_CHECK_MAX)))
 
 
 def grade_module_check(session: Session, user: User, module, answers: Mapping[int, Sequence], now: datetime,
-                       *, allowed_ids: Sequence[int]) -> ModuleCheckResult:
-    """Grade the module check (only pool questions count), record it with the courses area, commit."""
-    allowed = set(allowed_ids) - set(session.scalars(services.hidden_question_ids(user.id, now)))
-    ids = [q for q in answers if q in allowed][:MODULE_CHECK_MAX]
-    if len(ids) < min(MODULE_CHECK_MIN, len(allowed)) or not ids:
+                       *, drawn_ids: Sequence[int]) -> ModuleCheckResult:
+    """Grade exactly the questions drawn for this person (kept on the server between showing and grading), an
+    unanswered one as wrong: sending other questions, or leaving the hard ones out, does not help. Records the
+    result with the courses area and commits."""
+    hidden = set(session.scalars(services.hidden_question_ids(user.id, now)))
+    ids = [q for q in dict.fromkeys(drawn_ids) if q not in hidden][:MODULE_CHECK_MAX]
+    if not ids:
+        raise PracticeError(_("本次测验已失效，请重新开始"))
+    if not any(answers.get(q) for q in ids):
         raise PracticeError(_("请先作答本单元测验的全部题目"))
+    answers = {q: list(answers.get(q) or []) for q in ids}
     score = max_score = 0.0
     feedback = {}
     for qid in ids:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -243,22 +243,28 @@ def _module_or_404(module_id: int):
     return db.session.get(CourseModule, module_id) or abort(404)
 
 
+_DRAWN_CHECKS = "module_checks"  # session key: module id -> the question ids drawn for this person's check
+
+
 @bp.route("/practice/module/<int:module_id>/check", methods=["GET", "POST"])
 @login_required
 def module_check(module_id: int):
     module = _module_or_404(module_id)
+    drawn = dict(session.get(_DRAWN_CHECKS) or {})
     if request.method == "GET":
-        ids = practice.draw_module_check(db.session, module, random.Random())
+        ids = practice.draw_module_check(db.session, module, random.Random(), user_id=current_user.id,
+                                         now=utcnow())
+        session[_DRAWN_CHECKS] = {**dict(list(drawn.items())[-4:]), str(module.id): ids}
         questions = [practice.public_question(practice.question_view(db.session, q)[1], q) for q in ids]
         return render_template("exams/module_check.html", module=module, questions=questions, outcome=None)
-    ids = [int(x) for x in request.form.getlist("question_ids") if x.isdigit()]
+    ids = drawn.pop(str(module.id), [])
     answers = {q: _practice_response(q) for q in ids}
     try:
-        outcome = practice.grade_module_check(db.session, current_user, module, answers, utcnow(),
-                                              allowed_ids=practice.module_check_pool(db.session, module))
+        outcome = practice.grade_module_check(db.session, current_user, module, answers, utcnow(), drawn_ids=ids)
     except practice.PracticeError as e:
         flash(str(e), "error")
         return redirect(url_for("exams.module_check", module_id=module_id))
+    session[_DRAWN_CHECKS] = drawn  # one grading per draw: "再测一次" draws afresh
     questions = [practice.public_question(practice.question_view(db.session, q)[1], q) for q in outcome.feedback]
     return render_template("exams/module_check.html", module=module, questions=questions, outcome=outcome)
 
