@@ -21,8 +21,11 @@ from lawtrain.timeutil import to_local
 MODES = ("law", "article", "module", "wrong_book", "check")
 MODULE_CHECK_MAX = 5  # questions per end-of-module check
 MODULE_CHECK_PASS_PERCENT = 60.0
-# Practice time counted per answer: the gap since the previous answer, capped (a coffee break is not study).
+# Practice time counted per answer: the real gap since the previous answer, capped (a coffee break is not study);
+# the first answer of a sitting counts a fixed reading time. So the credit never outruns the clock: a burst of
+# answers earns what the burst lasted, however many there are.
 MAX_PRACTICE_SECONDS = 120
+FIRST_ANSWER_SECONDS = 30
 
 
 class PracticeError(services.ExamError):
@@ -93,6 +96,13 @@ def feedback_for(version: QuestionVersion, response: Sequence, correct: bool) ->
             "explanation": version.explanation or "", "basis": list(version.basis or [])}
 
 
+def practice_credit(gap_seconds: float | None) -> int:
+    """Study seconds one practice answer earns, given the seconds since the person's previous answer."""
+    if gap_seconds is None or gap_seconds > MAX_PRACTICE_SECONDS:
+        return FIRST_ANSWER_SECONDS  # a new sitting (or back from a break): the question was read once
+    return int(max(0.0, gap_seconds))
+
+
 def _add_practice_time(session: Session, user: User, version: QuestionVersion, now: datetime) -> None:
     try:
         from lawtrain.courses.services import add_study_time
@@ -103,8 +113,7 @@ def _add_practice_time(session: Session, user: User, version: QuestionVersion, n
         return
     previous = session.scalar(select(PracticeAnswer.answered_at).where(PracticeAnswer.user_id == user.id)
                               .order_by(PracticeAnswer.answered_at.desc()).limit(1))
-    gap = (now - previous).total_seconds() if previous else 30
-    seconds = int(max(5, min(MAX_PRACTICE_SECONDS, gap)))
+    seconds = practice_credit(None if previous is None else (now - previous).total_seconds())
     add_study_time(session, user.id, law, "practice", seconds, now)
 
 

@@ -234,3 +234,19 @@ def test_cli_close_overdue_and_pregenerate(runner, session, bank):
     assert result.exit_code == 0 and "1" in result.output
     bad = runner.invoke(args=["pregenerate-papers", "999999"])
     assert bad.exit_code != 0
+
+
+def test_a_burst_of_practice_answers_does_not_buy_study_time(client, login_as, session, bank):
+    """120 answers in a few seconds once earned 10 minutes towards a training gate."""
+    from sqlalchemy import func
+
+    from lawtrain.courses.models import StudyTimeEntry
+    from lawtrain.exams.practice import FIRST_ANSWER_SECONDS
+
+    user = login_as("staff")
+    html = client.get("/exams/practice?go=1&law=安全生产法&order=sequential").get_data(as_text=True)
+    qid = int(re.search(r'name="question_id" value="(\d+)"', html).group(1))
+    for _ in range(40):
+        assert client.post("/api/practice/answer", json={"question_id": qid, "response": ["A"]}).status_code == 200
+    credited = session.scalar(select(func.sum(StudyTimeEntry.seconds)).where(StudyTimeEntry.user_id == user.id))
+    assert credited <= FIRST_ANSWER_SECONDS + 10  # the first read plus the seconds the burst really took
