@@ -14,6 +14,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -116,7 +117,30 @@ class ExamForm(FlaskForm):
     gate_modules = SelectMultipleField(_l("须先完成的学习模块"), coerce=int, validators=[Optional()])
     gate_minutes = TextAreaField(_l("须达到的学习时长（每行“法律=分钟”）"), validators=[Optional(), Length(max=2000)],
                                  render_kw={"placeholder": "安全生产法=30"})
+    paper_mode = RadioField(_l("组卷方式"), default="rules", choices=choices([
+        ("rules", _l("抽题规则（每人按规则随机抽题）")), ("fixed", _l("固定试卷（每人同一套题）"))]))
     rules = FieldList(FormField(RuleForm), min_entries=RULE_ROWS, max_entries=30)
+    fixed_questions = TextAreaField(_l("试题（每行一道）"), validators=[Optional(), Length(max=20000)],
+                                    render_kw={"rows": 10, "placeholder": "SAFE-021 2\n#123\n124"})
+    fixed_points = DecimalField(_l("默认每题分值（留空则用试题自身分值）"), places=1,
+                                validators=[Optional(), NumberRange(0.5, 100)])
+    # The "从题库选题" panel: read by the picker only, never saved.
+    pick_bank = SelectField(_l("题库"), coerce=int, validate_choice=False)
+    pick_type = SelectField(_l("题型"), validate_choice=False, choices=choices([("", _l("全部题型"))] + [
+        (c.value, c.label) for c in TYPE_CHOICES[1:]]))
+    pick_article = IntegerField(_l("第几条"), validators=[Optional(), NumberRange(1, 10000)])
+    pick_text = StringField(_l("题干关键词"), validators=[Optional(), Length(max=200)])
+    picked = SelectMultipleField(_l("选中的试题"), coerce=int, validate_choice=False)
+
+    # Fields that belong to one kind of paper: the other kind's fields never block saving.
+    PAPER_FIELDS = {"rules": ("rules",), "fixed": ("fixed_questions", "fixed_points")}
+
+    def validate(self, extra_validators=None):
+        super().validate(extra_validators)
+        unused = "fixed" if self.paper_mode.data == "rules" else "rules"
+        for name in self.PAPER_FIELDS[unused]:
+            _clear_errors(self[name])
+        return not self.errors
 
     def validate_gate_minutes(self, field):
         try:
@@ -127,6 +151,14 @@ class ExamForm(FlaskForm):
     def validate_closes_at(self, field):
         if self.opens_at.data and field.data and field.data <= self.opens_at.data:
             raise ValidationError(_l("结束时间必须晚于开始时间"))
+
+
+def _clear_errors(field) -> None:
+    """Drop a field's errors, and those of its rows and their fields (a FieldList of FormFields)."""
+    for entry in getattr(field, "entries", ()):
+        for sub in getattr(entry, "form", ()):  # a FormField's errors are its form's fields' errors
+            sub.errors = []
+    field.errors = []
 
 
 class OverrideForm(FlaskForm):

@@ -11,12 +11,15 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User
-from lawtrain.banks.models import QuestionVersion
+from lawtrain.banks import queries as bank_queries
+from lawtrain.banks.models import STATUS_ACTIVE, Question, QuestionVersion
+from lawtrain.banks.services import QuestionFilters
 from lawtrain.exams import scoring, services, timing
-from lawtrain.exams.models import Attempt, AttemptEvent, AttemptQuestion, Exam, WrongBookEntry
+from lawtrain.exams.models import Attempt, AttemptEvent, AttemptQuestion, Exam, ExamFixedQuestion, WrongBookEntry
 from lawtrain.timeutil import iso_utc
 
 LETTERS = scoring.LETTERS
+PICK_LIMIT = 100  # questions the "从题库选题" panel lists at once (a bank holds about 200)
 
 
 def delivered_options(version: QuestionVersion, option_order: list[int]) -> list[dict[str, str]]:
@@ -167,3 +170,22 @@ def wrong_book_select(user_id: int, now: datetime | None = None) -> Select:
 
 def paper_question_count(session: Session, attempt_id: int) -> int:
     return session.scalar(select(func.count(AttemptQuestion.id)).where(AttemptQuestion.attempt_id == attempt_id)) or 0
+
+
+def fixed_paper_select(exam_id: int) -> Select:
+    """A fixed paper's questions in order: (position, points set on the paper, question, current version)."""
+    return (select(ExamFixedQuestion.position, ExamFixedQuestion.points, Question, QuestionVersion)
+            .join(Question, Question.id == ExamFixedQuestion.question_id)
+            .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+            .where(ExamFixedQuestion.exam_id == exam_id).order_by(ExamFixedQuestion.position))
+
+
+def pickable_questions(session: Session, bank_id: int | None, filters: QuestionFilters) -> tuple[list[Question], bool]:
+    """A bank's active questions for the "从题库选题" panel, narrowed like the bank's own list: (the first
+    PICK_LIMIT, whether there are more)."""
+    if not bank_id:
+        return [], False
+    filters = QuestionFilters(q=filters.q, type=filters.type, article=filters.article, status=STATUS_ACTIVE)
+    rows = session.scalars(bank_queries.question_select(bank_id, filters).options(
+        *bank_queries.question_page_options()).limit(PICK_LIMIT + 1)).all()
+    return list(rows[:PICK_LIMIT]), len(rows) > PICK_LIMIT

@@ -24,8 +24,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lawtrain.auth import audit
 from lawtrain.auth.models import User
-from lawtrain.banks.models import Bank, Question, QuestionCitation, QuestionTag, QuestionVersion
-from lawtrain.exams import events, scoring, selection, timing
+from lawtrain.banks.models import STATUS_RETIRED, Bank, Question, QuestionCitation, QuestionTag, QuestionVersion
+from lawtrain.exams import events, paper_text, scoring, selection, timing
 from lawtrain.exams.models import (
     EXPIRED,
     FINISH_SUBMITTED,
@@ -86,6 +86,10 @@ class PaperError(ExamError):
     def __init__(self, messages: Sequence[str]):
         super().__init__("；".join(messages))
         self.messages = list(messages)
+
+
+class FixedPaperError(PaperError):
+    """The trainer's fixed paper cannot be saved: one message per wrong line, naming the line."""
 
 
 # ------------------------------------------------------------------ config and small helpers
@@ -307,7 +311,13 @@ def check_paper(session: Session, exam: Exam) -> PaperCheck:
         qs = _fixed_questions(session, exam)
         total = sum(p for _q, p in qs)
         messages = [] if qs else [_("固定试卷还没有题目")]
-        return PaperCheck(messages, round(total, 2), len(qs), selection.mean_difficulty([q for q, _p in qs]))
+        # Saving refuses such questions; these were retired or flagged for review after the paper was made.
+        messages += [_("试题 #%(id)s 已停用或待复核，请从固定试卷中移除", id=qid) for qid in session.scalars(
+            select(ExamFixedQuestion.question_id).join(Question, Question.id == ExamFixedQuestion.question_id)
+            .where(ExamFixedQuestion.exam_id == exam.id, Question.status != ACTIVE)
+            .order_by(ExamFixedQuestion.position))]
+        mean = selection.mean_difficulty([q for q, _p in qs])
+        return PaperCheck(messages, round(total, 2), len(qs), round(mean, 2) if mean is not None else None)
     rules = list(exam.rules)
     if not rules:
         return PaperCheck([_("还没有抽题规则")], 0.0, 0, None)
@@ -944,7 +954,9 @@ class ExamData:
     department_ids: list[int] = field(default_factory=list)
     user_ids: list[int] = field(default_factory=list)
     rules: list[dict] = field(default_factory=list)
-    fixed_question_ids: list[int] = field(default_factory=list)
+    # A fixed paper as typed: one question per line (id, #id or 题目ID), optionally followed by its points;
+    # lines without points get `fixed_points`, or the question's own points when that is None too.
+    fixed_paper: str = ""
     fixed_points: float | None = None
 
 
@@ -955,23 +967,31 @@ SCALAR_FIELDS = ("title", "instructions", "opens_at", "closes_at", "duration_min
 
 def save_exam(session: Session, exam: Exam | None, data: ExamData, *, actor, now: datetime,
               ip: str | None = None) -> tuple[Exam, PaperCheck]:
-    """Create or update an exam with its assignees and rules; returns the paper check to show."""
+    """Create or update an exam with its assignees and its paper (rules or a fixed list); returns the paper
+    check to show. Raises FixedPaperError, naming every wrong line, before anything is changed."""
     if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
         raise ExamError(_("结束时间必须晚于开始时间"))
+    # Papers already drawn stay as they are: once someone has started, the paper setup can no longer change.
+    frozen = exam is not None and paper_is_frozen(session, exam)
+    fixed: list[FixedItem] = []
+    if not frozen and data.paper_mode == "fixed":  # only the chosen kind of paper is checked and kept
+        paper = resolve_fixed_paper(session, data.fixed_paper, data.fixed_points)
+        if paper.messages or not paper.items:
+            raise FixedPaperError(paper.messages or [_("固定试卷还没有题目")])
+        fixed = paper.items
     if exam is None:
         exam = Exam(created_by_id=getattr(actor, "id", None), created_at=now, status="draft")
         session.add(exam)
-    elif session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam.id)):
-        # Papers already drawn stay as they are; the setup of the paper itself can no longer change.
-        data.rules, data.paper_mode = [_rule_dict(r) for r in exam.rules], exam.paper_mode
-        data.fixed_question_ids = [f.question_id for f in exam.fixed_questions]
     for name in SCALAR_FIELDS:
-        setattr(exam, name, getattr(data, name))
+        if not (frozen and name == "paper_mode"):
+            setattr(exam, name, getattr(data, name))
     exam.assignees = ([ExamAssignee(department_id=d) for d in dict.fromkeys(data.department_ids)]
                       + [ExamAssignee(user_id=u) for u in dict.fromkeys(data.user_ids)])
-    exam.rules = [ExamRule(position=i, **r) for i, r in enumerate(data.rules, start=1)]
-    exam.fixed_questions = [ExamFixedQuestion(question_id=q, position=i, points=data.fixed_points)
-                            for i, q in enumerate(dict.fromkeys(data.fixed_question_ids), start=1)]
+    if not frozen:
+        rules = data.rules if data.paper_mode == "rules" else []
+        exam.rules = [ExamRule(position=i, **r) for i, r in enumerate(rules, start=1)]
+        exam.fixed_questions = [ExamFixedQuestion(question_id=item.question_id, position=i, points=item.points)
+                                for i, item in enumerate(fixed, start=1)]
     session.flush()
     check = check_paper(session, exam)
     audit.record(session, "exam.save", actor=actor, target_type="exam", target_id=exam.id, ip=ip, now=now,
@@ -980,10 +1000,106 @@ def save_exam(session: Session, exam: Exam | None, data: ExamData, *, actor, now
     return exam, check
 
 
-def _rule_dict(rule: ExamRule) -> dict:
-    return dict(banks=list(rule.banks or []), law_name=rule.law_name, articles=list(rule.articles or []),
-                tags=list(rule.tags or []), difficulty_min=rule.difficulty_min, difficulty_max=rule.difficulty_max,
-                type=rule.type, count=rule.count, points=rule.points)
+def paper_is_frozen(session: Session, exam: Exam) -> bool:
+    """Has anyone started this exam? Then its paper setup (mode, rules, fixed list) can no longer change."""
+    return session.scalar(select(Attempt.id).where(Attempt.exam_id == exam.id).limit(1)) is not None
+
+
+# ------------------------------------------------------------------ fixed papers
+
+
+@dataclass(frozen=True)
+class FixedItem:
+    """One question of a fixed paper, resolved: from which line, and its points (None: its own)."""
+
+    line_no: int
+    question_id: int
+    points: float | None
+
+
+@dataclass
+class FixedPaper:
+    """A typed fixed paper, resolved: the usable lines' questions and what is wrong with the others."""
+
+    items: list[FixedItem]
+    messages: list[str]  # one per line that names no usable question ("第3行：找不到试题 "SAFE-999"")
+
+
+def resolve_fixed_paper(session: Session, text: str | None, default_points: float | None = None) -> FixedPaper:
+    """A fixed paper typed by a trainer -> its questions in order, and what is wrong, line by line.
+
+    A reference is a question id (`123`, `#123`) or a bank's own 题目ID (`SAFE-021`). A bare number that is
+    both one question's id and another's 题目ID is ambiguous and reported, not guessed."""
+    lines = paper_text.parse_paper(text)
+    ids = {i for i in (paper_text.question_id_of(line.ref) for line in lines) if i is not None}
+    refs = {line.ref for line in lines if not paper_text.names_id_only(line.ref)}
+    rows = session.execute(
+        select(Question.id, Question.external_id, Question.status)
+        .where(Question.current_version_id.is_not(None), or_(Question.id.in_(ids), Question.external_id.in_(refs)))
+    ).all() if lines else []
+    by_id = {r.id: r for r in rows}
+    by_ref: dict[str, list] = defaultdict(list)
+    for r in rows:
+        if r.external_id:
+            by_ref[r.external_id].append(r)
+    items: list[FixedItem] = []
+    messages: list[str] = []
+    first_line: dict[int, int] = {}
+    for line in lines:
+        n, ref = line.line_no, line.ref
+        if line.problem == paper_text.BAD_FORMAT:
+            messages.append(_("第%(n)s行：格式应为“试题编号 分值”，如 SAFE-021 2", n=n))
+            continue
+        if line.problem == paper_text.BAD_POINTS:
+            messages.append(_('第%(n)s行：分值 "%(points)s" 无效，应为 %(low)s 到 %(high)s 之间的数', n=n,
+                              points=line.raw_points, low=paper_text.POINTS_MIN, high=int(paper_text.POINTS_MAX)))
+            continue
+        qid = paper_text.question_id_of(ref)
+        found = [] if paper_text.names_id_only(ref) else list(by_ref.get(ref, []))
+        if qid in by_id and all(r.id != qid for r in found):
+            found.insert(0, by_id[qid])
+        if not found:
+            messages.append(_('第%(n)s行：找不到试题 "%(ref)s"', n=n, ref=ref))
+        elif len(found) > 1:
+            messages.append(_('第%(n)s行："%(ref)s" 对应多道试题（%(ids)s），请改写为其中一个 # 编号', n=n, ref=ref,
+                              ids="、".join(f"#{r.id}" for r in found)))
+        elif found[0].status == STATUS_RETIRED:
+            messages.append(_('第%(n)s行：试题 "%(ref)s" 已停用', n=n, ref=ref))
+        elif found[0].status != ACTIVE:
+            messages.append(_('第%(n)s行：试题 "%(ref)s" 待复核，复核后才能组卷', n=n, ref=ref))
+        elif found[0].id in first_line:
+            messages.append(_('第%(n)s行：试题 "%(ref)s" 与第%(first)s行重复', n=n, ref=ref,
+                              first=first_line[found[0].id]))
+        else:
+            first_line[found[0].id] = n
+            items.append(FixedItem(n, found[0].id, line.points if line.points is not None else default_points))
+    return FixedPaper(items, messages)
+
+
+def question_refs(session: Session, question_ids: Sequence[int]) -> dict[int, str]:
+    """How to write each question on a fixed paper: its 题目ID when that names it alone, else `#id`."""
+    rows = session.execute(select(Question.id, Question.external_id).where(Question.id.in_(question_ids))).all()
+    own = {r.id: r.external_id for r in rows if r.external_id and paper_text.stands_alone(r.external_id)}
+    shared = set(session.scalars(select(Question.external_id).where(Question.external_id.in_(set(own.values())))
+                                 .group_by(Question.external_id).having(func.count() > 1))) if own else set()
+    return {r.id: own[r.id] if r.id in own and own[r.id] not in shared else f"#{r.id}" for r in rows}
+
+
+def add_to_fixed_paper(session: Session, text: str | None, question_ids: Iterable[int]) -> tuple[str, int]:
+    """The picker's "加入试卷": the paper text with the questions not on it yet added at the end, and how
+    many were added. Nothing is saved; saving the exam checks the whole list."""
+    on_paper = {item.question_id for item in resolve_fixed_paper(session, text).items}
+    new = [q for q in dict.fromkeys(question_ids) if q not in on_paper]
+    refs = question_refs(session, new) if new else {}
+    added = [refs[q] for q in new if q in refs]
+    return paper_text.append_refs(text, added), len(added)
+
+
+def fixed_paper_text(session: Session, exam: Exam) -> tuple[str, float | None]:
+    """An exam's fixed paper as the form shows it for editing: the text and the default points."""
+    refs = question_refs(session, [f.question_id for f in exam.fixed_questions])
+    return paper_text.format_paper([(refs.get(f.question_id, f"#{f.question_id}"), f.points)
+                                    for f in exam.fixed_questions])
 
 
 def publish_exam(session: Session, exam: Exam, *, actor, now: datetime, ip: str | None = None) -> None:

@@ -18,6 +18,7 @@ from lawtrain.auth.policy import TRAINERS, login_required, roles_required
 from lawtrain.auth.roles import STAFF
 from lawtrain.auth.sessions import client_ip
 from lawtrain.banks.models import Bank
+from lawtrain.banks.services import QuestionFilters
 from lawtrain.exams import forms, practice, queries, services
 from lawtrain.exams.models import Attempt, Exam
 from lawtrain.extensions import db
@@ -287,6 +288,7 @@ def _exam_form(exam: Exam | None) -> forms.ExamForm:
     banks = db.session.execute(select(Bank.id, Bank.name).order_by(Bank.name)).all()
     for row in form.rules:
         row.form.banks.choices = forms.choices((b.id, b.name) for b in banks)
+    form.pick_bank.choices = forms.choices([(0, _("请选择题库"))] + [(b.id, b.name) for b in banks])
     form.departments.choices = forms.choices((d.id, d.name_path) for d in db.session.scalars(
         select(Department).order_by(Department.name_path)))
     form.gate_modules.choices = _module_choices()
@@ -323,6 +325,8 @@ def _fill_form(form: forms.ExamForm, exam: Exam) -> None:
         f.tags.data = ", ".join(rule.tags or [])
         f.difficulty_min.data, f.difficulty_max.data = rule.difficulty_min, rule.difficulty_max
         f.count.data, f.points.data = rule.count, rule.points
+    form.paper_mode.data = exam.paper_mode
+    form.fixed_questions.data, form.fixed_points.data = services.fixed_paper_text(db.session, exam)
 
 
 def _exam_data(form: forms.ExamForm, people: list[int]) -> services.ExamData:
@@ -341,12 +345,18 @@ def _exam_data(form: forms.ExamForm, people: list[int]) -> services.ExamData:
         multiple_scoring=form.multiple_scoring.data, release=form.release.data, review=form.review.data,
         shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
         tab_switch_limit=form.tab_switch_limit.data, gate=gate, department_ids=list(form.departments.data or []),
-        user_ids=people, rules=rules)
+        user_ids=people, paper_mode=form.paper_mode.data, rules=rules, fixed_paper=form.fixed_questions.data or "",
+        fixed_points=float(form.fixed_points.data) if form.fixed_points.data is not None else None)
 
 
 def _save_exam(exam: Exam | None):
+    """The exam form. Its "显示题目" and "加入试卷" buttons only redraw it with the question picker (the
+    unsaved form travels along, so the picker works on a new exam too); "保存" saves."""
     form = _exam_form(exam)
-    if form.validate_on_submit():
+    picker = None
+    if request.method == "POST" and request.form.get("action") in ("browse", "add"):
+        picker = _picker(form)
+    elif form.validate_on_submit():
         people, unknown = services.resolve_people(db.session, forms.split_list(form.people.data))
         if unknown:
             form.people.errors = [_("找不到这些人员：%(names)s", names="、".join(unknown[:20]))]
@@ -354,6 +364,8 @@ def _save_exam(exam: Exam | None):
             try:
                 saved, check = services.save_exam(db.session, exam, _exam_data(form, people), actor=current_user,
                                                   now=utcnow(), ip=client_ip())
+            except services.FixedPaperError as e:
+                form.fixed_questions.errors = e.messages
             except services.ExamError as e:
                 flash(str(e), "error")
             else:
@@ -362,7 +374,24 @@ def _save_exam(exam: Exam | None):
                 flash(_("考试已保存：共%(n)s题，总分%(p)s分。", n=check.question_count, p=check.total_points),
                       "success")
                 return redirect(url_for("exams.detail", exam_id=saved.id))
-    return render_template("exams/edit.html", form=form, exam=exam)
+    return render_template("exams/edit.html", form=form, exam=exam, picker=picker,
+                           frozen=exam is not None and services.paper_is_frozen(db.session, exam))
+
+
+def _picker(form: forms.ExamForm) -> dict:
+    """The "从题库选题" panel: "加入试卷" appends the ticked questions to the list; then the chosen bank's
+    active questions, marked when already on the paper, and what is wrong with the list so far."""
+    if request.form.get("action") == "add":
+        form.fixed_questions.data, added = services.add_to_fixed_paper(db.session, form.fixed_questions.data,
+                                                                       form.picked.data or [])
+        form.paper_mode.data = "fixed"
+        flash(_("已加入%(n)s道试题，保存考试后生效。", n=added), "info")
+    paper = services.resolve_fixed_paper(db.session, form.fixed_questions.data)
+    form.fixed_questions.errors = paper.messages
+    filters = QuestionFilters(q=(form.pick_text.data or "").strip(), type=form.pick_type.data or "",
+                              article=form.pick_article.data if form.pick_article.validate(form) else None)
+    rows, more = queries.pickable_questions(db.session, form.pick_bank.data, filters)
+    return {"rows": rows, "more": more, "on_paper": {item.question_id for item in paper.items}}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -384,6 +413,7 @@ def detail(exam_id: int):
     services.close_overdue(db.session, utcnow(), exam_id=exam.id)  # nobody sees an overdue attempt as still open
     page = db.paginate(queries.attempts_select(exam.id), per_page=50, error_out=False)
     return render_template("exams/detail.html", exam=exam, check=services.check_paper(db.session, exam),
+                           fixed=db.session.execute(queries.fixed_paper_select(exam.id)).all(),
                            stats=queries.exam_stats(db.session, exam.id), page=page,
                            people=queries.people_by_id(db.session, [a.user_id for a in page.items]),
                            assigned=len(services.assigned_users(db.session, exam)),

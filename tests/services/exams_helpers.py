@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 from sqlalchemy import event, select
 
 from lawtrain.exams.models import AttemptQuestion
 from lawtrain.exams.scoring import LETTERS
 from lawtrain.extensions import db
+from lawtrain.timeutil import to_local, utcnow
 from tests import factories
 
 TF_STEM = "判断：生产经营单位的主要负责人对本单位安全生产工作全面负责。"
@@ -28,6 +30,21 @@ def exam_bank(session, singles=10, multiples=4, tfs=4, fills=2):
     for i in range(fills):
         factories.make_question(session, bank, type="fill_blank", answer=[["30", "三十"]], stem=f"期限为____日{i}")
     return bank
+
+
+def exam_form_data(**fields) -> dict:
+    """What the trainer's exam form posts: open from an hour ago for three days, then `fields`."""
+    local = to_local(utcnow()).replace(tzinfo=None)
+    form = {
+        "title": "测试考试", "instructions": "",
+        "opens_at": (local - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (local + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"), "duration_minutes": "30",
+        "attempts_allowed": "1", "counting": "best", "pass_percent": "60", "multiple_scoring": "all_or_nothing",
+        "release": "immediate", "review": "full", "shuffle_questions": "y", "shuffle_options": "y",
+        "people": "", "gate_minutes": "",
+    }
+    form.update(fields)
+    return form
 
 
 def paper(session, attempt) -> list[AttemptQuestion]:

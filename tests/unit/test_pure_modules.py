@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "lawtrain"
 PURE = [
     "banks/formats/*.py",
     "courses/numerals.py", "courses/lawtext.py", "courses/modules.py",
-    "exams/selection.py", "exams/scoring.py", "exams/timing.py",
+    "exams/selection.py", "exams/scoring.py", "exams/timing.py", "exams/paper_text.py",
     "reports/stats.py", "reports/charts.py",
     "certificates/pdf.py", "certificates/seal.py", "reports/pdf.py", "reports/xlsx.py",
     "org/staff_import.py",
