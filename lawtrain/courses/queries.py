@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from lawtrain.auth.models import User
 from lawtrain.courses.models import (
     STUDY_CHANNELS,
     Article,
+    AssignmentDepartment,
+    AssignmentUser,
     CourseModule,
     Law,
     LawRevision,
@@ -188,8 +190,21 @@ def assignment_progress(session: Session, assignment: TrainingAssignment, today:
     return out
 
 
-def assignments_select() -> Select:
-    return select(TrainingAssignment).order_by(TrainingAssignment.created_at.desc(), TrainingAssignment.id.desc())
+def assignments_select(root: Department | None = None) -> Select:
+    """Assignments, newest first; with `root`, only those reaching someone in its subtree: a named department
+    inside it or above it (the subtree inherits), or a named person in it."""
+    stmt = select(TrainingAssignment).order_by(TrainingAssignment.created_at.desc(), TrainingAssignment.id.desc())
+    if root is None:
+        return stmt
+    named = aliased(Department)
+    reaches = or_(named.id_path.startswith(root.id_path), func.substr(root.id_path, 1, func.length(named.id_path))
+                  == named.id_path)
+    by_department = (select(AssignmentDepartment.assignment_id)
+                     .join(named, named.id == AssignmentDepartment.department_id).where(reaches))
+    by_person = (select(AssignmentUser.assignment_id).join(User, User.id == AssignmentUser.user_id)
+                 .join(Department, Department.id == User.department_id)
+                 .where(Department.id_path.startswith(root.id_path)))
+    return stmt.where(or_(TrainingAssignment.id.in_(by_department), TrainingAssignment.id.in_(by_person)))
 
 
 # ------------------------------------------------------------------ ledger

@@ -251,7 +251,7 @@ def law_import():
 @bp.route("/assignments")
 @roles_required(*TRAINERS_AND_LEADERS)
 def assignments():
-    page = db.paginate(queries.assignments_select(), per_page=20)
+    page = db.paginate(queries.assignments_select(_report_root()), per_page=20)
     return render_template("courses/assignments.html", page=page, today=_today())
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from lawtrain.courses.lawtext import parse_law_text
 from lawtrain.courses.models import CourseModule, LawRevision, StudyRecord, TrainingAssignment
 from lawtrain.courses.services import add_study_time, import_law
+from tests.conftest import login
 from tests.factories import make_assignment, make_course_module, make_department, make_user
 
 LAWS = Path(__file__).resolve().parents[2] / ".." / "shared" / "laws"
@@ -157,3 +158,21 @@ def test_ledger_scoping_and_export(client, session, login_as, now):
     header = [c.value for c in ws[1]]
     row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "'=HYPERLINK(1)")
     assert row[header.index("安全生产法 课程学习")] == 20
+
+
+def test_a_leader_lists_only_assignments_reaching_their_subtree(client, session):
+    bureau = make_department(session, path="区应急局")
+    team = make_department(session, path="区应急局/执法大队")
+    squad = make_department(session, path="区应急局/执法大队/一中队")
+    office = make_department(session, path="区应急局/办公室")
+    module = make_course_module(session)
+    office_person = make_user(session, department=office)
+    squad_person = make_user(session, department=squad)
+    make_assignment(session, modules=[module], departments=[bureau], title="全局学习")  # above: reaches the team
+    make_assignment(session, modules=[module], departments=[squad], title="一中队学习")  # below
+    make_assignment(session, modules=[module], users=[squad_person], title="点名学习")  # a person inside
+    make_assignment(session, modules=[module], departments=[office], users=[office_person], title="办公室学习")
+    leader = make_user(session, roles=["leader"], department=team)
+    assert login(client, leader.username).status_code == 302
+    page = client.get("/courses/assignments").get_data(as_text=True)
+    assert all(t in page for t in ("全局学习", "一中队学习", "点名学习")) and "办公室学习" not in page
