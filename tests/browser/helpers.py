@@ -71,7 +71,9 @@ def follow_menu(bs, label: str) -> None:
     if bs.is_phone:
         nav.get_by_role("button", name="展开菜单").click()
     link = nav.get_by_role("link", name=label, exact=True)
-    link.click()
+    link.wait_for(state="visible")  # the collapsed menu has opened
+    with bs.page.expect_navigation():  # a click that lands mid-animation must not pass unnoticed
+        link.click()
     bs.page.wait_for_load_state()
 
 
