@@ -7,6 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from lawtrain.reports.queries import FIRST_YEAR, LAST_YEAR
+
+# Shown by the filter form and by every page or export refusing a ?year= (the bounds are queries.FIRST/LAST_YEAR).
+YEAR_MESSAGE = _l("年度应在 2000–2100 之间")
+
 
 def _optional_int(value):
     try:
@@ -21,7 +26,7 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(2000, 2100, _l("年度应在 2000–2100 之间"))])
+    year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(FIRST_YEAR, LAST_YEAR, YEAR_MESSAGE)])
     date_from = DateField(_l("开始日期"), validators=[Optional()])
     date_to = DateField(_l("结束日期"), validators=[Optional()])
     law = SelectField(_l("法律"), validators=[Optional()], validate_choice=False)

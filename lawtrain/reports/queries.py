@@ -46,6 +46,13 @@ from lawtrain.reports import stats
 from lawtrain.timeutil import from_local
 
 MODE_YEAR, MODE_EXAM, MODE_ASSIGNMENT = "year", "exam", "assignment"
+# The years a report may cover: nothing in LawTrain predates 2000, and past 9998 `ReportFilter.days()` cannot
+# build 1 January of the next year. Pages and exports refuse any other year before querying.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def is_report_year(year: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR
 
 
 # ------------------------------------------------------------------ filters

@@ -3,6 +3,9 @@ summary, their xlsx/csv/PDF exports, and the completion JSON API."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, datetime
+
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,7 +25,7 @@ from lawtrain.org.models import Department
 from lawtrain.org.services import visible_root
 from lawtrain.reports import builders, charts, queries, services
 from lawtrain.reports.documents import Document, percent_text
-from lawtrain.reports.forms import RemedialForm, ReportFilterForm
+from lawtrain.reports.forms import YEAR_MESSAGE, RemedialForm, ReportFilterForm
 from lawtrain.reports.pdf import render_report
 from lawtrain.reports.queries import ReportFilter
 from lawtrain.reports.xlsx import csv_stream, workbook_bytes
@@ -71,14 +74,41 @@ def _filter_form() -> tuple[ReportFilterForm, ReportFilter]:
     form = ReportFilterForm(request.args)
     form.validate()
     pick = {name: getattr(form, name).data if not getattr(form, name).errors else None
-            for name in ("year", "date_from", "date_to")}
-    f = ReportFilter(year=pick["year"], date_from=pick["date_from"], date_to=pick["date_to"],
+            for name in ("date_from", "date_to")}
+    f = ReportFilter(year=_year(None), date_from=pick["date_from"], date_to=pick["date_to"],
                      law=(form.law.data or None), exam_id=form.exam_id.data or None,
-                     assignment_id=form.assignment_id.data or None,
-                     department_id=_int(request.args.get("department_id")))
-    if f.department_id and not queries.in_scope(db.session, _root(), department_id=f.department_id):
-        abort(404)
+                     assignment_id=form.assignment_id.data or None, department_id=_department_id())
     return form, f
+
+
+def _year(default: int | None) -> int | None:
+    """The ?year= of any report, page, export or API: `default` when absent, else a year reports cover.
+
+    The one check every report reads its year through: another year is refused with a 400 that says which
+    years are allowed, before a query could build an impossible date (year 9999 + 1) and fail with a 500.
+    """
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return default
+    year = _int(raw)
+    if year is None or not queries.is_report_year(year):
+        abort(400, str(YEAR_MESSAGE))
+    return year
+
+
+def _department_id() -> int | None:
+    """The ?department_id= drilled into; 404 when it lies outside the viewer's subtree."""
+    dept_id = _int(request.args.get("department_id"))
+    if dept_id and not queries.in_scope(db.session, _root(), department_id=dept_id):
+        abort(404)
+    return dept_id
+
+
+def _this_year_unless_dated(f: ReportFilter, today: date) -> ReportFilter:
+    """A completion report by year with no period covers this year: an all-time completion rate means little."""
+    if f.mode == queries.MODE_YEAR and not (f.year or f.date_from or f.date_to):
+        return replace(f, year=today.year)
+    return f
 
 
 def _int(value) -> int | None:
@@ -142,15 +172,16 @@ def index():
 @roles_required(*TRAINERS_AND_LEADERS)
 def dashboard():
     now, today = _now_today()
-    year = _int(request.args.get("year")) or today.year
-    year = year if 2000 <= year <= 2100 else today.year
-    dept_id = _int(request.args.get("department_id"))
-    if dept_id and not queries.in_scope(db.session, _root(), department_id=dept_id):
-        abort(404)
-    dash = queries.dashboard(db.session, year=year, root=_root(), today=today, now=now, department_id=dept_id)
+    dash = _dashboard(now, today)
     svgs = [(c.title, Markup(charts.to_svg(c))) for c in builders.dashboard_charts(dash)]
-    return render_template("reports/dashboard.html", dash=dash, svgs=svgs, year=year, this_year=today.year,
-                           exports=_exports("dashboard", year=year))
+    return render_template("reports/dashboard.html", dash=dash, svgs=svgs, year=dash.year, this_year=today.year,
+                           exports=_exports("dashboard", year=dash.year))
+
+
+def _dashboard(now: datetime, today: date) -> queries.Dashboard:
+    """The dashboard of ?year= (this year by default) and ?department_id=, within the viewer's scope."""
+    return queries.dashboard(db.session, year=_year(today.year), root=_root(), today=today, now=now,
+                             department_id=_department_id())
 
 
 @bp.route("/reports/completion")
@@ -158,9 +189,8 @@ def dashboard():
 def completion():
     now, today = _now_today()
     form, f = _filter_form()
-    if f.mode == queries.MODE_YEAR and not (f.year or f.date_from or f.date_to):
-        f = ReportFilter(**{**f.__dict__, "year": today.year})
-        form.year.data = today.year
+    f = _this_year_unless_dated(f, today)
+    form.year.data = f.year
     _fill_choices(form)
     report = queries.completion_report(db.session, f, root=_root(), today=today, now=now)
     chart = builders.completion_chart(report)
@@ -233,11 +263,15 @@ def weak_assign():
 @roles_required(*TRAINERS_AND_LEADERS)
 def annual():
     now, today = _now_today()
-    year = _int(request.args.get("year")) or today.year
-    summary = queries.annual(db.session, year, root=_root(), today=today, now=now)
+    summary = _annual(now, today)
     doc = builders.annual_document(summary, _org(summary.node), "")
-    return render_template("reports/annual.html", a=summary, year=year, this_year=today.year,
-                           paragraph=doc.paragraphs[0], doc=doc, exports=_exports("annual", year=year))
+    return render_template("reports/annual.html", a=summary, year=summary.year, this_year=today.year,
+                           paragraph=doc.paragraphs[0], doc=doc, exports=_exports("annual", year=summary.year))
+
+
+def _annual(now: datetime, today: date) -> queries.Annual:
+    """The annual summary of ?year= (this year by default) over the viewer's subtree."""
+    return queries.annual(db.session, _year(today.year), root=_root(), today=today, now=now)
 
 
 def _org(node: Department | None) -> str:
@@ -250,25 +284,18 @@ def _org(node: Department | None) -> str:
 def _document(report: str) -> Document:
     """The Document behind a report page, with the same filters and scope."""
     now, today = _now_today()
-    root = _root()
     if report == "dashboard":
-        year = _int(request.args.get("year")) or today.year
-        dept_id = _int(request.args.get("department_id"))
-        if dept_id and not queries.in_scope(db.session, root, department_id=dept_id):
-            abort(404)
-        dash = queries.dashboard(db.session, year=year, root=root, today=today, now=now, department_id=dept_id)
-        return builders.dashboard_document(dash, _subtitle(ReportFilter(year=year), dash.report.node))
+        dash = _dashboard(now, today)
+        return builders.dashboard_document(dash, _subtitle(ReportFilter(year=dash.year), dash.report.node))
     if report == "annual":
-        year = _int(request.args.get("year")) or today.year
-        a = queries.annual(db.session, year, root=root, today=today, now=now)
-        return builders.annual_document(a, _org(a.node), _subtitle(ReportFilter(year=year), a.node))
+        a = _annual(now, today)
+        return builders.annual_document(a, _org(a.node), _subtitle(ReportFilter(year=a.year), a.node))
     _form, f = _filter_form()
     if report == "weak":
-        w = queries.weak_articles(db.session, f, root=root, limit=None)
+        w = queries.weak_articles(db.session, f, root=_root(), limit=None)
         return builders.weak_document(w, _subtitle(f, w.node))
-    if f.mode == queries.MODE_YEAR and not (f.year or f.date_from or f.date_to):
-        f = ReportFilter(**{**f.__dict__, "year": today.year})
-    r = queries.completion_report(db.session, f, root=root, today=today, now=now, people="all")
+    f = _this_year_unless_dated(f, today)
+    r = queries.completion_report(db.session, f, root=_root(), today=today, now=now, people="all")
     return builders.completion_document(r, _subtitle(f, r.node), r.people)
 
 

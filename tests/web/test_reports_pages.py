@@ -276,3 +276,20 @@ def test_item_analysis_page_matches_the_hand_table(client, login_as, session):
     xlsx = load_workbook(io.BytesIO(client.get(f"/reports/exams/{exam.id}/items/export.xlsx").data))
     sheet = xlsx.worksheets[0]
     assert [sheet.cell(row=r, column=4).value for r in range(2, 6)] == ["0.83", "0.67", "0.50", "0.33"]
+
+
+YEAR_PAGES = ["/reports/dashboard", "/reports/annual", "/reports/completion", "/reports/weak",
+              "/reports/dashboard/export.csv", "/reports/annual/export.csv", "/reports/completion/export.xlsx",
+              "/reports/weak/export.pdf", "/api/reports/completion"]
+
+
+@pytest.mark.parametrize("url", YEAR_PAGES)
+def test_a_year_reports_cannot_cover_is_refused_in_chinese(client, login_as, url):
+    login_as("trainer")
+    for year in ("9999", "0", "-1", "abc", "1999", "2101", "99999999999"):
+        response = client.get(f"{url}?year={year}")
+        assert response.status_code == 400, (url, year)
+        body = response.get_json()["detail"] if url.startswith("/api/") else response.get_data(as_text=True)
+        assert "年度应在 2000–2100 之间" in body, (url, year)
+    for year in ("2000", "2100", ""):
+        assert client.get(f"{url}?year={year}").status_code == 200, (url, year)
