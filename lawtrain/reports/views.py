@@ -145,13 +145,11 @@ def _exports(report: str, **values) -> dict[str, str]:
     return {fmt: url_for("reports.export", report=report, fmt=fmt, **args) for fmt in FORMATS}
 
 
-def _download(document: Document, fmt: str, table_index: int = -1) -> Response:
+def _download(document: Document, fmt: str) -> Response:
     filename = f"{document.filename}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     if fmt == "csv":
-        table = document.tables[table_index] if document.tables else None
-        body = csv_stream(table) if table else iter([b"\xef\xbb\xbf"])
-        return Response(body, mimetype=FORMATS[fmt], headers=headers)
+        return Response(csv_stream(document), mimetype=FORMATS[fmt], headers=headers)
     if fmt == "xlsx":
         return Response(workbook_bytes(document), mimetype=FORMATS[fmt], headers=headers)
     font = get_cjk_font(current_app.config.get("LAWTRAIN_CJK_FONT") or None)

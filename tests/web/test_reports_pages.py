@@ -138,9 +138,57 @@ def test_exports_are_injection_safe(client, login_as, session, pop):
     assert wb["部门汇总"]["A2"].value == "区应急局"
     response = client.get(f"/reports/completion/export.csv?exam_id={pop['exam'].id}")
     assert response.data.startswith(b"\xef\xbb\xbf") and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
-    first = {r[0] for r in rows[1:]}
-    assert "'+1" in first and "'@x" in first and "'=HYPERLINK(\"http://x\",\"y\")" in first and len(rows) == 9
+    _headers, rows = _csv_tables(response.data)["人员明细"]
+    first = {r[0] for r in rows}
+    assert "'+1" in first and "'@x" in first and "'=HYPERLINK(\"http://x\",\"y\")" in first and len(rows) == 8
+
+
+def _csv_tables(data: bytes) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """A report CSV read back: {table title: (header, rows)}; tables are separated by a blank row."""
+    assert data.startswith(b"\xef\xbb\xbf")
+    tables, block = {}, []
+    for row in [*csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")), []]:
+        if row:
+            block.append(row)
+        elif block:
+            (title,), headers, *rows = block
+            tables[title], block = (headers, rows), []
+    return tables
+
+
+def test_csv_exports_carry_every_table(client, login_as, pop):
+    login_as("admin")
+    dash = _csv_tables(client.get("/reports/dashboard/export.csv?year=2025").data)
+    assert list(dash) == ["各部门情况", "各月考试", "成绩分布"]
+    assert dash["各部门情况"] == (["部门", "应参加", "完成率", "参考率", "合格率", "逾期人数"], [
+        ["执法大队", "5", "80% (4/5)", "80% (4/5)", "75% (3/4)", "2"],
+        ["办公室", "2", "0% (0/2)", "50% (1/2)", "0% (0/1)", "0"]])
+    months = dash["各月考试"][1]
+    assert len(months) == 12 and months[2] == ["3月", "1", "1", "100% (1/1)"]
+    assert months[5] == ["6月", "6", "4", "67% (4/6)"] and sum(int(m[1]) for m in months) == 7
+    assert [int(n) for _band, n in dash["成绩分布"][1]] == [0, 0, 0, 0, 1, 1, 1, 0, 1, 2]
+
+    annual = _csv_tables(client.get("/reports/annual/export.csv?year=2025").data)
+    assert list(annual) == ["年度主要数据", "分法律统计"]
+    assert dict(annual["年度主要数据"][1]) == {
+        "应训人数": "8", "参训人数": "4", "学习时长（小时）": "1.7", "完成学习模块（个）": "7", "组织考试（场）": "1",
+        "参考人次": "7", "参考人数": "6", "合格人次": "5", "合格率": "71% (5/7)", "颁发证书（张）": "2"}
+    assert [row[:4] for row in annual["分法律统计"][1]] == [["《安全生产法》", "4", "1.7", "7"]]
+
+    completion = _csv_tables(client.get(f"/reports/completion/export.csv?exam_id={pop['exam'].id}").data)
+    assert list(completion) == ["按部门汇总（含下级部门）", "人员明细"]
+    departments = completion["按部门汇总（含下级部门）"][1]
+    assert [r[:4] + r[5:12] for r in departments] == [
+        ["区应急局", "8", "4", "50% (4/8)", "6", "75% (6/8)", "4", "67% (4/6)", "71.0", "73.0", "2"],
+        ["区应急局/执法大队", "5", "4", "80% (4/5)", "4", "80% (4/5)", "3", "75% (3/4)", "71.5", "73.0", "1"],
+        ["区应急局/办公室", "2", "0", "0% (0/2)", "1", "50% (1/2)", "0", "0% (0/1)", "40.0", "40.0", "0"]]
+    people = {r[0]: r for r in completion["人员明细"][1]}
+    assert len(people) == 8 and people["员工e1"][9] == "合格" and people["员工z3"][7] == "否"
+
+    weak = _csv_tables(client.get("/reports/weak/export.csv?year=2025").data)
+    assert list(weak) == ["正确率热力表", "明细"]
+    assert weak["正确率热力表"][1] == [["区应急局"], ["区应急局/执法大队"], ["区应急局/办公室"]]
+    assert weak["明细"] == (["部门", "法律", "条号", "条文", "作答次数", "答对次数", "正确率（%）"], [])
 
 
 def test_pdf_exports_name_the_departments(client, login_as, pop):
