@@ -8,7 +8,15 @@ from flask_babel import gettext
 from lawtrain.courses.numerals import article_label
 from lawtrain.reports import charts, stats
 from lawtrain.reports.documents import Document, Table, number_text, percent_text
-from lawtrain.reports.queries import Annual, CompletionReport, CompletionRow, Dashboard, ReportFilter, WeakArticles
+from lawtrain.reports.queries import (
+    Annual,
+    CompletionReport,
+    CompletionRow,
+    Dashboard,
+    LawFigures,
+    ReportFilter,
+    WeakArticles,
+)
 
 
 def _(message: str, **values: object) -> str:
@@ -215,11 +223,22 @@ def annual_paragraph(a: Annual, org: str) -> str:
              y=a.year, org=org, t=a.trained, s=a.staff, tr=percent_text(a.trained, a.staff).split(" ")[0],
              h=number_text(a.hours), m=a.modules_completed, e=a.exams_held, n=a.sittings, p=a.examinees,
              ps=a.passed_sittings, r=percent_text(a.passed_sittings, a.sittings), c=a.certificates)
-    per_law = [_("《%(l)s》学习 %(p)d 人、%(h)s 小时", l=x.law, p=x.learners, h=number_text(x.hours))
-               for x in a.laws if x.seconds]
+    per_law = [clause for clause in map(_law_clause, a.laws) if clause]
     if per_law:
         text += _("其中，") + "；".join(per_law) + "。"
     return text
+
+
+def _law_clause(x: LawFigures) -> str:
+    """《law》 with the figures it has (study, exams, certificates), or "" when it has none to report."""
+    parts = []
+    if x.seconds:
+        parts.append(_("学习 %(p)d 人、%(h)s 小时", p=x.learners, h=number_text(x.hours)))
+    if x.sittings:
+        parts.append(_("参考 %(n)d 人次，合格率 %(r)s", n=x.sittings, r=percent_text(x.passed_sittings, x.sittings)))
+    if x.certificates:
+        parts.append(_("颁发证书 %(c)d 张", c=x.certificates))
+    return f"《{x.law}》" + "，".join(parts) if parts else ""
 
 
 def annual_document(a: Annual, org: str, subtitle: str) -> Document:
@@ -229,10 +248,15 @@ def annual_document(a: Annual, org: str, subtitle: str) -> Document:
         [_("参考人次"), a.sittings], [_("参考人数"), a.examinees], [_("合格人次"), a.passed_sittings],
         [_("合格率"), percent_text(a.passed_sittings, a.sittings)], [_("颁发证书（张）"), a.certificates],
     ], widths=[24, 18], sheet=_("年度数据"))
-    by_law = Table(_("分法律统计"), [_("法律"), _("学习人数"), _("学习时长（小时）"), _("完成模块"),
-                                 _("考试答题（题次）"), _("答题正确率")],
-                   [[f"《{x.law}》", x.learners, number_text(x.hours), x.modules_completed, x.questions_answered,
-                     percent_text(x.questions_correct, x.questions_answered)] for x in a.laws],
+    by_law = Table(_("分法律统计"), [_("法律"), _("学习人数"), _("学习时长（小时）"), _("完成模块"), _("参考人次"),
+                                 _("合格人次"), _("合格率"), _("颁发证书（张）"), _("考试答题（题次）"),
+                                 _("答题正确率")],
+                   [[f"《{x.law}》", x.learners, number_text(x.hours), x.modules_completed, x.sittings,
+                     x.passed_sittings, percent_text(x.passed_sittings, x.sittings), x.certificates,
+                     x.questions_answered, percent_text(x.questions_correct, x.questions_answered)] for x in a.laws],
                    sheet=_("分法律"))
     return Document(_("%(y)s 年度法治学习培训考试情况", y=a.year), subtitle, [annual_paragraph(a, org)], [],
-                    [summary, by_law], filename=f"annual-{a.year}")
+                    [summary, by_law], filename=f"annual-{a.year}",
+                    notes=[_("分法律统计中，考试按其组卷规则或固定试题所涉法律归类，证书按其考试或学习任务所涉法律归类"
+                             "（学习任务颁发的培训证书也计入）；一场考试或一张证书涉及几部法律，就在每部法律下各计一次，"
+                             "因此各行之和可能大于年度合计。")])

@@ -13,7 +13,21 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, false, func, literal, or_, select, true, union, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from lawtrain.auth.models import User, UserRole
@@ -117,14 +131,65 @@ def _staff_ids() -> Select:
     return select(UserRole.user_id).where(UserRole.role == STAFF)
 
 
+def exam_laws(law: str | None = None) -> CompoundSelect:
+    """(exam_id, law_name) for each law an exam draws on: a rule naming it, or a fixed question citing it.
+
+    The one definition of "an exam on a law", shared by the law filter and the annual per-law figures so that
+    both count the same sittings. With `law`, only that law's pairs (filtered inside each branch, index-friendly).
+    """
+    rules = (select(ExamRule.exam_id.label("exam_id"), ExamRule.law_name.label("law_name"))
+             .where(ExamRule.law_name.is_not(None)))
+    fixed = (select(ExamFixedQuestion.exam_id, QuestionCitation.law_name)
+             .join(QuestionCitation, QuestionCitation.question_id == ExamFixedQuestion.question_id))
+    if law is not None:
+        rules, fixed = rules.where(ExamRule.law_name == law), fixed.where(QuestionCitation.law_name == law)
+    return union(rules, fixed)
+
+
 def exams_on_law(law: str) -> Select:
-    """Ids of exams drawing on a law: a rule naming it, or a fixed question citing it."""
+    """Ids of exams drawing on a law (see `exam_laws`)."""
+    pairs = exam_laws(law).subquery("exams_on_law")
+    return select(pairs.c.exam_id)
+
+
+def assignment_laws(law: str | None = None) -> CompoundSelect:
+    """(assignment_id, law_name) for each law a training assignment teaches: the whole law it names, else the
+    laws of its listed modules (as `assignment_module_ids` reads an assignment)."""
+    whole = (select(TrainingAssignment.id.label("assignment_id"), TrainingAssignment.law_name.label("law_name"))
+             .where(TrainingAssignment.law_name.is_not(None)))
+    listed = (select(AssignmentModule.assignment_id, CourseModule.law_name)
+              .join(CourseModule, CourseModule.id == AssignmentModule.module_id)
+              .join(TrainingAssignment, TrainingAssignment.id == AssignmentModule.assignment_id)
+              .where(TrainingAssignment.law_name.is_(None)))
+    if law is not None:
+        whole, listed = whole.where(TrainingAssignment.law_name == law), listed.where(CourseModule.law_name == law)
+    return union(whole, listed)
+
+
+def certificate_laws(law: str | None = None) -> CompoundSelect:
+    """(certificate_id, law_name): an exam certificate belongs to its exam's laws, a training certificate to the
+    laws its assignment teaches.
+
+    These are the laws the certificate's `laws` snapshot was taken from; they are read through the relations
+    because a JSON list cannot be grouped or searched alike on SQLite and PostgreSQL.
+    """
+    on_exam, on_assignment = exam_laws(law).subquery("cert_exam_laws"), assignment_laws(law).subquery("cert_a_laws")
     return union(
-        select(ExamRule.exam_id).where(ExamRule.law_name == law),
-        select(ExamFixedQuestion.exam_id).join(QuestionCitation, QuestionCitation.question_id
-                                                == ExamFixedQuestion.question_id)
-        .where(QuestionCitation.law_name == law),
+        select(Certificate.id.label("certificate_id"), on_exam.c.law_name)
+        .join(on_exam, on_exam.c.exam_id == Certificate.exam_id),
+        select(Certificate.id, on_assignment.c.law_name)
+        .join(on_assignment, on_assignment.c.assignment_id == Certificate.assignment_id),
     )
+
+
+def _live_certificates(start: datetime | None, end: datetime | None) -> list:
+    """Conditions for the certificates a report counts: issued in [start, end) and not revoked."""
+    return [Certificate.revoked_at.is_(None), *_between(Certificate.issued_at, start, end)]
+
+
+def _passed_count():
+    """The number of passed attempts among the rows of a GROUP BY (0, not NULL, when there are none)."""
+    return func.coalesce(func.sum(case((Attempt.passed.is_(True), 1), else_=0)), 0)
 
 
 def _attempt_conditions(f: ReportFilter) -> list:
@@ -255,11 +320,12 @@ def person_facts(session: Session, f: ReportFilter, root: Department | None, tod
                   func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"))
            .where(Attempt.user_id.in_(select(pop.c.user_id)), *_attempt_conditions(f))
            .group_by(Attempt.user_id).subquery("att"))
-    cert_conds = [Certificate.revoked_at.is_(None), *_between(Certificate.issued_at, start, end)]
+    cert_conds = _live_certificates(start, end)
     if f.exam_id:
         cert_conds.append(Certificate.exam_id == f.exam_id)
     elif f.law:
-        cert_conds.append(Certificate.exam_id.in_(exams_on_law(f.law)))
+        on_law = certificate_laws(f.law).subquery("certs_on_law")
+        cert_conds.append(Certificate.id.in_(select(on_law.c.certificate_id)))
     certs = (select(Certificate.user_id.label("uid"), func.count(Certificate.id).label("n"))
              .where(Certificate.user_id.in_(select(pop.c.user_id)), *cert_conds)
              .group_by(Certificate.user_id).subquery("certs"))
@@ -678,16 +744,26 @@ def exams_for_analysis(session: Session) -> list[tuple[Exam, int]]:
 
 @dataclass
 class LawFigures:
+    """One law's line of the annual summary. Sittings and certificates count under every law their exam or
+    assignment covers (`exam_laws`, `certificate_laws`), so the lines may add up to more than the year's total."""
+
     law: str
     learners: int = 0
     seconds: int = 0
     modules_completed: int = 0
     questions_answered: int = 0
     questions_correct: int = 0
+    sittings: int = 0
+    passed_sittings: int = 0
+    certificates: int = 0
 
     @property
     def hours(self) -> float:
         return round(self.seconds / 3600, 1)
+
+    @property
+    def pass_rate(self) -> float | None:
+        return _rate(self.passed_sittings, self.sittings)
 
     @property
     def correct_rate(self) -> float | None:
@@ -720,7 +796,7 @@ class Annual:
 
 
 def annual(session: Session, year: int, *, root: Department | None, today: date, now: datetime) -> Annual:
-    """The figures of a year's rule-of-law report for a subtree (six statements)."""
+    """The figures of a year's rule-of-law report for a subtree, in total and by law (eight statements)."""
     f = ReportFilter(year=year)
     node = report_node(session, f, root)
     facts = person_facts(session, f, node, today, now)
@@ -732,7 +808,7 @@ def annual(session: Session, year: int, *, root: Department | None, today: date,
     scoped = _scoped_attempts(f, node)
     exams_held, sittings, examinees, passed_sittings, passed_people = session.execute(scoped(select(
         func.count(Attempt.exam_id.distinct()), func.count(Attempt.id), func.count(Attempt.user_id.distinct()),
-        func.coalesce(func.sum(case((Attempt.passed.is_(True), 1), else_=0)), 0),
+        _passed_count(),
         func.count(case((Attempt.passed.is_(True), Attempt.user_id)).distinct())).select_from(Attempt))).one()
 
     people = select(facts.c.user_id)
@@ -761,6 +837,19 @@ def annual(session: Session, year: int, *, root: Department | None, today: date,
     for law, n, c in session.execute(answered_stmt):
         figures = laws.setdefault(law, LawFigures(law))
         figures.questions_answered, figures.questions_correct = int(n), int(c)
+    on_law = exam_laws().subquery("annual_exam_laws")
+    for law, n, p in session.execute(scoped(
+            select(on_law.c.law_name, func.count(Attempt.id), _passed_count())
+            .select_from(Attempt).join(on_law, on_law.c.exam_id == Attempt.exam_id)).group_by(on_law.c.law_name)):
+        figures = laws.setdefault(law, LawFigures(law))
+        figures.sittings, figures.passed_sittings = int(n), int(p)
+    cert_laws = certificate_laws().subquery("annual_cert_laws")
+    for law, n in session.execute(
+            select(cert_laws.c.law_name, func.count(Certificate.id))
+            .join(cert_laws, cert_laws.c.certificate_id == Certificate.id)
+            .where(Certificate.user_id.in_(people), *_live_certificates(i_start, i_end))
+            .group_by(cert_laws.c.law_name)):
+        laws.setdefault(law, LawFigures(law)).certificates = int(n)
     law_order = {name: i for i, name in enumerate(session.scalars(select(Law.short_name).order_by(Law.id)))}
     ordered = sorted(laws.values(), key=lambda x: (law_order.get(x.law, 99), x.law))
     return Annual(year, node, int(staff), int(trained), int(seconds or 0), int(modules_done), int(exams_held),

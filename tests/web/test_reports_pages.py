@@ -173,7 +173,9 @@ def test_csv_exports_carry_every_table(client, login_as, pop):
     assert dict(annual["年度主要数据"][1]) == {
         "应训人数": "8", "参训人数": "4", "学习时长（小时）": "1.7", "完成学习模块（个）": "7", "组织考试（场）": "1",
         "参考人次": "7", "参考人数": "6", "合格人次": "5", "合格率": "71% (5/7)", "颁发证书（张）": "2"}
-    assert [row[:4] for row in annual["分法律统计"][1]] == [["《安全生产法》", "4", "1.7", "7"]]
+    headers, rows = annual["分法律统计"]
+    assert headers[4:8] == ["参考人次", "合格人次", "合格率", "颁发证书（张）"]
+    assert rows == [["《安全生产法》", "4", "1.7", "7", "0", "0", "—", "0", "0", "—"]]  # its exam names no law
 
     completion = _csv_tables(client.get(f"/reports/completion/export.csv?exam_id={pop['exam'].id}").data)
     assert list(completion) == ["按部门汇总（含下级部门）", "人员明细"]
@@ -221,6 +223,7 @@ def test_annual_page_paragraph(client, login_as, pop):
     text = _text(client.get("/reports/annual?year=2025").get_data(as_text=True))
     assert "2025 年，区应急局共组织 4 名干部职工参加法治学习培训" in text
     assert "参考 7 人次（6 人），合格 5 人次，合格率 71% (5/7)；颁发合格证书 2 张" in text
+    assert "分法律统计中" in text and "各计一次" in text  # the per-law lines' footnote
 
 
 def _bureau(session, name: str, staff: int):
