@@ -99,6 +99,36 @@ def make_exam(session, *, bank=None, rules=(("single", 2, 5.0),), users=(), depa
     return exam
 
 
+def make_law(session, short: str = "安全生产法", articles=None, chapters=None):
+    """A law with one current revision: `articles` numbers (1-119 by default) outside any chapter, or
+    `chapters` {chapter title: article numbers}."""
+    from datetime import date
+
+    from lawtrain.courses.models import Article, Law, LawRevision
+
+    if chapters is None:
+        chapters = {None: range(1, 120) if articles is None else articles}
+    law = Law(name=f"中华人民共和国{short}", short_name=short)
+    revision = LawRevision(law=law, revision_date=date(2021, 6, 10), is_current=True)
+    revision.articles = [Article(number=n, label=f"第{n}条", chapter=chapter, text="……")
+                         for chapter, numbers in chapters.items() for n in numbers]
+    session.add(law)
+    session.commit()
+    return law
+
+
+def make_attempt_question(session, attempt, question, *, correct: bool, position: int = 1, points: float = 1.0):
+    """One marked question on an attempt's paper, written directly."""
+    from lawtrain.exams.models import AttemptQuestion
+
+    row = AttemptQuestion(attempt_id=attempt.id, position=position, question_id=question.id,
+                          question_version_id=question.current_version_id, points=points,
+                          score=points if correct else 0.0, is_correct=correct)
+    session.add(row)
+    session.commit()
+    return row
+
+
 def make_course_module(session, *, law_name: str = "安全生产法", articles=(1, 2, 3), min_minutes: int = 1,
                        is_open: bool = False, **overrides):
     """A course module citing `articles` of `law_name` (article link rows in step)."""
@@ -276,3 +306,30 @@ def make_two_law_population(session):
     session.commit()
     return {**pop, "fire_exam": fire, "fire_attempts": fire_attempts, "fire_module": fire_module,
             "office_assignment": both}
+
+
+CHAPTER_2 = "第二章 生产经营单位的安全生产保障"
+CHAPTER_3 = "第三章 从业人员的安全生产权利义务"
+
+
+def make_weak_population(session):
+    """The report population with marked answers to questions citing 安全生产法, for the weak-articles map.
+
+    The law library holds 安全生产法 with 第二章 (articles 20-23) and 第三章 (24-25); article 99 is not in it.
+    Questions cite 21, 22, 24, 99, and one cites both 21 and 22. Answers (✓ right, ✗ wrong):
+    e1 (执法大队) q21 ✓ q22 ✗ q21+22 ✓ q24 ✗; e2 (执法大队) q21 ✗ q24 ✓; z1 (一中队) q22 ✓ q21+22 ✗ q99 ✓;
+    o1 (办公室) q21 ✓ q24 ✗ q99 ✗.
+    """
+    pop = make_report_population(session)
+    make_law(session, chapters={CHAPTER_2: range(20, 24), CHAPTER_3: (24, 25)})
+    bank = make_bank(session)
+    questions = {key: make_question(session, bank, basis=[("安全生产法", no) for no in numbers])
+                 for key, numbers in (("q21", (21,)), ("q22", (22,)), ("q24", (24,)), ("q99", (99,)),
+                                      ("q21+22", (21, 22)))}
+    for name, answers in (("e1", (("q21", True), ("q22", False), ("q21+22", True), ("q24", False))),
+                          ("e2", (("q21", False), ("q24", True))),
+                          ("z1", (("q22", True), ("q21+22", False), ("q99", True))),
+                          ("o1", (("q21", True), ("q24", False), ("q99", False)))):
+        for position, (key, correct) in enumerate(answers, start=1):
+            make_attempt_question(session, pop["attempts"][name], questions[key], correct=correct, position=position)
+    return {**pop, "questions": questions}

@@ -9,6 +9,7 @@ from lawtrain.courses.numerals import article_label
 from lawtrain.reports import charts, stats
 from lawtrain.reports.documents import Document, Table, number_text, percent_text
 from lawtrain.reports.queries import (
+    WEAK_BY_CHAPTER,
     Annual,
     CompletionReport,
     CompletionRow,
@@ -187,30 +188,36 @@ def heat_class(rate: float | None) -> str:
     return "heat-4"
 
 
-def article_heading(law: str, no: int) -> str:
-    return f"《{law}》{article_label(no)}"
+def weak_heading(law: str, key: int | str) -> str:
+    """A heat-map column: 《law》第N条, or 《law》 and its chapter title."""
+    if isinstance(key, int):
+        return f"《{law}》{article_label(key)}"
+    return f"《{law}》{key or _('未分章条文')}"
 
 
 def weak_document(weak: WeakArticles, subtitle: str) -> Document:
-    headers = [_("部门")] + [article_heading(law, no) for law, no in weak.articles]
+    by_chapter = weak.by == WEAK_BY_CHAPTER
+    headers = [_("部门")] + [weak_heading(law, key) for law, key in weak.columns]
     rows = []
-    for d in weak.departments:
-        row: list[object] = [d.name_path]
-        for law, no in weak.articles:
-            cell = weak.cells.get((d.id, law, no))
-            row.append(percent_text(cell.correct, cell.answered) if cell else "—")
-        rows.append(row)
     long_rows = []
     for d in weak.departments:
-        for law, no in weak.articles:
-            cell = weak.cells.get((d.id, law, no))
+        row: list[object] = [d.name_path]
+        for law, key in weak.columns:
+            cell = weak.cells.get((d.id, law, key))
+            row.append(percent_text(cell.correct, cell.answered) if cell else "—")
             if cell:
-                long_rows.append([d.name_path, law, no, article_label(no), cell.answered, cell.correct,
-                                  number_text(cell.rate)])
+                where = [key or _("未分章条文")] if by_chapter else [key, article_label(int(key))]
+                long_rows.append([d.name_path, law, *where, cell.answered, cell.correct, number_text(cell.rate)])
+        rows.append(row)
+    where_headers = [_("章")] if by_chapter else [_("条号"), _("条文")]
     tables = [Table(_("正确率热力表"), headers, rows, sheet=_("热力表")),
-              Table(_("明细"), [_("部门"), _("法律"), _("条号"), _("条文"), _("作答次数"), _("答对次数"),
-                                _("正确率（%）")], long_rows, sheet=_("明细"))]
-    return Document(_("薄弱条文分析"), subtitle, [], [], tables, filename="weak-articles")
+              Table(_("明细"), [_("部门"), _("法律"), *where_headers, _("作答次数"), _("答对次数"), _("正确率（%）")],
+                    long_rows, sheet=_("明细"))]
+    title = _("薄弱条文分析（按章）") if by_chapter else _("薄弱条文分析")
+    notes = [_("按章统计时，一道题引用同一章的几条只计一次；法规库中查不到的条文归入“未分章条文”。")
+             ] if by_chapter else []
+    return Document(title, subtitle, [], [], tables, filename="weak-chapters" if by_chapter else "weak-articles",
+                    notes=notes)
 
 
 # ------------------------------------------------------------------ annual summary

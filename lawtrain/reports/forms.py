@@ -40,10 +40,17 @@ class ReportFilterForm(FlaskForm):
 
 
 class RemedialForm(FlaskForm):
-    """From a weak heat-map cell: assign the modules teaching an article to a department."""
+    """From a weak heat-map cell: assign the modules teaching an article, or any article of a chapter, to a
+    department. A cell names exactly one of the two."""
 
     department_id = IntegerField(validators=[DataRequired()])
     law = StringField(validators=[DataRequired(), Length(max=64)])
-    article = IntegerField(validators=[DataRequired(), NumberRange(1, 10000)])
+    article = IntegerField(validators=[Optional(), NumberRange(1, 10000)])
+    chapter = StringField(validators=[Optional(), Length(max=128)])
     due_date = DateField(_l("截止日期"), validators=[Optional()])
     submit = SubmitField(_l("布置补学"))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        return (self.article.data is not None) != bool((self.chapter.data or "").strip())

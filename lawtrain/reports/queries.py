@@ -45,6 +45,7 @@ from lawtrain.courses.models import (
     StudyTimeEntry,
     TrainingAssignment,
 )
+from lawtrain.courses.queries import article_chapters
 from lawtrain.exams.models import (
     SUBMITTED,
     Answer,
@@ -510,6 +511,12 @@ def report_node(session: Session, f: ReportFilter, root: Department | None) -> D
     return tops[0] if len(tops) == 1 else None
 
 
+def _children(session: Session, node: Department | None) -> list[Department]:
+    """The departments a report lists below `node`: its children, or the top-level departments."""
+    parent = Department.parent_id == node.id if node is not None else Department.parent_id.is_(None)
+    return list(session.scalars(select(Department).where(parent).order_by(Department.sort_order, Department.id)))
+
+
 def completion_report(session: Session, f: ReportFilter, *, root: Department | None, today: date, now: datetime,
                       people: str = "direct") -> CompletionReport:
     """The completion report at one node of the tree: its row, its children's rows, its people.
@@ -519,14 +526,8 @@ def completion_report(session: Session, f: ReportFilter, *, root: Department | N
     node = report_node(session, f, root)
     facts = person_facts(session, f, node, today, now)
     scope_required = study_scope(session, f, today, now).required if f.mode != MODE_YEAR else None
-    if node is not None:
-        children = list(session.scalars(select(Department).where(Department.parent_id == node.id)
-                                        .order_by(Department.sort_order, Department.id)))
-        listed = [node, *children]
-    else:
-        children = list(session.scalars(select(Department).where(Department.parent_id.is_(None))
-                                        .order_by(Department.sort_order, Department.id)))
-        listed = children
+    children = _children(session, node)
+    listed = [node, *children] if node is not None else children
     has_kids = set(session.scalars(select(Department.parent_id).where(
         Department.parent_id.in_([d.id for d in children] or [0])).distinct()))
     rolled = rollup(session, facts, [d.id for d in listed])
@@ -618,65 +619,109 @@ class WeakCell:
         return _rate(self.correct, self.answered)
 
 
+WEAK_BY_ARTICLE, WEAK_BY_CHAPTER = "article", "chapter"
+# A heat-map column: (law short name, article number) or (law short name, chapter title; "" = in no chapter).
+WeakKey = tuple[str, int | str]
+
+
 @dataclass
 class WeakArticles:
+    """Departments (the node and its children) by columns (articles, or chapters) of the laws examined."""
+
     node: Department | None
     departments: list[Department]
-    articles: list[tuple[str, int]]  # (law short name, article number), in law/article order
-    cells: dict[tuple[int, str, int], WeakCell]
-    overall: dict[tuple[str, int], WeakCell]
-    modules: dict[tuple[str, int], int]  # article -> number of modules teaching it
+    by: str  # WEAK_BY_ARTICLE or WEAK_BY_CHAPTER
+    columns: list[WeakKey]  # in law order, then article / chapter order
+    cells: dict[tuple[int, str, int | str], WeakCell]  # (department id, law, article or chapter)
+    overall: dict[WeakKey, WeakCell]
+    modules: dict[WeakKey, int]  # column -> number of modules teaching it (any article of a chapter)
 
 
-def weak_articles(session: Session, f: ReportFilter, *, root: Department | None, limit: int | None = 20,
-                  min_answers: int = 1) -> WeakArticles:
-    """Correct-answer rate per (department rolled up, law article): rows are the node and its children."""
+def weak_articles(session: Session, f: ReportFilter, *, root: Department | None, by: str = WEAK_BY_ARTICLE,
+                  limit: int | None = 20, min_answers: int = 1) -> WeakArticles:
+    """Correct-answer rate per (department rolled up, law article or chapter): rows are the node and its children.
+
+    By chapter, a citation finds its chapter in the law library's current revision (an article the library
+    does not hold falls in chapter ""), and a question citing two articles of one chapter counts once there:
+    every cell counts distinct answered questions. Columns are the `limit` weakest overall.
+    """
     node = report_node(session, f, root)
-    if node is not None:
-        depts = [node, *session.scalars(select(Department).where(Department.parent_id == node.id)
-                                        .order_by(Department.sort_order, Department.id))]
-    else:
-        depts = list(session.scalars(select(Department).where(Department.parent_id.is_(None))
-                                     .order_by(Department.sort_order, Department.id)))
+    depts = [node, *_children(session, node)] if node is not None else _children(session, None)
     member, anc = aliased(Department, name="member"), aliased(Department, name="anc")
-    answered = func.count(AttemptQuestion.id)
-    correct = func.coalesce(func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)), 0)
+    chapters = article_chapters().subquery("chapters")
+    column = func.coalesce(chapters.c.chapter, "") if by == WEAK_BY_CHAPTER else QuestionCitation.article_no
     conds = [*_attempt_conditions(f), AttemptQuestion.is_voided.is_(False), AttemptQuestion.is_correct.is_not(None)]
     if f.law:
         conds.append(QuestionCitation.law_name == f.law)
-    stmt = (select(anc.id, QuestionCitation.law_name, QuestionCitation.article_no, answered, correct)
+    stmt = (select(anc.id, QuestionCitation.law_name, column, func.count(AttemptQuestion.id.distinct()),
+                   func.count(case((AttemptQuestion.is_correct.is_(True), AttemptQuestion.id)).distinct()))
             .select_from(AttemptQuestion)
             .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
             .join(User, User.id == Attempt.user_id)
             .join(member, member.id == User.department_id)
             .join(anc, member.id_path.startswith(anc.id_path))
-            .join(QuestionCitation, QuestionCitation.question_id == AttemptQuestion.question_id)
-            .where(anc.id.in_([d.id for d in depts] or [0]), *conds)
-            .group_by(anc.id, QuestionCitation.law_name, QuestionCitation.article_no))
-    cells: dict[tuple[int, str, int], WeakCell] = {}
-    for dept_id, law, no, n, c in session.execute(stmt):
-        cells[(dept_id, law, no)] = WeakCell(int(n), int(c))
-    overall: dict[tuple[str, int], WeakCell] = {}
+            .join(QuestionCitation, QuestionCitation.question_id == AttemptQuestion.question_id))
+    if by == WEAK_BY_CHAPTER:
+        stmt = stmt.outerjoin(chapters, and_(chapters.c.law_name == QuestionCitation.law_name,
+                                             chapters.c.article_no == QuestionCitation.article_no))
+    stmt = stmt.where(anc.id.in_([d.id for d in depts] or [0]), *conds).group_by(anc.id, QuestionCitation.law_name,
+                                                                                  column)
+    cells: dict[tuple[int, str, int | str], WeakCell] = {}
+    for dept_id, law, key, n, c in session.execute(stmt):
+        cells[(dept_id, law, key)] = WeakCell(int(n), int(c))
+    overall: dict[WeakKey, WeakCell] = {}
     top_ids = {node.id} if node is not None else {d.id for d in depts}
-    for (dept_id, law, no), cell in cells.items():
+    for (dept_id, law, key), cell in cells.items():
         if dept_id in top_ids:
-            acc = overall.setdefault((law, no), WeakCell(0, 0))
+            acc = overall.setdefault((law, key), WeakCell(0, 0))
             acc.answered += cell.answered
             acc.correct += cell.correct
     keys = [k for k, c in overall.items() if c.answered >= min_answers]
     if limit is not None:
         keys = sorted(keys, key=lambda k: (overall[k].correct / overall[k].answered, k))[:limit]
-    law_order = {name: i for i, name in enumerate(session.scalars(select(Law.short_name).order_by(Law.id)))}
-    articles = sorted(keys, key=lambda k: (law_order.get(k[0], 99), k[0], k[1]))
-    modules: dict[tuple[str, int], int] = {}
-    if articles:
-        laws = sorted({law for law, _no in articles})
-        for law, no, n in session.execute(
-                select(ModuleArticle.law_name, ModuleArticle.article_no, func.count(ModuleArticle.module_id))
-                .where(ModuleArticle.law_name.in_(laws))
-                .group_by(ModuleArticle.law_name, ModuleArticle.article_no)):
-            modules[(law, no)] = int(n)
-    return WeakArticles(node, depts, articles, cells, overall, modules)
+    laws = sorted({law for law, _key in keys})
+    if by == WEAK_BY_CHAPTER:
+        first, modules = _chapter_modules(session, laws)
+    else:
+        first, modules = {}, _article_modules(session, laws)
+    law_order = _law_order(session)
+
+    def place(k: WeakKey) -> tuple:
+        # A chapter sits at its first article; chapter "" (no chapter, or not in the library) after the rest.
+        return law_order.get(k[0], 99), k[0], first.get(k, 10**9) if by == WEAK_BY_CHAPTER else k[1], str(k[1])
+
+    return WeakArticles(node, depts, by, sorted(keys, key=place), cells, overall, modules)
+
+
+def _article_modules(session: Session, laws: list[str]) -> dict[WeakKey, int]:
+    """(law, article) -> number of modules citing it."""
+    return {(law, no): int(n) for law, no, n in session.execute(
+        select(ModuleArticle.law_name, ModuleArticle.article_no, func.count(ModuleArticle.module_id))
+        .where(ModuleArticle.law_name.in_(laws)).group_by(ModuleArticle.law_name, ModuleArticle.article_no))}
+
+
+def _chapter_modules(session: Session, laws: list[str]) -> tuple[dict[WeakKey, int], dict[WeakKey, int]]:
+    """For each chapter of the laws: its first article number, and how many modules teach any of its articles
+    (a chapter titled "" gets no count: no remedial assignment can name it)."""
+    chapters = article_chapters().subquery("lib")
+    first: dict[WeakKey, int] = {}
+    modules: dict[WeakKey, int] = {}
+    for law, chapter, no, n in session.execute(
+            select(chapters.c.law_name, chapters.c.chapter, func.min(chapters.c.article_no),
+                   func.count(ModuleArticle.module_id.distinct()))
+            .select_from(chapters)
+            .outerjoin(ModuleArticle, and_(ModuleArticle.law_name == chapters.c.law_name,
+                                           ModuleArticle.article_no == chapters.c.article_no))
+            .where(chapters.c.law_name.in_(laws)).group_by(chapters.c.law_name, chapters.c.chapter)):
+        first[(law, chapter)] = int(no)
+        if chapter and n:
+            modules[(law, chapter)] = int(n)
+    return first, modules
+
+
+def _law_order(session: Session) -> dict[str, int]:
+    """Law short name -> its place in the library (the order laws were added), for ordering report lines."""
+    return {name: i for i, name in enumerate(session.scalars(select(Law.short_name).order_by(Law.id)))}
 
 
 def modules_teaching(session: Session, law: str, article_nos: list[int]) -> list[CourseModule]:
@@ -850,7 +895,7 @@ def annual(session: Session, year: int, *, root: Department | None, today: date,
             .where(Certificate.user_id.in_(people), *_live_certificates(i_start, i_end))
             .group_by(cert_laws.c.law_name)):
         laws.setdefault(law, LawFigures(law)).certificates = int(n)
-    law_order = {name: i for i, name in enumerate(session.scalars(select(Law.short_name).order_by(Law.id)))}
+    law_order = _law_order(session)
     ordered = sorted(laws.values(), key=lambda x: (law_order.get(x.law, 99), x.law))
     return Annual(year, node, int(staff), int(trained), int(seconds or 0), int(modules_done), int(exams_held),
                   int(sittings), int(examinees), int(passed_sittings), int(passed_people), int(certs), ordered)

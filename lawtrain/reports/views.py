@@ -231,30 +231,38 @@ def items(exam_id: int):
 def weak():
     form, f = _filter_form()
     _fill_choices(form)
-    weak = queries.weak_articles(db.session, f, root=_root())
+    weak = queries.weak_articles(db.session, f, root=_root(), by=_weak_by())
     can_assign = current_user.has_role(*TRAINERS)
     return render_template("reports/weak.html", form=form, f=f, weak=weak, can_assign=can_assign,
                            remedial=RemedialForm(), heat_class=builders.heat_class,
-                           heading=builders.article_heading, weak_rate=builders.WEAK_RATE,
+                           heading=builders.weak_heading, weak_rate=builders.WEAK_RATE,
                            exports=_exports("weak", **f.params()))
+
+
+def _weak_by() -> str:
+    """?by=chapter rolls the weak-articles heat map up to chapters; anything else keeps articles."""
+    by = request.args.get("by")
+    return queries.WEAK_BY_CHAPTER if by == queries.WEAK_BY_CHAPTER else queries.WEAK_BY_ARTICLE
 
 
 @bp.route("/reports/weak/assign", methods=["POST"])
 @roles_required(*TRAINERS)
 def weak_assign():
     form = RemedialForm()
+    back = redirect(url_for("reports.weak", department_id=request.args.get("return_department"), by=_weak_by()))
     if not form.validate_on_submit():
         flash(_("请求不完整，请刷新页面后重试"), "error")
-        return redirect(url_for("reports.weak"))
+        return back
     try:
         assignment = services.assign_remedial_training(
             db.session, department_id=form.department_id.data, law=form.law.data, article=form.article.data,
-            due_date=form.due_date.data, actor=current_user, now=utcnow())
+            chapter=(form.chapter.data or "").strip() or None, due_date=form.due_date.data, actor=current_user,
+            now=utcnow())
     except services.ReportError as e:
         flash(str(e), "error")
-        return redirect(url_for("reports.weak", department_id=request.args.get("return_department")))
+        return back
     flash(_("已布置学习任务“%(t)s”", t=assignment.title), "success")
-    return redirect(url_for("reports.weak", department_id=request.args.get("return_department")))
+    return back
 
 
 @bp.route("/reports/annual")
@@ -290,7 +298,7 @@ def _document(report: str) -> Document:
         return builders.annual_document(a, _org(a.node), _subtitle(ReportFilter(year=a.year), a.node))
     _form, f = _filter_form()
     if report == "weak":
-        w = queries.weak_articles(db.session, f, root=_root(), limit=None)
+        w = queries.weak_articles(db.session, f, root=_root(), by=_weak_by(), limit=None)
         return builders.weak_document(w, _subtitle(f, w.node))
     f = _this_year_unless_dated(f, today)
     r = queries.completion_report(db.session, f, root=_root(), today=today, now=now, people="all")

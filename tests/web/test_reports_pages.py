@@ -15,11 +15,16 @@ from sqlalchemy import event, select
 from lawtrain.courses.models import AssignmentDepartment, TrainingAssignment
 from lawtrain.extensions import db
 from tests.factories import (
+    CHAPTER_2,
     make_attempt,
+    make_attempt_question,
+    make_bank,
     make_department,
     make_exam,
+    make_question,
     make_report_population,
     make_user,
+    make_weak_population,
 )
 
 
@@ -241,7 +246,8 @@ def _bureau(session, name: str, staff: int):
                                   "/reports/completion?exam_id={exam}&department_id={dept}",
                                   "/reports/completion?year=2025&department_id={dept}",
                                   "/api/reports/completion?exam_id={exam}&department_id={dept}",
-                                  "/reports/weak?department_id={dept}"])
+                                  "/reports/weak?department_id={dept}",
+                                  "/reports/weak?by=chapter&department_id={dept}"])
 def test_statement_count_does_not_grow_with_people(client, login_as, session, page):
     small = _bureau(session, "小局", 10)
     large = _bureau(session, "大局", 60)
@@ -256,18 +262,9 @@ def test_statement_count_does_not_grow_with_people(client, login_as, session, pa
 
 
 def test_weak_articles_and_one_step_remedial_assignment(client, login_as, session, pop):
-    from tests.factories import make_bank, make_question
-
-    bank = make_bank(session)
-    question = make_question(session, bank, basis=(("安全生产法", 21),))
-    from lawtrain.exams.models import AttemptQuestion
-
+    question = make_question(session, make_bank(session), basis=(("安全生产法", 21),))
     for name, correct in (("e1", True), ("e2", False), ("z1", False), ("o1", True)):
-        attempt = pop["attempts"][name]
-        session.add(AttemptQuestion(attempt_id=attempt.id, position=1, question_id=question.id,
-                                    question_version_id=question.current_version_id, points=1.0,
-                                    score=1.0 if correct else 0.0, is_correct=correct))
-    session.commit()
+        make_attempt_question(session, pop["attempts"][name], question, correct=correct)
     login_as("trainer")
     html = client.get("/reports/weak").get_data(as_text=True)
     text = _text(html)
@@ -289,6 +286,33 @@ def test_weak_articles_and_one_step_remedial_assignment(client, login_as, sessio
     assert "没有讲授" in client.get("/reports/weak").get_data(as_text=True)
 
 
+def test_weak_articles_by_chapter_and_remedial_training_from_a_chapter(client, login_as, session):
+    pop = make_weak_population(session)
+    login_as("trainer")
+    html = client.get(f"/reports/weak?by=chapter&department_id={pop['root'].id}").get_data(as_text=True)
+    text = _text(html)
+    assert f"《安全生产法》{CHAPTER_2}" in text and "《安全生产法》未分章条文" in text
+    assert "57% (4/7)" in text and "50% (3/6)" in text  # the bureau and 执法大队 on 第二章
+    assert 'aria-current="page" href="/reports/weak?by=chapter' in html  # the toggle shows where we are
+    assert '<input type="hidden" name="by" value="chapter">' in html  # the filter form keeps the roll-up
+    assert f'name="chapter" value="{CHAPTER_2}"' in html and 'name="article"' not in html
+    assert "/reports/weak?by=article&amp;law=" in html  # a chapter heading leads to the law's articles
+    response = client.post(f"/reports/weak/assign?return_department={pop['root'].id}&by=chapter",
+                           data={"department_id": pop["team"].id, "law": "安全生产法", "chapter": CHAPTER_2})
+    assert response.status_code == 302 and "by=chapter" in response.location
+    assignment = session.scalar(select(TrainingAssignment).where(TrainingAssignment.title.contains(CHAPTER_2)))
+    assert {m.module_id for m in assignment.module_links} == {m.id for m in pop["modules"]}
+    before = session.scalar(select(db.func.count(TrainingAssignment.id)))
+    for both_or_neither in ({"article": 21, "chapter": CHAPTER_2}, {}):  # a cell names exactly one
+        client.post("/reports/weak/assign", data={"department_id": pop["team"].id, "law": "安全生产法",
+                                                  **both_or_neither})
+    assert session.scalar(select(db.func.count(TrainingAssignment.id))) == before
+    by_article = _text(client.get("/reports/weak?by=article").get_data(as_text=True))
+    assert "《安全生产法》第二十一条" in by_article and "60% (3/5)" in by_article
+    tables = _csv_tables(client.get("/reports/weak/export.csv?by=chapter").data)
+    assert tables["明细"][0][2] == "章" and tables["明细"][1][0][:3] == ["区应急局", "安全生产法", CHAPTER_2]
+
+
 def test_leader_cannot_assign_remedial_training(client, login_as, pop):
     login_as(pop["leader2"])
     assert client.post("/reports/weak/assign", data={"department_id": pop["team"].id, "law": "安全生产法",
@@ -297,7 +321,6 @@ def test_leader_cannot_assign_remedial_training(client, login_as, pop):
 
 def test_item_analysis_page_matches_the_hand_table(client, login_as, session):
     from lawtrain.exams.models import Answer, AttemptQuestion
-    from tests.factories import make_bank, make_question
 
     table = {1: (1, 1, 1, 1), 2: (1, 1, 1, 0), 3: (1, 1, 0, 1), 4: (1, 0, 1, 0), 5: (1, 0, 0, 0), 6: (0, 1, 0, 0)}
     bank = make_bank(session)
