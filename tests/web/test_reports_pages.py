@@ -23,6 +23,7 @@ from tests.factories import (
     make_exam,
     make_question,
     make_report_population,
+    make_two_law_population,
     make_user,
     make_weak_population,
 )
@@ -108,6 +109,19 @@ def test_api_rows_for_admin_and_refusal_for_staff(client, login_as, pop):
     login_as("staff")
     assert client.get("/api/reports/completion").status_code == 403
     assert client.get("/reports/dashboard").status_code == 403
+
+
+def test_law_filter_through_the_page_and_the_api(client, login_as, session):
+    pop = make_two_law_population(session)
+    login_as("admin")
+    fire = client.get("/api/reports/completion?year=2025&law=消防法").get_json()
+    assert (fire["total"]["attempted"], fire["total"]["passed"], fire["total"]["certificates"]) == (3, 2, 3)
+    assert fire["filters"] == {"year": 2025, "law": "消防法"}
+    rows = {r["department_name"]: r for r in fire["rows"]}
+    assert (rows["办公室"]["attempted"], rows["执法大队"]["attempted"]) == (2, 1)
+    text = _text(client.get(f"/reports/completion?year=2025&law=安全生产法&department_id={pop['root'].id}")
+                 .get_data(as_text=True))
+    assert "法律：《安全生产法》" in text and "75% (6/8)" in text and "67% (4/6)" in text
 
 
 def test_dashboard_charts_carry_the_numbers(client, login_as, pop):
