@@ -776,12 +776,15 @@ def item_analysis(session: Session, exam_id: int, *, root: Department | None = N
     return stats.analyse(responses, counts), info
 
 
-def exams_for_analysis(session: Session) -> list[tuple[Exam, int]]:
-    """Exams with their number of submitted attempts, newest first."""
-    n = func.count(Attempt.id)
+def exams_for_analysis(session: Session, root: Department | None = None) -> list[tuple[Exam, int]]:
+    """Exams with their number of submitted attempts, newest first: attempts by people in `root`'s subtree,
+    so a department leader sees the same counts the item analysis behind each exam will show them."""
+    counted = _scoped_attempts(ReportFilter(), root)(
+        select(Attempt.exam_id, func.count(Attempt.id).label("n")).select_from(Attempt))
+    counts = counted.group_by(Attempt.exam_id).subquery("submitted")
     return [(exam, int(count)) for exam, count in session.execute(
-        select(Exam, n).outerjoin(Attempt, and_(Attempt.exam_id == Exam.id, Attempt.status == SUBMITTED))
-        .where(Exam.status != "draft").group_by(Exam.id).order_by(Exam.created_at.desc(), Exam.id.desc()))]
+        select(Exam, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.exam_id == Exam.id)
+        .where(Exam.status != "draft").order_by(Exam.created_at.desc(), Exam.id.desc()))]
 
 
 # ------------------------------------------------------------------ annual summary

@@ -212,7 +212,8 @@ def person(user_id: int):
 @bp.route("/reports/exams")
 @roles_required(*TRAINERS_AND_LEADERS)
 def exams():
-    return render_template("reports/exams.html", exams=queries.exams_for_analysis(db.session))
+    root = _root()
+    return render_template("reports/exams.html", exams=queries.exams_for_analysis(db.session, root=root), scope=root)
 
 
 @bp.route("/reports/exams/<int:exam_id>/items")
@@ -220,7 +221,8 @@ def exams():
 def items(exam_id: int):
     exam = db.session.get(Exam, exam_id) or abort(404)
     result, info = queries.item_analysis(db.session, exam.id, root=_root())
-    edit = next((e for e in ("banks.question_edit", "banks.edit_question") if e in current_app.view_functions), None)
+    # Only trainers may edit questions: a leader would follow the link to a 403.
+    edit = "banks.edit_question" if current_user.has_role(*TRAINERS) else None
     return render_template("reports/items.html", exam=exam, result=result, info=info, edit_endpoint=edit,
                            exports=_exports("items", exam_id=exam.id), flag_text=builders.flag_text,
                            options_text=builders.options_text)

@@ -381,3 +381,25 @@ def test_a_year_reports_cannot_cover_is_refused_in_chinese(client, login_as, url
         assert "年度应在 2000–2100 之间" in body, (url, year)
     for year in ("2000", "2100", ""):
         assert client.get(f"{url}?year={year}").status_code == 200, (url, year)
+
+
+def test_leader_sees_their_subtrees_counts_and_no_question_edit_links(client, login_as, session):
+    pop = make_weak_population(session)
+    make_exam(session, departments=[pop["root"]], title="未开考的考试")
+    make_exam(session, departments=[pop["root"]], title="草稿考试", status="draft")
+    exam, question = pop["exam"], pop["questions"]["q21"]
+    edit_link = f"/banks/questions/{question.id}/edit"
+
+    login_as(pop["leader2"])  # leads 执法大队: e1 (twice), e2, z1, z2 sat the exam
+    text = _text(client.get("/reports/exams").get_data(as_text=True))
+    assert "2025年安全生产法考试 已交卷 5 人次" in text and "未开考的考试 已交卷 0 人次" in text
+    assert "草稿考试" not in text and "只计区应急局/执法大队（含下级部门）人员的答卷" in text
+    items = client.get(f"/reports/exams/{exam.id}/items")
+    assert items.status_code == 200 and "/edit" not in items.get_data(as_text=True)
+    assert client.get(edit_link).status_code == 403  # which is why the page offers no link
+
+    client.post("/auth/logout")
+    login_as("trainer")
+    text = _text(client.get("/reports/exams").get_data(as_text=True))
+    assert "2025年安全生产法考试 已交卷 7 人次" in text and "只计" not in text
+    assert edit_link in client.get(f"/reports/exams/{exam.id}/items").get_data(as_text=True)
