@@ -641,31 +641,34 @@ def weak_articles(session: Session, f: ReportFilter, *, root: Department | None,
                   limit: int | None = 20, min_answers: int = 1) -> WeakArticles:
     """Correct-answer rate per (department rolled up, law article or chapter): rows are the node and its children.
 
-    By chapter, a citation finds its chapter in the law library's current revision (an article the library
-    does not hold falls in chapter ""), and a question citing two articles of one chapter counts once there:
-    every cell counts distinct answered questions. Columns are the `limit` weakest overall.
+    Columns are the `limit` weakest overall; see `_question_columns` for what a chapter counts.
     """
     node = report_node(session, f, root)
     depts = [node, *_children(session, node)] if node is not None else _children(session, None)
+    # Answers are counted per (department, question) first, over attempts alone; only those few rows meet the
+    # questions' columns and the department tree, so no database has to plan the big join around citations.
+    own = aliased(Department, name="own")
+    per_question = (
+        select(User.department_id.label("department_id"), AttemptQuestion.question_id,
+               func.count(AttemptQuestion.id).label("answered"),
+               func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)).label("correct"))
+        .select_from(AttemptQuestion)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .join(User, User.id == Attempt.user_id)
+        .join(own, own.id == User.department_id)
+        .where(*_attempt_conditions(f), _in_subtree(own.id_path, node), AttemptQuestion.is_voided.is_(False),
+               AttemptQuestion.is_correct.is_not(None))
+        .group_by(User.department_id, AttemptQuestion.question_id)).subquery("per_question")
+    columns = _question_columns(by, f.law).subquery("question_columns")
     member, anc = aliased(Department, name="member"), aliased(Department, name="anc")
-    chapters = article_chapters().subquery("chapters")
-    column = func.coalesce(chapters.c.chapter, "") if by == WEAK_BY_CHAPTER else QuestionCitation.article_no
-    conds = [*_attempt_conditions(f), AttemptQuestion.is_voided.is_(False), AttemptQuestion.is_correct.is_not(None)]
-    if f.law:
-        conds.append(QuestionCitation.law_name == f.law)
-    stmt = (select(anc.id, QuestionCitation.law_name, column, func.count(AttemptQuestion.id.distinct()),
-                   func.count(case((AttemptQuestion.is_correct.is_(True), AttemptQuestion.id)).distinct()))
-            .select_from(AttemptQuestion)
-            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-            .join(User, User.id == Attempt.user_id)
-            .join(member, member.id == User.department_id)
+    stmt = (select(anc.id, columns.c.law_name, columns.c.key, func.sum(per_question.c.answered),
+                   func.sum(per_question.c.correct))
+            .select_from(per_question)
+            .join(columns, columns.c.question_id == per_question.c.question_id)
+            .join(member, member.id == per_question.c.department_id)
             .join(anc, member.id_path.startswith(anc.id_path))
-            .join(QuestionCitation, QuestionCitation.question_id == AttemptQuestion.question_id))
-    if by == WEAK_BY_CHAPTER:
-        stmt = stmt.outerjoin(chapters, and_(chapters.c.law_name == QuestionCitation.law_name,
-                                             chapters.c.article_no == QuestionCitation.article_no))
-    stmt = stmt.where(anc.id.in_([d.id for d in depts] or [0]), *conds).group_by(anc.id, QuestionCitation.law_name,
-                                                                                  column)
+            .where(anc.id.in_([d.id for d in depts] or [0]))
+            .group_by(anc.id, columns.c.law_name, columns.c.key))
     cells: dict[tuple[int, str, int | str], WeakCell] = {}
     for dept_id, law, key, n, c in session.execute(stmt):
         cells[(dept_id, law, key)] = WeakCell(int(n), int(c))
@@ -691,6 +694,26 @@ def weak_articles(session: Session, f: ReportFilter, *, root: Department | None,
         return law_order.get(k[0], 99), k[0], first.get(k, 10**9) if by == WEAK_BY_CHAPTER else k[1], str(k[1])
 
     return WeakArticles(node, depts, by, sorted(keys, key=place), cells, overall, modules)
+
+
+def _question_columns(by: str, law: str | None) -> Select:
+    """(question_id, law_name, key): the heat-map columns each question counts in, each once.
+
+    By article, its citations. By chapter, the chapters of the articles it cites in the law library's current
+    revision ("" for an article the library does not hold), distinct, so that a question citing two articles
+    of one chapter counts once there.
+    """
+    if by == WEAK_BY_CHAPTER:
+        chapters = article_chapters().subquery("chapters")
+        stmt = (select(QuestionCitation.question_id, QuestionCitation.law_name,
+                       func.coalesce(chapters.c.chapter, "").label("key"))
+                .outerjoin(chapters, and_(chapters.c.law_name == QuestionCitation.law_name,
+                                          chapters.c.article_no == QuestionCitation.article_no))
+                .distinct())
+    else:
+        stmt = select(QuestionCitation.question_id, QuestionCitation.law_name,
+                      QuestionCitation.article_no.label("key"))
+    return stmt.where(QuestionCitation.law_name == law) if law else stmt
 
 
 def _article_modules(session: Session, laws: list[str]) -> dict[WeakKey, int]:
