@@ -37,12 +37,17 @@ def safe_cell(value: object) -> object:
 
 def csv_bytes(header: Iterable[object], rows: Iterable[Iterable[object]]) -> bytes:
     """UTF-8 CSV with a BOM (so Chinese Excel opens it correctly), every cell sanitised."""
+    return csv_text([header, *rows]).encode("utf-8-sig")
+
+
+def csv_text(rows: Iterable[Iterable[object]]) -> str:
+    """Rows as CSV lines (CRLF, as Excel writes them), every cell sanitised and None written empty: the one CSV
+    writer, shared by whole-file and streamed exports."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(v) for v in header])
     for row in rows:
         writer.writerow(["" if v is None else safe_cell(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+    return out.getvalue()
 
 
 def decode_csv(data: bytes) -> str:

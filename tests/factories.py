@@ -78,8 +78,9 @@ def make_question(session, bank, *, stem: str | None = None, type: str = "single
 
 
 def make_exam(session, *, bank=None, rules=(("single", 2, 5.0),), users=(), departments=(), status="published",
-              **overrides):
-    """An exam drawn by rules [(type, count, points)] from `bank`, assigned to users and/or departments."""
+              law_name: str | None = None, **overrides):
+    """An exam drawn by rules [(type, count, points)] from `bank` (on `law_name`), assigned to users and/or
+    departments."""
     from datetime import datetime
 
     from lawtrain.exams.models import Exam, ExamAssignee, ExamRule
@@ -89,13 +90,43 @@ def make_exam(session, *, bank=None, rules=(("single", 2, 5.0),), users=(), depa
                   status=status, paper_mode="rules", gate={})
     fields.update(overrides)
     exam = Exam(**fields)
-    exam.rules = [ExamRule(position=i, banks=[bank.id] if bank else [], type=t, count=c, points=p)
+    exam.rules = [ExamRule(position=i, banks=[bank.id] if bank else [], type=t, count=c, points=p, law_name=law_name)
                   for i, (t, c, p) in enumerate(rules, start=1)]
     exam.assignees = ([ExamAssignee(user_id=u.id) for u in users]
                       + [ExamAssignee(department_id=d.id) for d in departments])
     session.add(exam)
     session.commit()
     return exam
+
+
+def make_law(session, short: str = "安全生产法", articles=None, chapters=None):
+    """A law with one current revision: `articles` numbers (1-119 by default) outside any chapter, or
+    `chapters` {chapter title: article numbers}."""
+    from datetime import date
+
+    from lawtrain.courses.models import Article, Law, LawRevision
+
+    if chapters is None:
+        chapters = {None: range(1, 120) if articles is None else articles}
+    law = Law(name=f"中华人民共和国{short}", short_name=short)
+    revision = LawRevision(law=law, revision_date=date(2021, 6, 10), is_current=True)
+    revision.articles = [Article(number=n, label=f"第{n}条", chapter=chapter, text="……")
+                         for chapter, numbers in chapters.items() for n in numbers]
+    session.add(law)
+    session.commit()
+    return law
+
+
+def make_attempt_question(session, attempt, question, *, correct: bool, position: int = 1, points: float = 1.0):
+    """One marked question on an attempt's paper, written directly."""
+    from lawtrain.exams.models import AttemptQuestion
+
+    row = AttemptQuestion(attempt_id=attempt.id, position=position, question_id=question.id,
+                          question_version_id=question.current_version_id, points=points,
+                          score=points if correct else 0.0, is_correct=correct)
+    session.add(row)
+    session.commit()
+    return row
 
 
 def make_course_module(session, *, law_name: str = "安全生产法", articles=(1, 2, 3), min_minutes: int = 1,
@@ -177,20 +208,26 @@ def make_study_time(session, user, *, seconds: int, law_name: str = "安全生�
     return entry
 
 
-def make_certificate(session, user, exam, *, attempt=None, issued_at=None, revoked_at=None):
-    """A certificate row written directly (no PDF, no serial allocation rules)."""
+def make_certificate(session, user, exam=None, *, attempt=None, issued_at=None, revoked_at=None, assignment=None,
+                     laws=("安全生产法",)):
+    """A certificate row written directly (no PDF, no serial allocation rules): for passing `exam`, or, with
+    `assignment` instead, a training certificate."""
     from datetime import date, datetime
 
     from lawtrain.certificates.models import Certificate
 
     n = next(_counter)
     issued_at = issued_at or datetime(2025, 6, 16, 2, 0)
-    cert = Certificate(user_id=user.id, exam_id=exam.id, attempt_id=attempt.id if attempt else None,
+    source = {"exam_id": exam.id, "exam_title": exam.title} if exam is not None else {
+        "assignment_id": assignment.id, "exam_title": assignment.title, "module_count": 1, "study_minutes": 30}
+    cert = Certificate(user_id=user.id, attempt_id=attempt.id if attempt else None,
                        serial=f"TEST-2025-{n:06d}", serial_year=2025, serial_no=n, code=f"code{n:08d}",
                        issued_at=issued_at, revoked_at=revoked_at, person_name=user.display_name,
-                       staff_no=user.staff_no, exam_title=exam.title, laws=["安全生产法"],
-                       score=attempt.score if attempt else 90.0, max_score=100.0,
-                       percent=attempt.percent if attempt else 90.0, exam_date=date(2025, 6, 16))
+                       staff_no=user.staff_no, laws=list(laws),
+                       score=(attempt.score if attempt else 90.0) if exam is not None else None,
+                       max_score=100.0 if exam is not None else None,
+                       percent=(attempt.percent if attempt else 90.0) if exam is not None else None,
+                       exam_date=date(2025, 6, 16), **source)
     session.add(cert)
     session.commit()
     return cert
@@ -236,3 +273,63 @@ def make_report_population(session):
     make_certificate(session, people["e1"], exam, attempt=attempts["e1"])
     return {"root": root, "team": team, "squad": squad, "office": office, "people": people, "leader2": leader2,
             "exam": exam, "assignment": assignment, "modules": (m1, m2), "attempts": attempts}
+
+
+def make_two_law_population(session):
+    """The report population (make_report_population) with a second law, for per-law and law-filter figures.
+
+    The 2025 exam's rules now draw on 安全生产法; a 消防法 exam assigned to the bureau was sat in July by
+    o1 85, o2 55 and z3 75 (pass mark 60), with certificates for o1 and z3; o1 and o2 studied 消防法 for 900 s and
+    300 s. Training certificates: z1 for the 执法大队 assignment (安全生产法) and o1 for an 办公室 assignment of
+    one module of each law; e2's training certificate was revoked.
+    """
+    from datetime import datetime
+
+    pop = make_report_population(session)
+    for rule in pop["exam"].rules:
+        rule.law_name = "安全生产法"
+    fire = make_exam(session, departments=[pop["root"]], title="2025年消防法考试", law_name="消防法")
+    people = pop["people"]
+    july = datetime(2025, 7, 1, 2, 0)
+    fire_attempts = {name: make_attempt(session, fire, people[name], score=score, submitted_at=july)
+                     for name, score in (("o1", 85), ("o2", 55), ("z3", 75))}
+    for name in ("o1", "z3"):
+        make_certificate(session, people[name], fire, attempt=fire_attempts[name], laws=("消防法",))
+    for name, seconds in (("o1", 900), ("o2", 300)):
+        make_study_time(session, people[name], seconds=seconds, law_name="消防法")
+    fire_module = make_course_module(session, law_name="消防法", articles=(10,))
+    both = make_assignment(session, modules=[pop["modules"][0], fire_module], departments=[pop["office"]],
+                           title="办公室法律学习")
+    make_certificate(session, people["z1"], assignment=pop["assignment"])
+    make_certificate(session, people["o1"], assignment=both, laws=("安全生产法", "消防法"))
+    make_certificate(session, people["e2"], assignment=pop["assignment"], revoked_at=datetime(2025, 6, 20))
+    session.commit()
+    return {**pop, "fire_exam": fire, "fire_attempts": fire_attempts, "fire_module": fire_module,
+            "office_assignment": both}
+
+
+CHAPTER_2 = "第二章 生产经营单位的安全生产保障"
+CHAPTER_3 = "第三章 从业人员的安全生产权利义务"
+
+
+def make_weak_population(session):
+    """The report population with marked answers to questions citing 安全生产法, for the weak-articles map.
+
+    The law library holds 安全生产法 with 第二章 (articles 20-23) and 第三章 (24-25); article 99 is not in it.
+    Questions cite 21, 22, 24, 99, and one cites both 21 and 22. Answers (✓ right, ✗ wrong):
+    e1 (执法大队) q21 ✓ q22 ✗ q21+22 ✓ q24 ✗; e2 (执法大队) q21 ✗ q24 ✓; z1 (一中队) q22 ✓ q21+22 ✗ q99 ✓;
+    o1 (办公室) q21 ✓ q24 ✗ q99 ✗.
+    """
+    pop = make_report_population(session)
+    make_law(session, chapters={CHAPTER_2: range(20, 24), CHAPTER_3: (24, 25)})
+    bank = make_bank(session)
+    questions = {key: make_question(session, bank, basis=[("安全生产法", no) for no in numbers])
+                 for key, numbers in (("q21", (21,)), ("q22", (22,)), ("q24", (24,)), ("q99", (99,)),
+                                      ("q21+22", (21, 22)))}
+    for name, answers in (("e1", (("q21", True), ("q22", False), ("q21+22", True), ("q24", False))),
+                          ("e2", (("q21", False), ("q24", True))),
+                          ("z1", (("q22", True), ("q21+22", False), ("q99", True))),
+                          ("o1", (("q21", True), ("q24", False), ("q99", False)))):
+        for position, (key, correct) in enumerate(answers, start=1):
+            make_attempt_question(session, pop["attempts"][name], questions[key], correct=correct, position=position)
+    return {**pop, "questions": questions}

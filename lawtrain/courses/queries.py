@@ -47,6 +47,23 @@ def articles_by_chapter(session: Session, revision: LawRevision) -> list[tuple[s
     return groups
 
 
+def article_chapters() -> Select:
+    """(law_name, article_no, chapter) of every article in the current revision of each law; the chapter is ""
+    for a law without chapters. Reports join question citations to it to roll articles up by chapter."""
+    return (select(Law.short_name.label("law_name"), Article.number.label("article_no"),
+                   func.coalesce(Article.chapter, "").label("chapter"))
+            .join(LawRevision, LawRevision.law_id == Law.id).join(Article, Article.revision_id == LawRevision.id)
+            .where(LawRevision.is_current.is_(True)))
+
+
+def chapter_article_numbers(session: Session, law: str, chapter: str) -> list[int]:
+    """Numbers of the articles in a chapter of a law's current revision, in order."""
+    articles = article_chapters().subquery()
+    return list(session.scalars(select(articles.c.article_no)
+                                .where(articles.c.law_name == law, articles.c.chapter == chapter)
+                                .order_by(articles.c.article_no)))
+
+
 def article_search(q: str) -> Select:
     """Current-revision articles (with their law loaded) whose text contains `q` or whose number is `q`."""
     from lawtrain.courses.numerals import parse_article_label

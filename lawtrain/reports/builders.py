@@ -8,7 +8,16 @@ from flask_babel import gettext
 from lawtrain.courses.numerals import article_label
 from lawtrain.reports import charts, stats
 from lawtrain.reports.documents import Document, Table, number_text, percent_text
-from lawtrain.reports.queries import Annual, CompletionReport, CompletionRow, Dashboard, ReportFilter, WeakArticles
+from lawtrain.reports.queries import (
+    WEAK_BY_CHAPTER,
+    Annual,
+    CompletionReport,
+    CompletionRow,
+    Dashboard,
+    LawFigures,
+    ReportFilter,
+    WeakArticles,
+)
 
 
 def _(message: str, **values: object) -> str:
@@ -179,30 +188,36 @@ def heat_class(rate: float | None) -> str:
     return "heat-4"
 
 
-def article_heading(law: str, no: int) -> str:
-    return f"《{law}》{article_label(no)}"
+def weak_heading(law: str, key: int | str) -> str:
+    """A heat-map column: 《law》第N条, or 《law》 and its chapter title."""
+    if isinstance(key, int):
+        return f"《{law}》{article_label(key)}"
+    return f"《{law}》{key or _('未分章条文')}"
 
 
 def weak_document(weak: WeakArticles, subtitle: str) -> Document:
-    headers = [_("部门")] + [article_heading(law, no) for law, no in weak.articles]
+    by_chapter = weak.by == WEAK_BY_CHAPTER
+    headers = [_("部门")] + [weak_heading(law, key) for law, key in weak.columns]
     rows = []
-    for d in weak.departments:
-        row: list[object] = [d.name_path]
-        for law, no in weak.articles:
-            cell = weak.cells.get((d.id, law, no))
-            row.append(percent_text(cell.correct, cell.answered) if cell else "—")
-        rows.append(row)
     long_rows = []
     for d in weak.departments:
-        for law, no in weak.articles:
-            cell = weak.cells.get((d.id, law, no))
+        row: list[object] = [d.name_path]
+        for law, key in weak.columns:
+            cell = weak.cells.get((d.id, law, key))
+            row.append(percent_text(cell.correct, cell.answered) if cell else "—")
             if cell:
-                long_rows.append([d.name_path, law, no, article_label(no), cell.answered, cell.correct,
-                                  number_text(cell.rate)])
+                where = [key or _("未分章条文")] if by_chapter else [key, article_label(int(key))]
+                long_rows.append([d.name_path, law, *where, cell.answered, cell.correct, number_text(cell.rate)])
+        rows.append(row)
+    where_headers = [_("章")] if by_chapter else [_("条号"), _("条文")]
     tables = [Table(_("正确率热力表"), headers, rows, sheet=_("热力表")),
-              Table(_("明细"), [_("部门"), _("法律"), _("条号"), _("条文"), _("作答次数"), _("答对次数"),
-                                _("正确率（%）")], long_rows, sheet=_("明细"))]
-    return Document(_("薄弱条文分析"), subtitle, [], [], tables, filename="weak-articles")
+              Table(_("明细"), [_("部门"), _("法律"), *where_headers, _("作答次数"), _("答对次数"), _("正确率（%）")],
+                    long_rows, sheet=_("明细"))]
+    title = _("薄弱条文分析（按章）") if by_chapter else _("薄弱条文分析")
+    notes = [_("按章统计时，一道题引用同一章的几条只计一次；法规库中查不到的条文归入“未分章条文”。")
+             ] if by_chapter else []
+    return Document(title, subtitle, [], [], tables, filename="weak-chapters" if by_chapter else "weak-articles",
+                    notes=notes)
 
 
 # ------------------------------------------------------------------ annual summary
@@ -215,11 +230,22 @@ def annual_paragraph(a: Annual, org: str) -> str:
              y=a.year, org=org, t=a.trained, s=a.staff, tr=percent_text(a.trained, a.staff).split(" ")[0],
              h=number_text(a.hours), m=a.modules_completed, e=a.exams_held, n=a.sittings, p=a.examinees,
              ps=a.passed_sittings, r=percent_text(a.passed_sittings, a.sittings), c=a.certificates)
-    per_law = [_("《%(l)s》学习 %(p)d 人、%(h)s 小时", l=x.law, p=x.learners, h=number_text(x.hours))
-               for x in a.laws if x.seconds]
+    per_law = [clause for clause in map(_law_clause, a.laws) if clause]
     if per_law:
         text += _("其中，") + "；".join(per_law) + "。"
     return text
+
+
+def _law_clause(x: LawFigures) -> str:
+    """《law》 with the figures it has (study, exams, certificates), or "" when it has none to report."""
+    parts = []
+    if x.seconds:
+        parts.append(_("学习 %(p)d 人、%(h)s 小时", p=x.learners, h=number_text(x.hours)))
+    if x.sittings:
+        parts.append(_("参考 %(n)d 人次，合格率 %(r)s", n=x.sittings, r=percent_text(x.passed_sittings, x.sittings)))
+    if x.certificates:
+        parts.append(_("颁发证书 %(c)d 张", c=x.certificates))
+    return f"《{x.law}》" + "，".join(parts) if parts else ""
 
 
 def annual_document(a: Annual, org: str, subtitle: str) -> Document:
@@ -229,10 +255,15 @@ def annual_document(a: Annual, org: str, subtitle: str) -> Document:
         [_("参考人次"), a.sittings], [_("参考人数"), a.examinees], [_("合格人次"), a.passed_sittings],
         [_("合格率"), percent_text(a.passed_sittings, a.sittings)], [_("颁发证书（张）"), a.certificates],
     ], widths=[24, 18], sheet=_("年度数据"))
-    by_law = Table(_("分法律统计"), [_("法律"), _("学习人数"), _("学习时长（小时）"), _("完成模块"),
-                                 _("考试答题（题次）"), _("答题正确率")],
-                   [[f"《{x.law}》", x.learners, number_text(x.hours), x.modules_completed, x.questions_answered,
-                     percent_text(x.questions_correct, x.questions_answered)] for x in a.laws],
+    by_law = Table(_("分法律统计"), [_("法律"), _("学习人数"), _("学习时长（小时）"), _("完成模块"), _("参考人次"),
+                                 _("合格人次"), _("合格率"), _("颁发证书（张）"), _("考试答题（题次）"),
+                                 _("答题正确率")],
+                   [[f"《{x.law}》", x.learners, number_text(x.hours), x.modules_completed, x.sittings,
+                     x.passed_sittings, percent_text(x.passed_sittings, x.sittings), x.certificates,
+                     x.questions_answered, percent_text(x.questions_correct, x.questions_answered)] for x in a.laws],
                    sheet=_("分法律"))
     return Document(_("%(y)s 年度法治学习培训考试情况", y=a.year), subtitle, [annual_paragraph(a, org)], [],
-                    [summary, by_law], filename=f"annual-{a.year}")
+                    [summary, by_law], filename=f"annual-{a.year}",
+                    notes=[_("分法律统计中，考试按其组卷规则或固定试题所涉法律归类，证书按其考试或学习任务所涉法律归类"
+                             "（学习任务颁发的培训证书也计入）；一场考试或一张证书涉及几部法律，就在每部法律下各计一次，"
+                             "因此各行之和可能大于年度合计。")])

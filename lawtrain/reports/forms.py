@@ -7,6 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from lawtrain.reports.queries import FIRST_YEAR, LAST_YEAR
+
+# Shown by the filter form and by every page or export refusing a ?year= (the bounds are queries.FIRST/LAST_YEAR).
+YEAR_MESSAGE = _l("年度应在 2000–2100 之间")
+
 
 def _optional_int(value):
     try:
@@ -21,7 +26,7 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(2000, 2100, _l("年度应在 2000–2100 之间"))])
+    year = IntegerField(_l("年度"), validators=[Optional(), NumberRange(FIRST_YEAR, LAST_YEAR, YEAR_MESSAGE)])
     date_from = DateField(_l("开始日期"), validators=[Optional()])
     date_to = DateField(_l("结束日期"), validators=[Optional()])
     law = SelectField(_l("法律"), validators=[Optional()], validate_choice=False)
@@ -35,10 +40,17 @@ class ReportFilterForm(FlaskForm):
 
 
 class RemedialForm(FlaskForm):
-    """From a weak heat-map cell: assign the modules teaching an article to a department."""
+    """From a weak heat-map cell: assign the modules teaching an article, or any article of a chapter, to a
+    department. A cell names exactly one of the two."""
 
     department_id = IntegerField(validators=[DataRequired()])
     law = StringField(validators=[DataRequired(), Length(max=64)])
-    article = IntegerField(validators=[DataRequired(), NumberRange(1, 10000)])
+    article = IntegerField(validators=[Optional(), NumberRange(1, 10000)])
+    chapter = StringField(validators=[Optional(), Length(max=128)])
     due_date = DateField(_l("截止日期"), validators=[Optional()])
     submit = SubmitField(_l("布置补学"))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        return (self.article.data is not None) != bool((self.chapter.data or "").strip())

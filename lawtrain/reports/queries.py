@@ -13,7 +13,21 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, false, func, literal, or_, select, true, union, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from lawtrain.auth.models import User, UserRole
@@ -31,6 +45,7 @@ from lawtrain.courses.models import (
     StudyTimeEntry,
     TrainingAssignment,
 )
+from lawtrain.courses.queries import article_chapters
 from lawtrain.exams.models import (
     SUBMITTED,
     Answer,
@@ -46,6 +61,13 @@ from lawtrain.reports import stats
 from lawtrain.timeutil import from_local
 
 MODE_YEAR, MODE_EXAM, MODE_ASSIGNMENT = "year", "exam", "assignment"
+# The years a report may cover: nothing in LawTrain predates 2000, and past 9998 `ReportFilter.days()` cannot
+# build 1 January of the next year. Pages and exports refuse any other year before querying.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def is_report_year(year: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR
 
 
 # ------------------------------------------------------------------ filters
@@ -110,14 +132,65 @@ def _staff_ids() -> Select:
     return select(UserRole.user_id).where(UserRole.role == STAFF)
 
 
+def exam_laws(law: str | None = None) -> CompoundSelect:
+    """(exam_id, law_name) for each law an exam draws on: a rule naming it, or a fixed question citing it.
+
+    The one definition of "an exam on a law", shared by the law filter and the annual per-law figures so that
+    both count the same sittings. With `law`, only that law's pairs (filtered inside each branch, index-friendly).
+    """
+    rules = (select(ExamRule.exam_id.label("exam_id"), ExamRule.law_name.label("law_name"))
+             .where(ExamRule.law_name.is_not(None)))
+    fixed = (select(ExamFixedQuestion.exam_id, QuestionCitation.law_name)
+             .join(QuestionCitation, QuestionCitation.question_id == ExamFixedQuestion.question_id))
+    if law is not None:
+        rules, fixed = rules.where(ExamRule.law_name == law), fixed.where(QuestionCitation.law_name == law)
+    return union(rules, fixed)
+
+
 def exams_on_law(law: str) -> Select:
-    """Ids of exams drawing on a law: a rule naming it, or a fixed question citing it."""
+    """Ids of exams drawing on a law (see `exam_laws`)."""
+    pairs = exam_laws(law).subquery("exams_on_law")
+    return select(pairs.c.exam_id)
+
+
+def assignment_laws(law: str | None = None) -> CompoundSelect:
+    """(assignment_id, law_name) for each law a training assignment teaches: the whole law it names, else the
+    laws of its listed modules (as `assignment_module_ids` reads an assignment)."""
+    whole = (select(TrainingAssignment.id.label("assignment_id"), TrainingAssignment.law_name.label("law_name"))
+             .where(TrainingAssignment.law_name.is_not(None)))
+    listed = (select(AssignmentModule.assignment_id, CourseModule.law_name)
+              .join(CourseModule, CourseModule.id == AssignmentModule.module_id)
+              .join(TrainingAssignment, TrainingAssignment.id == AssignmentModule.assignment_id)
+              .where(TrainingAssignment.law_name.is_(None)))
+    if law is not None:
+        whole, listed = whole.where(TrainingAssignment.law_name == law), listed.where(CourseModule.law_name == law)
+    return union(whole, listed)
+
+
+def certificate_laws(law: str | None = None) -> CompoundSelect:
+    """(certificate_id, law_name): an exam certificate belongs to its exam's laws, a training certificate to the
+    laws its assignment teaches.
+
+    These are the laws the certificate's `laws` snapshot was taken from; they are read through the relations
+    because a JSON list cannot be grouped or searched alike on SQLite and PostgreSQL.
+    """
+    on_exam, on_assignment = exam_laws(law).subquery("cert_exam_laws"), assignment_laws(law).subquery("cert_a_laws")
     return union(
-        select(ExamRule.exam_id).where(ExamRule.law_name == law),
-        select(ExamFixedQuestion.exam_id).join(QuestionCitation, QuestionCitation.question_id
-                                                == ExamFixedQuestion.question_id)
-        .where(QuestionCitation.law_name == law),
+        select(Certificate.id.label("certificate_id"), on_exam.c.law_name)
+        .join(on_exam, on_exam.c.exam_id == Certificate.exam_id),
+        select(Certificate.id, on_assignment.c.law_name)
+        .join(on_assignment, on_assignment.c.assignment_id == Certificate.assignment_id),
     )
+
+
+def _live_certificates(start: datetime | None, end: datetime | None) -> list:
+    """Conditions for the certificates a report counts: issued in [start, end) and not revoked."""
+    return [Certificate.revoked_at.is_(None), *_between(Certificate.issued_at, start, end)]
+
+
+def _passed_count():
+    """The number of passed attempts among the rows of a GROUP BY (0, not NULL, when there are none)."""
+    return func.coalesce(func.sum(case((Attempt.passed.is_(True), 1), else_=0)), 0)
 
 
 def _attempt_conditions(f: ReportFilter) -> list:
@@ -248,11 +321,12 @@ def person_facts(session: Session, f: ReportFilter, root: Department | None, tod
                   func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"))
            .where(Attempt.user_id.in_(select(pop.c.user_id)), *_attempt_conditions(f))
            .group_by(Attempt.user_id).subquery("att"))
-    cert_conds = [Certificate.revoked_at.is_(None), *_between(Certificate.issued_at, start, end)]
+    cert_conds = _live_certificates(start, end)
     if f.exam_id:
         cert_conds.append(Certificate.exam_id == f.exam_id)
     elif f.law:
-        cert_conds.append(Certificate.exam_id.in_(exams_on_law(f.law)))
+        on_law = certificate_laws(f.law).subquery("certs_on_law")
+        cert_conds.append(Certificate.id.in_(select(on_law.c.certificate_id)))
     certs = (select(Certificate.user_id.label("uid"), func.count(Certificate.id).label("n"))
              .where(Certificate.user_id.in_(select(pop.c.user_id)), *cert_conds)
              .group_by(Certificate.user_id).subquery("certs"))
@@ -437,6 +511,12 @@ def report_node(session: Session, f: ReportFilter, root: Department | None) -> D
     return tops[0] if len(tops) == 1 else None
 
 
+def _children(session: Session, node: Department | None) -> list[Department]:
+    """The departments a report lists below `node`: its children, or the top-level departments."""
+    parent = Department.parent_id == node.id if node is not None else Department.parent_id.is_(None)
+    return list(session.scalars(select(Department).where(parent).order_by(Department.sort_order, Department.id)))
+
+
 def completion_report(session: Session, f: ReportFilter, *, root: Department | None, today: date, now: datetime,
                       people: str = "direct") -> CompletionReport:
     """The completion report at one node of the tree: its row, its children's rows, its people.
@@ -446,14 +526,8 @@ def completion_report(session: Session, f: ReportFilter, *, root: Department | N
     node = report_node(session, f, root)
     facts = person_facts(session, f, node, today, now)
     scope_required = study_scope(session, f, today, now).required if f.mode != MODE_YEAR else None
-    if node is not None:
-        children = list(session.scalars(select(Department).where(Department.parent_id == node.id)
-                                        .order_by(Department.sort_order, Department.id)))
-        listed = [node, *children]
-    else:
-        children = list(session.scalars(select(Department).where(Department.parent_id.is_(None))
-                                        .order_by(Department.sort_order, Department.id)))
-        listed = children
+    children = _children(session, node)
+    listed = [node, *children] if node is not None else children
     has_kids = set(session.scalars(select(Department.parent_id).where(
         Department.parent_id.in_([d.id for d in children] or [0])).distinct()))
     rolled = rollup(session, facts, [d.id for d in listed])
@@ -545,65 +619,132 @@ class WeakCell:
         return _rate(self.correct, self.answered)
 
 
+WEAK_BY_ARTICLE, WEAK_BY_CHAPTER = "article", "chapter"
+# A heat-map column: (law short name, article number) or (law short name, chapter title; "" = in no chapter).
+WeakKey = tuple[str, int | str]
+
+
 @dataclass
 class WeakArticles:
+    """Departments (the node and its children) by columns (articles, or chapters) of the laws examined."""
+
     node: Department | None
     departments: list[Department]
-    articles: list[tuple[str, int]]  # (law short name, article number), in law/article order
-    cells: dict[tuple[int, str, int], WeakCell]
-    overall: dict[tuple[str, int], WeakCell]
-    modules: dict[tuple[str, int], int]  # article -> number of modules teaching it
+    by: str  # WEAK_BY_ARTICLE or WEAK_BY_CHAPTER
+    columns: list[WeakKey]  # in law order, then article / chapter order
+    cells: dict[tuple[int, str, int | str], WeakCell]  # (department id, law, article or chapter)
+    overall: dict[WeakKey, WeakCell]
+    modules: dict[WeakKey, int]  # column -> number of modules teaching it (any article of a chapter)
 
 
-def weak_articles(session: Session, f: ReportFilter, *, root: Department | None, limit: int | None = 20,
-                  min_answers: int = 1) -> WeakArticles:
-    """Correct-answer rate per (department rolled up, law article): rows are the node and its children."""
+def weak_articles(session: Session, f: ReportFilter, *, root: Department | None, by: str = WEAK_BY_ARTICLE,
+                  limit: int | None = 20, min_answers: int = 1) -> WeakArticles:
+    """Correct-answer rate per (department rolled up, law article or chapter): rows are the node and its children.
+
+    Columns are the `limit` weakest overall; see `_question_columns` for what a chapter counts.
+    """
     node = report_node(session, f, root)
-    if node is not None:
-        depts = [node, *session.scalars(select(Department).where(Department.parent_id == node.id)
-                                        .order_by(Department.sort_order, Department.id))]
-    else:
-        depts = list(session.scalars(select(Department).where(Department.parent_id.is_(None))
-                                     .order_by(Department.sort_order, Department.id)))
+    depts = [node, *_children(session, node)] if node is not None else _children(session, None)
+    # Answers are counted per (department, question) first, over attempts alone; only those few rows meet the
+    # questions' columns and the department tree, so no database has to plan the big join around citations.
+    own = aliased(Department, name="own")
+    per_question = (
+        select(User.department_id.label("department_id"), AttemptQuestion.question_id,
+               func.count(AttemptQuestion.id).label("answered"),
+               func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)).label("correct"))
+        .select_from(AttemptQuestion)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .join(User, User.id == Attempt.user_id)
+        .join(own, own.id == User.department_id)
+        .where(*_attempt_conditions(f), _in_subtree(own.id_path, node), AttemptQuestion.is_voided.is_(False),
+               AttemptQuestion.is_correct.is_not(None))
+        .group_by(User.department_id, AttemptQuestion.question_id)).subquery("per_question")
+    columns = _question_columns(by, f.law).subquery("question_columns")
     member, anc = aliased(Department, name="member"), aliased(Department, name="anc")
-    answered = func.count(AttemptQuestion.id)
-    correct = func.coalesce(func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)), 0)
-    conds = [*_attempt_conditions(f), AttemptQuestion.is_voided.is_(False), AttemptQuestion.is_correct.is_not(None)]
-    if f.law:
-        conds.append(QuestionCitation.law_name == f.law)
-    stmt = (select(anc.id, QuestionCitation.law_name, QuestionCitation.article_no, answered, correct)
-            .select_from(AttemptQuestion)
-            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-            .join(User, User.id == Attempt.user_id)
-            .join(member, member.id == User.department_id)
+    stmt = (select(anc.id, columns.c.law_name, columns.c.key, func.sum(per_question.c.answered),
+                   func.sum(per_question.c.correct))
+            .select_from(per_question)
+            .join(columns, columns.c.question_id == per_question.c.question_id)
+            .join(member, member.id == per_question.c.department_id)
             .join(anc, member.id_path.startswith(anc.id_path))
-            .join(QuestionCitation, QuestionCitation.question_id == AttemptQuestion.question_id)
-            .where(anc.id.in_([d.id for d in depts] or [0]), *conds)
-            .group_by(anc.id, QuestionCitation.law_name, QuestionCitation.article_no))
-    cells: dict[tuple[int, str, int], WeakCell] = {}
-    for dept_id, law, no, n, c in session.execute(stmt):
-        cells[(dept_id, law, no)] = WeakCell(int(n), int(c))
-    overall: dict[tuple[str, int], WeakCell] = {}
+            .where(anc.id.in_([d.id for d in depts] or [0]))
+            .group_by(anc.id, columns.c.law_name, columns.c.key))
+    cells: dict[tuple[int, str, int | str], WeakCell] = {}
+    for dept_id, law, key, n, c in session.execute(stmt):
+        cells[(dept_id, law, key)] = WeakCell(int(n), int(c))
+    overall: dict[WeakKey, WeakCell] = {}
     top_ids = {node.id} if node is not None else {d.id for d in depts}
-    for (dept_id, law, no), cell in cells.items():
+    for (dept_id, law, key), cell in cells.items():
         if dept_id in top_ids:
-            acc = overall.setdefault((law, no), WeakCell(0, 0))
+            acc = overall.setdefault((law, key), WeakCell(0, 0))
             acc.answered += cell.answered
             acc.correct += cell.correct
     keys = [k for k, c in overall.items() if c.answered >= min_answers]
     if limit is not None:
         keys = sorted(keys, key=lambda k: (overall[k].correct / overall[k].answered, k))[:limit]
-    law_order = {name: i for i, name in enumerate(session.scalars(select(Law.short_name).order_by(Law.id)))}
-    articles = sorted(keys, key=lambda k: (law_order.get(k[0], 99), k[0], k[1]))
-    modules: dict[tuple[str, int], int] = {}
-    if articles:
-        laws = sorted({law for law, _no in articles})
-        for law, no, n in session.execute(
-                select(ModuleArticle.law_name, ModuleArticle.article_no, func.count(ModuleArticle.module_id))
-                .where(ModuleArticle.law_name.in_(laws))
-                .group_by(ModuleArticle.law_name, ModuleArticle.article_no)):
-            modules[(law, no)] = int(n)
-    return WeakArticles(node, depts, articles, cells, overall, modules)
+    laws = sorted({law for law, _key in keys})
+    if by == WEAK_BY_CHAPTER:
+        first, modules = _chapter_modules(session, laws)
+    else:
+        first, modules = {}, _article_modules(session, laws)
+    law_order = _law_order(session)
+
+    def place(k: WeakKey) -> tuple:
+        # A chapter sits at its first article; chapter "" (no chapter, or not in the library) after the rest.
+        return law_order.get(k[0], 99), k[0], first.get(k, 10**9) if by == WEAK_BY_CHAPTER else k[1], str(k[1])
+
+    return WeakArticles(node, depts, by, sorted(keys, key=place), cells, overall, modules)
+
+
+def _question_columns(by: str, law: str | None) -> Select:
+    """(question_id, law_name, key): the heat-map columns each question counts in, each once.
+
+    By article, its citations. By chapter, the chapters of the articles it cites in the law library's current
+    revision ("" for an article the library does not hold), distinct, so that a question citing two articles
+    of one chapter counts once there.
+    """
+    if by == WEAK_BY_CHAPTER:
+        chapters = article_chapters().subquery("chapters")
+        stmt = (select(QuestionCitation.question_id, QuestionCitation.law_name,
+                       func.coalesce(chapters.c.chapter, "").label("key"))
+                .outerjoin(chapters, and_(chapters.c.law_name == QuestionCitation.law_name,
+                                          chapters.c.article_no == QuestionCitation.article_no))
+                .distinct())
+    else:
+        stmt = select(QuestionCitation.question_id, QuestionCitation.law_name,
+                      QuestionCitation.article_no.label("key"))
+    return stmt.where(QuestionCitation.law_name == law) if law else stmt
+
+
+def _article_modules(session: Session, laws: list[str]) -> dict[WeakKey, int]:
+    """(law, article) -> number of modules citing it."""
+    return {(law, no): int(n) for law, no, n in session.execute(
+        select(ModuleArticle.law_name, ModuleArticle.article_no, func.count(ModuleArticle.module_id))
+        .where(ModuleArticle.law_name.in_(laws)).group_by(ModuleArticle.law_name, ModuleArticle.article_no))}
+
+
+def _chapter_modules(session: Session, laws: list[str]) -> tuple[dict[WeakKey, int], dict[WeakKey, int]]:
+    """For each chapter of the laws: its first article number, and how many modules teach any of its articles
+    (a chapter titled "" gets no count: no remedial assignment can name it)."""
+    chapters = article_chapters().subquery("lib")
+    first: dict[WeakKey, int] = {}
+    modules: dict[WeakKey, int] = {}
+    for law, chapter, no, n in session.execute(
+            select(chapters.c.law_name, chapters.c.chapter, func.min(chapters.c.article_no),
+                   func.count(ModuleArticle.module_id.distinct()))
+            .select_from(chapters)
+            .outerjoin(ModuleArticle, and_(ModuleArticle.law_name == chapters.c.law_name,
+                                           ModuleArticle.article_no == chapters.c.article_no))
+            .where(chapters.c.law_name.in_(laws)).group_by(chapters.c.law_name, chapters.c.chapter)):
+        first[(law, chapter)] = int(no)
+        if chapter and n:
+            modules[(law, chapter)] = int(n)
+    return first, modules
+
+
+def _law_order(session: Session) -> dict[str, int]:
+    """Law short name -> its place in the library (the order laws were added), for ordering report lines."""
+    return {name: i for i, name in enumerate(session.scalars(select(Law.short_name).order_by(Law.id)))}
 
 
 def modules_teaching(session: Session, law: str, article_nos: list[int]) -> list[CourseModule]:
@@ -658,12 +799,15 @@ def item_analysis(session: Session, exam_id: int, *, root: Department | None = N
     return stats.analyse(responses, counts), info
 
 
-def exams_for_analysis(session: Session) -> list[tuple[Exam, int]]:
-    """Exams with their number of submitted attempts, newest first."""
-    n = func.count(Attempt.id)
+def exams_for_analysis(session: Session, root: Department | None = None) -> list[tuple[Exam, int]]:
+    """Exams with their number of submitted attempts, newest first: attempts by people in `root`'s subtree,
+    so a department leader sees the same counts the item analysis behind each exam will show them."""
+    counted = _scoped_attempts(ReportFilter(), root)(
+        select(Attempt.exam_id, func.count(Attempt.id).label("n")).select_from(Attempt))
+    counts = counted.group_by(Attempt.exam_id).subquery("submitted")
     return [(exam, int(count)) for exam, count in session.execute(
-        select(Exam, n).outerjoin(Attempt, and_(Attempt.exam_id == Exam.id, Attempt.status == SUBMITTED))
-        .where(Exam.status != "draft").group_by(Exam.id).order_by(Exam.created_at.desc(), Exam.id.desc()))]
+        select(Exam, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.exam_id == Exam.id)
+        .where(Exam.status != "draft").order_by(Exam.created_at.desc(), Exam.id.desc()))]
 
 
 # ------------------------------------------------------------------ annual summary
@@ -671,16 +815,26 @@ def exams_for_analysis(session: Session) -> list[tuple[Exam, int]]:
 
 @dataclass
 class LawFigures:
+    """One law's line of the annual summary. Sittings and certificates count under every law their exam or
+    assignment covers (`exam_laws`, `certificate_laws`), so the lines may add up to more than the year's total."""
+
     law: str
     learners: int = 0
     seconds: int = 0
     modules_completed: int = 0
     questions_answered: int = 0
     questions_correct: int = 0
+    sittings: int = 0
+    passed_sittings: int = 0
+    certificates: int = 0
 
     @property
     def hours(self) -> float:
         return round(self.seconds / 3600, 1)
+
+    @property
+    def pass_rate(self) -> float | None:
+        return _rate(self.passed_sittings, self.sittings)
 
     @property
     def correct_rate(self) -> float | None:
@@ -713,7 +867,7 @@ class Annual:
 
 
 def annual(session: Session, year: int, *, root: Department | None, today: date, now: datetime) -> Annual:
-    """The figures of a year's rule-of-law report for a subtree (six statements)."""
+    """The figures of a year's rule-of-law report for a subtree, in total and by law (eight statements)."""
     f = ReportFilter(year=year)
     node = report_node(session, f, root)
     facts = person_facts(session, f, node, today, now)
@@ -725,7 +879,7 @@ def annual(session: Session, year: int, *, root: Department | None, today: date,
     scoped = _scoped_attempts(f, node)
     exams_held, sittings, examinees, passed_sittings, passed_people = session.execute(scoped(select(
         func.count(Attempt.exam_id.distinct()), func.count(Attempt.id), func.count(Attempt.user_id.distinct()),
-        func.coalesce(func.sum(case((Attempt.passed.is_(True), 1), else_=0)), 0),
+        _passed_count(),
         func.count(case((Attempt.passed.is_(True), Attempt.user_id)).distinct())).select_from(Attempt))).one()
 
     people = select(facts.c.user_id)
@@ -754,7 +908,20 @@ def annual(session: Session, year: int, *, root: Department | None, today: date,
     for law, n, c in session.execute(answered_stmt):
         figures = laws.setdefault(law, LawFigures(law))
         figures.questions_answered, figures.questions_correct = int(n), int(c)
-    law_order = {name: i for i, name in enumerate(session.scalars(select(Law.short_name).order_by(Law.id)))}
+    on_law = exam_laws().subquery("annual_exam_laws")
+    for law, n, p in session.execute(scoped(
+            select(on_law.c.law_name, func.count(Attempt.id), _passed_count())
+            .select_from(Attempt).join(on_law, on_law.c.exam_id == Attempt.exam_id)).group_by(on_law.c.law_name)):
+        figures = laws.setdefault(law, LawFigures(law))
+        figures.sittings, figures.passed_sittings = int(n), int(p)
+    cert_laws = certificate_laws().subquery("annual_cert_laws")
+    for law, n in session.execute(
+            select(cert_laws.c.law_name, func.count(Certificate.id))
+            .join(cert_laws, cert_laws.c.certificate_id == Certificate.id)
+            .where(Certificate.user_id.in_(people), *_live_certificates(i_start, i_end))
+            .group_by(cert_laws.c.law_name)):
+        laws.setdefault(law, LawFigures(law)).certificates = int(n)
+    law_order = _law_order(session)
     ordered = sorted(laws.values(), key=lambda x: (law_order.get(x.law, 99), x.law))
     return Annual(year, node, int(staff), int(trained), int(seconds or 0), int(modules_done), int(exams_held),
                   int(sittings), int(examinees), int(passed_sittings), int(passed_people), int(certs), ordered)

@@ -3,6 +3,9 @@ summary, their xlsx/csv/PDF exports, and the completion JSON API."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, datetime
+
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,7 +25,7 @@ from lawtrain.org.models import Department
 from lawtrain.org.services import visible_root
 from lawtrain.reports import builders, charts, queries, services
 from lawtrain.reports.documents import Document, percent_text
-from lawtrain.reports.forms import RemedialForm, ReportFilterForm
+from lawtrain.reports.forms import YEAR_MESSAGE, RemedialForm, ReportFilterForm
 from lawtrain.reports.pdf import render_report
 from lawtrain.reports.queries import ReportFilter
 from lawtrain.reports.xlsx import csv_stream, workbook_bytes
@@ -71,14 +74,41 @@ def _filter_form() -> tuple[ReportFilterForm, ReportFilter]:
     form = ReportFilterForm(request.args)
     form.validate()
     pick = {name: getattr(form, name).data if not getattr(form, name).errors else None
-            for name in ("year", "date_from", "date_to")}
-    f = ReportFilter(year=pick["year"], date_from=pick["date_from"], date_to=pick["date_to"],
+            for name in ("date_from", "date_to")}
+    f = ReportFilter(year=_year(None), date_from=pick["date_from"], date_to=pick["date_to"],
                      law=(form.law.data or None), exam_id=form.exam_id.data or None,
-                     assignment_id=form.assignment_id.data or None,
-                     department_id=_int(request.args.get("department_id")))
-    if f.department_id and not queries.in_scope(db.session, _root(), department_id=f.department_id):
-        abort(404)
+                     assignment_id=form.assignment_id.data or None, department_id=_department_id())
     return form, f
+
+
+def _year(default: int | None) -> int | None:
+    """The ?year= of any report, page, export or API: `default` when absent, else a year reports cover.
+
+    The one check every report reads its year through: another year is refused with a 400 that says which
+    years are allowed, before a query could build an impossible date (year 9999 + 1) and fail with a 500.
+    """
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return default
+    year = _int(raw)
+    if year is None or not queries.is_report_year(year):
+        abort(400, str(YEAR_MESSAGE))
+    return year
+
+
+def _department_id() -> int | None:
+    """The ?department_id= drilled into; 404 when it lies outside the viewer's subtree."""
+    dept_id = _int(request.args.get("department_id"))
+    if dept_id and not queries.in_scope(db.session, _root(), department_id=dept_id):
+        abort(404)
+    return dept_id
+
+
+def _this_year_unless_dated(f: ReportFilter, today: date) -> ReportFilter:
+    """A completion report by year with no period covers this year: an all-time completion rate means little."""
+    if f.mode == queries.MODE_YEAR and not (f.year or f.date_from or f.date_to):
+        return replace(f, year=today.year)
+    return f
 
 
 def _int(value) -> int | None:
@@ -115,13 +145,11 @@ def _exports(report: str, **values) -> dict[str, str]:
     return {fmt: url_for("reports.export", report=report, fmt=fmt, **args) for fmt in FORMATS}
 
 
-def _download(document: Document, fmt: str, table_index: int = -1) -> Response:
+def _download(document: Document, fmt: str) -> Response:
     filename = f"{document.filename}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     if fmt == "csv":
-        table = document.tables[table_index] if document.tables else None
-        body = csv_stream(table) if table else iter([b"\xef\xbb\xbf"])
-        return Response(body, mimetype=FORMATS[fmt], headers=headers)
+        return Response(csv_stream(document), mimetype=FORMATS[fmt], headers=headers)
     if fmt == "xlsx":
         return Response(workbook_bytes(document), mimetype=FORMATS[fmt], headers=headers)
     font = get_cjk_font(current_app.config.get("LAWTRAIN_CJK_FONT") or None)
@@ -142,15 +170,16 @@ def index():
 @roles_required(*TRAINERS_AND_LEADERS)
 def dashboard():
     now, today = _now_today()
-    year = _int(request.args.get("year")) or today.year
-    year = year if 2000 <= year <= 2100 else today.year
-    dept_id = _int(request.args.get("department_id"))
-    if dept_id and not queries.in_scope(db.session, _root(), department_id=dept_id):
-        abort(404)
-    dash = queries.dashboard(db.session, year=year, root=_root(), today=today, now=now, department_id=dept_id)
+    dash = _dashboard(now, today)
     svgs = [(c.title, Markup(charts.to_svg(c))) for c in builders.dashboard_charts(dash)]
-    return render_template("reports/dashboard.html", dash=dash, svgs=svgs, year=year, this_year=today.year,
-                           exports=_exports("dashboard", year=year))
+    return render_template("reports/dashboard.html", dash=dash, svgs=svgs, year=dash.year, this_year=today.year,
+                           exports=_exports("dashboard", year=dash.year))
+
+
+def _dashboard(now: datetime, today: date) -> queries.Dashboard:
+    """The dashboard of ?year= (this year by default) and ?department_id=, within the viewer's scope."""
+    return queries.dashboard(db.session, year=_year(today.year), root=_root(), today=today, now=now,
+                             department_id=_department_id())
 
 
 @bp.route("/reports/completion")
@@ -158,9 +187,8 @@ def dashboard():
 def completion():
     now, today = _now_today()
     form, f = _filter_form()
-    if f.mode == queries.MODE_YEAR and not (f.year or f.date_from or f.date_to):
-        f = ReportFilter(**{**f.__dict__, "year": today.year})
-        form.year.data = today.year
+    f = _this_year_unless_dated(f, today)
+    form.year.data = f.year
     _fill_choices(form)
     report = queries.completion_report(db.session, f, root=_root(), today=today, now=now)
     chart = builders.completion_chart(report)
@@ -184,7 +212,8 @@ def person(user_id: int):
 @bp.route("/reports/exams")
 @roles_required(*TRAINERS_AND_LEADERS)
 def exams():
-    return render_template("reports/exams.html", exams=queries.exams_for_analysis(db.session))
+    root = _root()
+    return render_template("reports/exams.html", exams=queries.exams_for_analysis(db.session, root=root), scope=root)
 
 
 @bp.route("/reports/exams/<int:exam_id>/items")
@@ -192,7 +221,8 @@ def exams():
 def items(exam_id: int):
     exam = db.session.get(Exam, exam_id) or abort(404)
     result, info = queries.item_analysis(db.session, exam.id, root=_root())
-    edit = next((e for e in ("banks.question_edit", "banks.edit_question") if e in current_app.view_functions), None)
+    # Only trainers may edit questions: a leader would follow the link to a 403.
+    edit = "banks.edit_question" if current_user.has_role(*TRAINERS) else None
     return render_template("reports/items.html", exam=exam, result=result, info=info, edit_endpoint=edit,
                            exports=_exports("items", exam_id=exam.id), flag_text=builders.flag_text,
                            options_text=builders.options_text)
@@ -203,41 +233,53 @@ def items(exam_id: int):
 def weak():
     form, f = _filter_form()
     _fill_choices(form)
-    weak = queries.weak_articles(db.session, f, root=_root())
+    weak = queries.weak_articles(db.session, f, root=_root(), by=_weak_by())
     can_assign = current_user.has_role(*TRAINERS)
     return render_template("reports/weak.html", form=form, f=f, weak=weak, can_assign=can_assign,
                            remedial=RemedialForm(), heat_class=builders.heat_class,
-                           heading=builders.article_heading, weak_rate=builders.WEAK_RATE,
+                           heading=builders.weak_heading, weak_rate=builders.WEAK_RATE,
                            exports=_exports("weak", **f.params()))
+
+
+def _weak_by() -> str:
+    """?by=chapter rolls the weak-articles heat map up to chapters; anything else keeps articles."""
+    by = request.args.get("by")
+    return queries.WEAK_BY_CHAPTER if by == queries.WEAK_BY_CHAPTER else queries.WEAK_BY_ARTICLE
 
 
 @bp.route("/reports/weak/assign", methods=["POST"])
 @roles_required(*TRAINERS)
 def weak_assign():
     form = RemedialForm()
+    back = redirect(url_for("reports.weak", department_id=request.args.get("return_department"), by=_weak_by()))
     if not form.validate_on_submit():
         flash(_("请求不完整，请刷新页面后重试"), "error")
-        return redirect(url_for("reports.weak"))
+        return back
     try:
         assignment = services.assign_remedial_training(
             db.session, department_id=form.department_id.data, law=form.law.data, article=form.article.data,
-            due_date=form.due_date.data, actor=current_user, now=utcnow())
+            chapter=(form.chapter.data or "").strip() or None, due_date=form.due_date.data, actor=current_user,
+            now=utcnow())
     except services.ReportError as e:
         flash(str(e), "error")
-        return redirect(url_for("reports.weak", department_id=request.args.get("return_department")))
+        return back
     flash(_("已布置学习任务“%(t)s”", t=assignment.title), "success")
-    return redirect(url_for("reports.weak", department_id=request.args.get("return_department")))
+    return back
 
 
 @bp.route("/reports/annual")
 @roles_required(*TRAINERS_AND_LEADERS)
 def annual():
     now, today = _now_today()
-    year = _int(request.args.get("year")) or today.year
-    summary = queries.annual(db.session, year, root=_root(), today=today, now=now)
+    summary = _annual(now, today)
     doc = builders.annual_document(summary, _org(summary.node), "")
-    return render_template("reports/annual.html", a=summary, year=year, this_year=today.year,
-                           paragraph=doc.paragraphs[0], doc=doc, exports=_exports("annual", year=year))
+    return render_template("reports/annual.html", a=summary, year=summary.year, this_year=today.year,
+                           paragraph=doc.paragraphs[0], doc=doc, exports=_exports("annual", year=summary.year))
+
+
+def _annual(now: datetime, today: date) -> queries.Annual:
+    """The annual summary of ?year= (this year by default) over the viewer's subtree."""
+    return queries.annual(db.session, _year(today.year), root=_root(), today=today, now=now)
 
 
 def _org(node: Department | None) -> str:
@@ -250,25 +292,18 @@ def _org(node: Department | None) -> str:
 def _document(report: str) -> Document:
     """The Document behind a report page, with the same filters and scope."""
     now, today = _now_today()
-    root = _root()
     if report == "dashboard":
-        year = _int(request.args.get("year")) or today.year
-        dept_id = _int(request.args.get("department_id"))
-        if dept_id and not queries.in_scope(db.session, root, department_id=dept_id):
-            abort(404)
-        dash = queries.dashboard(db.session, year=year, root=root, today=today, now=now, department_id=dept_id)
-        return builders.dashboard_document(dash, _subtitle(ReportFilter(year=year), dash.report.node))
+        dash = _dashboard(now, today)
+        return builders.dashboard_document(dash, _subtitle(ReportFilter(year=dash.year), dash.report.node))
     if report == "annual":
-        year = _int(request.args.get("year")) or today.year
-        a = queries.annual(db.session, year, root=root, today=today, now=now)
-        return builders.annual_document(a, _org(a.node), _subtitle(ReportFilter(year=year), a.node))
+        a = _annual(now, today)
+        return builders.annual_document(a, _org(a.node), _subtitle(ReportFilter(year=a.year), a.node))
     _form, f = _filter_form()
     if report == "weak":
-        w = queries.weak_articles(db.session, f, root=root, limit=None)
+        w = queries.weak_articles(db.session, f, root=_root(), by=_weak_by(), limit=None)
         return builders.weak_document(w, _subtitle(f, w.node))
-    if f.mode == queries.MODE_YEAR and not (f.year or f.date_from or f.date_to):
-        f = ReportFilter(**{**f.__dict__, "year": today.year})
-    r = queries.completion_report(db.session, f, root=root, today=today, now=now, people="all")
+    f = _this_year_unless_dated(f, today)
+    r = queries.completion_report(db.session, f, root=_root(), today=today, now=now, people="all")
     return builders.completion_document(r, _subtitle(f, r.node), r.people)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 
@@ -11,7 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from lawtrain.reports.documents import Document, Table
-from lawtrain.spreadsheet import safe_cell
+from lawtrain.spreadsheet import csv_text, safe_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE8FB")
 HEADER_FONT = Font(bold=True)
@@ -53,23 +52,18 @@ def workbook_bytes(document: Document) -> bytes:
     return out.getvalue()
 
 
-def csv_stream(table: Table) -> Iterator[bytes]:
-    """The table as UTF-8 CSV with a BOM, yielded in chunks of rows (for a streamed response)."""
+def csv_stream(document: Document, chunk_rows: int = 500) -> Iterator[bytes]:
+    """Every table of the document as one UTF-8 CSV with a BOM, yielded in chunks of rows (a streamed response).
+
+    A CSV has one sheet, so the tables stack: each under a row holding its title, then its header, with a
+    blank row between tables, so that a summary and its detail (or a headline and its breakdown) travel together.
+    """
     yield "\ufeff".encode()
-    yield _csv_lines([table.headers])
-    chunk: list = []
-    for row in table.rows:
-        chunk.append(row)
-        if len(chunk) >= 500:
-            yield _csv_lines(chunk)
-            chunk = []
-    if chunk:
-        yield _csv_lines(chunk)
+    for i, table in enumerate(document.tables):
+        yield _csv_lines([*([[]] if i else []), [table.title], table.headers])
+        for start in range(0, len(table.rows), chunk_rows):
+            yield _csv_lines(table.rows[start:start + chunk_rows])
 
 
 def _csv_lines(rows: Iterable[Iterable[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
-    return out.getvalue().encode("utf-8")
+    return csv_text(rows).encode("utf-8")

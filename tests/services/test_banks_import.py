@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select
 
@@ -11,8 +9,7 @@ from lawtrain.auth.audit import AuditEvent
 from lawtrain.banks import services
 from lawtrain.banks.formats.records import Citation, Location, ParseResult, QuestionRecord
 from lawtrain.banks.models import Bank, Question, QuestionTag, QuestionVersion
-from lawtrain.courses.models import Article, Law, LawRevision
-from tests.factories import make_bank, make_user
+from tests.factories import make_bank, make_law, make_user
 
 
 def rec(n: int, **overrides) -> QuestionRecord:
@@ -32,16 +29,6 @@ def sample(count: int = 4) -> list[QuestionRecord]:
         rec(4, type="fill_blank", stem="事故发生后应当在____内报告", options=[], answer=[["一小时", "1小时"]],
             basis=[Citation("安全生产法", 83), Citation("安全生产法", 84)]),
     ][:count]
-
-
-def make_law(session, short="安全生产法", articles=None):
-    articles = range(1, 120) if articles is None else articles
-    law = Law(name=f"中华人民共和国{short}", short_name=short)
-    revision = LawRevision(law=law, revision_date=date(2021, 6, 10), is_current=True)
-    revision.articles = [Article(number=n, label=f"第{n}条", text="……") for n in articles]
-    session.add(law)
-    session.commit()
-    return law
 
 
 @pytest.fixture

@@ -110,3 +110,13 @@ def test_annual_summary_figures(session, now, pop):
     assert a.pass_rate == round(500 / 7, 1)
     assert a.certificates == 2
     assert [(x.law, x.learners, x.modules_completed) for x in a.laws] == [("安全生产法", 4, 7)]
+
+
+def test_exams_for_analysis_counts_attempts_in_the_viewers_subtree(session, pop):
+    def counts(root):
+        return [(exam.title, n) for exam, n in queries.exams_for_analysis(session, root=root)]
+
+    assert counts(None) == [("2025年安全生产法考试", 7)]
+    assert counts(pop["team"]) == [("2025年安全生产法考试", 5)]  # e1 twice, e2, z1, z2
+    assert counts(pop["squad"]) == [("2025年安全生产法考试", 2)]
+    assert counts(pop["office"]) == [("2025年安全生产法考试", 1)]

@@ -92,13 +92,27 @@ def test_xlsx_styles_freezes_and_keeps_injections_as_text():
 
 def test_csv_stream_has_bom_and_quoted_injections():
     table = Table("人员", ["姓名", "分数"], [[v, 1] for v in INJECTIONS] + [[f"员工{i}", i] for i in range(1200)])
-    chunks = list(csv_stream(table))
+    chunks = list(csv_stream(Document("t", tables=[table])))
     assert len(chunks) > 3  # streamed in pieces
     data = b"".join(chunks)
-    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert rows[0] == ["姓名", "分数"]
-    assert [r[0] for r in rows[1:1 + len(INJECTIONS)]] == ["'" + v for v in INJECTIONS]
+    assert rows[:2] == [["人员"], ["姓名", "分数"]]
+    assert [r[0] for r in rows[2:2 + len(INJECTIONS)]] == ["'" + v for v in INJECTIONS]
+    assert rows[-1] == ["员工1199", "1199"] and len(rows) == 2 + len(INJECTIONS) + 1200
+
+
+def test_csv_stream_stacks_every_table_under_its_title():
+    doc = Document("年度", tables=[Table("=汇总", ["项目", "数值"], [["参训人数", 4], ["合格率", None]]),
+                                   Table("空表", ["甲"], []),
+                                   Table("分法律", ["法律", "人数"], [["《安全生产法》", 4], ["-消防法", 1]])])
+    data = b"".join(csv_stream(doc, chunk_rows=1))
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))) == [
+        ["'=汇总"], ["项目", "数值"], ["参训人数", "4"], ["合格率", ""], [],
+        ["空表"], ["甲"], [],
+        ["分法律"], ["法律", "人数"], ["《安全生产法》", "4"], ["'-消防法", "1"]]
+    assert b"".join(csv_stream(Document("无表"))) == b"\xef\xbb\xbf"
 
 
 def test_percent_text_carries_the_denominator():

@@ -15,11 +15,17 @@ from sqlalchemy import event, select
 from lawtrain.courses.models import AssignmentDepartment, TrainingAssignment
 from lawtrain.extensions import db
 from tests.factories import (
+    CHAPTER_2,
     make_attempt,
+    make_attempt_question,
+    make_bank,
     make_department,
     make_exam,
+    make_question,
     make_report_population,
+    make_two_law_population,
     make_user,
+    make_weak_population,
 )
 
 
@@ -105,6 +111,19 @@ def test_api_rows_for_admin_and_refusal_for_staff(client, login_as, pop):
     assert client.get("/reports/dashboard").status_code == 403
 
 
+def test_law_filter_through_the_page_and_the_api(client, login_as, session):
+    pop = make_two_law_population(session)
+    login_as("admin")
+    fire = client.get("/api/reports/completion?year=2025&law=消防法").get_json()
+    assert (fire["total"]["attempted"], fire["total"]["passed"], fire["total"]["certificates"]) == (3, 2, 3)
+    assert fire["filters"] == {"year": 2025, "law": "消防法"}
+    rows = {r["department_name"]: r for r in fire["rows"]}
+    assert (rows["办公室"]["attempted"], rows["执法大队"]["attempted"]) == (2, 1)
+    text = _text(client.get(f"/reports/completion?year=2025&law=安全生产法&department_id={pop['root'].id}")
+                 .get_data(as_text=True))
+    assert "法律：《安全生产法》" in text and "75% (6/8)" in text and "67% (4/6)" in text
+
+
 def test_dashboard_charts_carry_the_numbers(client, login_as, pop):
     login_as("leader", department=pop["root"])  # a bureau leader sees all
     html = client.get("/reports/dashboard?year=2025").get_data(as_text=True)
@@ -138,9 +157,59 @@ def test_exports_are_injection_safe(client, login_as, session, pop):
     assert wb["部门汇总"]["A2"].value == "区应急局"
     response = client.get(f"/reports/completion/export.csv?exam_id={pop['exam'].id}")
     assert response.data.startswith(b"\xef\xbb\xbf") and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
-    first = {r[0] for r in rows[1:]}
-    assert "'+1" in first and "'@x" in first and "'=HYPERLINK(\"http://x\",\"y\")" in first and len(rows) == 9
+    _headers, rows = _csv_tables(response.data)["人员明细"]
+    first = {r[0] for r in rows}
+    assert "'+1" in first and "'@x" in first and "'=HYPERLINK(\"http://x\",\"y\")" in first and len(rows) == 8
+
+
+def _csv_tables(data: bytes) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """A report CSV read back: {table title: (header, rows)}; tables are separated by a blank row."""
+    assert data.startswith(b"\xef\xbb\xbf")
+    tables, block = {}, []
+    for row in [*csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")), []]:
+        if row:
+            block.append(row)
+        elif block:
+            (title,), headers, *rows = block
+            tables[title], block = (headers, rows), []
+    return tables
+
+
+def test_csv_exports_carry_every_table(client, login_as, pop):
+    login_as("admin")
+    dash = _csv_tables(client.get("/reports/dashboard/export.csv?year=2025").data)
+    assert list(dash) == ["各部门情况", "各月考试", "成绩分布"]
+    assert dash["各部门情况"] == (["部门", "应参加", "完成率", "参考率", "合格率", "逾期人数"], [
+        ["执法大队", "5", "80% (4/5)", "80% (4/5)", "75% (3/4)", "2"],
+        ["办公室", "2", "0% (0/2)", "50% (1/2)", "0% (0/1)", "0"]])
+    months = dash["各月考试"][1]
+    assert len(months) == 12 and months[2] == ["3月", "1", "1", "100% (1/1)"]
+    assert months[5] == ["6月", "6", "4", "67% (4/6)"] and sum(int(m[1]) for m in months) == 7
+    assert [int(n) for _band, n in dash["成绩分布"][1]] == [0, 0, 0, 0, 1, 1, 1, 0, 1, 2]
+
+    annual = _csv_tables(client.get("/reports/annual/export.csv?year=2025").data)
+    assert list(annual) == ["年度主要数据", "分法律统计"]
+    assert dict(annual["年度主要数据"][1]) == {
+        "应训人数": "8", "参训人数": "4", "学习时长（小时）": "1.7", "完成学习模块（个）": "7", "组织考试（场）": "1",
+        "参考人次": "7", "参考人数": "6", "合格人次": "5", "合格率": "71% (5/7)", "颁发证书（张）": "2"}
+    headers, rows = annual["分法律统计"]
+    assert headers[4:8] == ["参考人次", "合格人次", "合格率", "颁发证书（张）"]
+    assert rows == [["《安全生产法》", "4", "1.7", "7", "0", "0", "—", "0", "0", "—"]]  # its exam names no law
+
+    completion = _csv_tables(client.get(f"/reports/completion/export.csv?exam_id={pop['exam'].id}").data)
+    assert list(completion) == ["按部门汇总（含下级部门）", "人员明细"]
+    departments = completion["按部门汇总（含下级部门）"][1]
+    assert [r[:4] + r[5:12] for r in departments] == [
+        ["区应急局", "8", "4", "50% (4/8)", "6", "75% (6/8)", "4", "67% (4/6)", "71.0", "73.0", "2"],
+        ["区应急局/执法大队", "5", "4", "80% (4/5)", "4", "80% (4/5)", "3", "75% (3/4)", "71.5", "73.0", "1"],
+        ["区应急局/办公室", "2", "0", "0% (0/2)", "1", "50% (1/2)", "0", "0% (0/1)", "40.0", "40.0", "0"]]
+    people = {r[0]: r for r in completion["人员明细"][1]}
+    assert len(people) == 8 and people["员工e1"][9] == "合格" and people["员工z3"][7] == "否"
+
+    weak = _csv_tables(client.get("/reports/weak/export.csv?year=2025").data)
+    assert list(weak) == ["正确率热力表", "明细"]
+    assert weak["正确率热力表"][1] == [["区应急局"], ["区应急局/执法大队"], ["区应急局/办公室"]]
+    assert weak["明细"] == (["部门", "法律", "条号", "条文", "作答次数", "答对次数", "正确率（%）"], [])
 
 
 def test_pdf_exports_name_the_departments(client, login_as, pop):
@@ -173,6 +242,7 @@ def test_annual_page_paragraph(client, login_as, pop):
     text = _text(client.get("/reports/annual?year=2025").get_data(as_text=True))
     assert "2025 年，区应急局共组织 4 名干部职工参加法治学习培训" in text
     assert "参考 7 人次（6 人），合格 5 人次，合格率 71% (5/7)；颁发合格证书 2 张" in text
+    assert "分法律统计中" in text and "各计一次" in text  # the per-law lines' footnote
 
 
 def _bureau(session, name: str, staff: int):
@@ -190,7 +260,8 @@ def _bureau(session, name: str, staff: int):
                                   "/reports/completion?exam_id={exam}&department_id={dept}",
                                   "/reports/completion?year=2025&department_id={dept}",
                                   "/api/reports/completion?exam_id={exam}&department_id={dept}",
-                                  "/reports/weak?department_id={dept}"])
+                                  "/reports/weak?department_id={dept}",
+                                  "/reports/weak?by=chapter&department_id={dept}"])
 def test_statement_count_does_not_grow_with_people(client, login_as, session, page):
     small = _bureau(session, "小局", 10)
     large = _bureau(session, "大局", 60)
@@ -205,18 +276,9 @@ def test_statement_count_does_not_grow_with_people(client, login_as, session, pa
 
 
 def test_weak_articles_and_one_step_remedial_assignment(client, login_as, session, pop):
-    from tests.factories import make_bank, make_question
-
-    bank = make_bank(session)
-    question = make_question(session, bank, basis=(("安全生产法", 21),))
-    from lawtrain.exams.models import AttemptQuestion
-
+    question = make_question(session, make_bank(session), basis=(("安全生产法", 21),))
     for name, correct in (("e1", True), ("e2", False), ("z1", False), ("o1", True)):
-        attempt = pop["attempts"][name]
-        session.add(AttemptQuestion(attempt_id=attempt.id, position=1, question_id=question.id,
-                                    question_version_id=question.current_version_id, points=1.0,
-                                    score=1.0 if correct else 0.0, is_correct=correct))
-    session.commit()
+        make_attempt_question(session, pop["attempts"][name], question, correct=correct)
     login_as("trainer")
     html = client.get("/reports/weak").get_data(as_text=True)
     text = _text(html)
@@ -238,6 +300,33 @@ def test_weak_articles_and_one_step_remedial_assignment(client, login_as, sessio
     assert "没有讲授" in client.get("/reports/weak").get_data(as_text=True)
 
 
+def test_weak_articles_by_chapter_and_remedial_training_from_a_chapter(client, login_as, session):
+    pop = make_weak_population(session)
+    login_as("trainer")
+    html = client.get(f"/reports/weak?by=chapter&department_id={pop['root'].id}").get_data(as_text=True)
+    text = _text(html)
+    assert f"《安全生产法》{CHAPTER_2}" in text and "《安全生产法》未分章条文" in text
+    assert "57% (4/7)" in text and "50% (3/6)" in text  # the bureau and 执法大队 on 第二章
+    assert 'aria-current="page" href="/reports/weak?by=chapter' in html  # the toggle shows where we are
+    assert '<input type="hidden" name="by" value="chapter">' in html  # the filter form keeps the roll-up
+    assert f'name="chapter" value="{CHAPTER_2}"' in html and 'name="article"' not in html
+    assert "/reports/weak?by=article&amp;law=" in html  # a chapter heading leads to the law's articles
+    response = client.post(f"/reports/weak/assign?return_department={pop['root'].id}&by=chapter",
+                           data={"department_id": pop["team"].id, "law": "安全生产法", "chapter": CHAPTER_2})
+    assert response.status_code == 302 and "by=chapter" in response.location
+    assignment = session.scalar(select(TrainingAssignment).where(TrainingAssignment.title.contains(CHAPTER_2)))
+    assert {m.module_id for m in assignment.module_links} == {m.id for m in pop["modules"]}
+    before = session.scalar(select(db.func.count(TrainingAssignment.id)))
+    for both_or_neither in ({"article": 21, "chapter": CHAPTER_2}, {}):  # a cell names exactly one
+        client.post("/reports/weak/assign", data={"department_id": pop["team"].id, "law": "安全生产法",
+                                                  **both_or_neither})
+    assert session.scalar(select(db.func.count(TrainingAssignment.id))) == before
+    by_article = _text(client.get("/reports/weak?by=article").get_data(as_text=True))
+    assert "《安全生产法》第二十一条" in by_article and "60% (3/5)" in by_article
+    tables = _csv_tables(client.get("/reports/weak/export.csv?by=chapter").data)
+    assert tables["明细"][0][2] == "章" and tables["明细"][1][0][:3] == ["区应急局", "安全生产法", CHAPTER_2]
+
+
 def test_leader_cannot_assign_remedial_training(client, login_as, pop):
     login_as(pop["leader2"])
     assert client.post("/reports/weak/assign", data={"department_id": pop["team"].id, "law": "安全生产法",
@@ -246,7 +335,6 @@ def test_leader_cannot_assign_remedial_training(client, login_as, pop):
 
 def test_item_analysis_page_matches_the_hand_table(client, login_as, session):
     from lawtrain.exams.models import Answer, AttemptQuestion
-    from tests.factories import make_bank, make_question
 
     table = {1: (1, 1, 1, 1), 2: (1, 1, 1, 0), 3: (1, 1, 0, 1), 4: (1, 0, 1, 0), 5: (1, 0, 0, 0), 6: (0, 1, 0, 0)}
     bank = make_bank(session)
@@ -276,3 +364,42 @@ def test_item_analysis_page_matches_the_hand_table(client, login_as, session):
     xlsx = load_workbook(io.BytesIO(client.get(f"/reports/exams/{exam.id}/items/export.xlsx").data))
     sheet = xlsx.worksheets[0]
     assert [sheet.cell(row=r, column=4).value for r in range(2, 6)] == ["0.83", "0.67", "0.50", "0.33"]
+
+
+YEAR_PAGES = ["/reports/dashboard", "/reports/annual", "/reports/completion", "/reports/weak",
+              "/reports/dashboard/export.csv", "/reports/annual/export.csv", "/reports/completion/export.xlsx",
+              "/reports/weak/export.pdf", "/api/reports/completion"]
+
+
+@pytest.mark.parametrize("url", YEAR_PAGES)
+def test_a_year_reports_cannot_cover_is_refused_in_chinese(client, login_as, url):
+    login_as("trainer")
+    for year in ("9999", "0", "-1", "abc", "1999", "2101", "99999999999"):
+        response = client.get(f"{url}?year={year}")
+        assert response.status_code == 400, (url, year)
+        body = response.get_json()["detail"] if url.startswith("/api/") else response.get_data(as_text=True)
+        assert "年度应在 2000–2100 之间" in body, (url, year)
+    for year in ("2000", "2100", ""):
+        assert client.get(f"{url}?year={year}").status_code == 200, (url, year)
+
+
+def test_leader_sees_their_subtrees_counts_and_no_question_edit_links(client, login_as, session):
+    pop = make_weak_population(session)
+    make_exam(session, departments=[pop["root"]], title="未开考的考试")
+    make_exam(session, departments=[pop["root"]], title="草稿考试", status="draft")
+    exam, question = pop["exam"], pop["questions"]["q21"]
+    edit_link = f"/banks/questions/{question.id}/edit"
+
+    login_as(pop["leader2"])  # leads 执法大队: e1 (twice), e2, z1, z2 sat the exam
+    text = _text(client.get("/reports/exams").get_data(as_text=True))
+    assert "2025年安全生产法考试 已交卷 5 人次" in text and "未开考的考试 已交卷 0 人次" in text
+    assert "草稿考试" not in text and "只计区应急局/执法大队（含下级部门）人员的答卷" in text
+    items = client.get(f"/reports/exams/{exam.id}/items")
+    assert items.status_code == 200 and "/edit" not in items.get_data(as_text=True)
+    assert client.get(edit_link).status_code == 403  # which is why the page offers no link
+
+    client.post("/auth/logout")
+    login_as("trainer")
+    text = _text(client.get("/reports/exams").get_data(as_text=True))
+    assert "2025年安全生产法考试 已交卷 7 人次" in text and "只计" not in text
+    assert edit_link in client.get(f"/reports/exams/{exam.id}/items").get_data(as_text=True)
