@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lawtrain.auth.models import User, UserRole
 from lawtrain.auth.roles import STAFF
-from lawtrain.banks.models import Question, QuestionCitation, QuestionVersion
+from lawtrain.banks.models import Bank, Question, QuestionCitation, QuestionVersion
 from lawtrain.certificates.models import Certificate
 from lawtrain.courses.models import (
     AssignmentDepartment,
@@ -142,9 +142,17 @@ def exam_laws(law: str | None = None) -> CompoundSelect:
              .where(ExamRule.law_name.is_not(None)))
     fixed = (select(ExamFixedQuestion.exam_id, QuestionCitation.law_name)
              .join(QuestionCitation, QuestionCitation.question_id == ExamFixedQuestion.question_id))
+    # A rule that names banks rather than a law draws on those banks' laws; the banks sit in a JSON list, so
+    # read them off the papers drawn (an exam nobody has sat has no sittings or certificates to count anyway).
+    drawn = (select(Attempt.exam_id, Bank.law_name)
+             .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
+             .join(Question, Question.id == AttemptQuestion.question_id)
+             .join(Bank, Bank.id == Question.bank_id)
+             .where(Bank.law_name.is_not(None)))
     if law is not None:
         rules, fixed = rules.where(ExamRule.law_name == law), fixed.where(QuestionCitation.law_name == law)
-    return union(rules, fixed)
+        drawn = drawn.where(Bank.law_name == law)
+    return union(rules, fixed, drawn)
 
 
 def exams_on_law(law: str) -> Select:
