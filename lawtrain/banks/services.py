@@ -1,9 +1,10 @@
 """Bank use cases: import (validate + store, all or nothing), authoring, retiring, review, export.
 
 Questions are versioned: content lives in QuestionVersion rows. A change to a version that an
-attempt has used (as the hooks in VERSION_USAGE_CHECKS report) adds a version; otherwise the
-current version is edited in place. Question.type/difficulty and the citation and tag rows always
-mirror the current version.
+exam paper holds (as the hooks in VERSION_USAGE_CHECKS report) adds a version; otherwise the
+current version is edited in place. Papers keep the version they were drawn with, except after a
+key correction (see `is_key_correction`), which they follow so that they can be regraded.
+Question.type/difficulty and the citation and tag rows always mirror the current version.
 """
 
 from __future__ import annotations
@@ -35,11 +36,14 @@ from lawtrain.courses.models import Article, Law, LawRevision
 
 DEFAULT_POINTS = 1.0
 
-# fn(session, version_id) -> True when some attempt has shown that version (the exams area appends).
+# fn(session, version_id) -> True when some exam paper holds that version (the exams area appends).
 VERSION_USAGE_CHECKS: list[Callable[[Session, int], bool]] = []
-# fn(session, question_id, old_version_id, new_version_id, actor, now): the answer key changed or the
-# question was voided (new_version_id None). The exams area registers its regrade here.
-ANSWER_KEY_LISTENERS: list[Callable[..., Any]] = []
+# fn(session, question_id, old_version_id, new_version_id, actor, now) -> int | None: papers holding
+# old_version_id are to follow a key correction to new_version_id (it shows exactly what the old one
+# showed: `is_key_correction`), or, when new_version_id is None, the question was voided. A listener
+# returns the id of the audit entry recording what it changed (None: nothing to change), so the trainer
+# can be shown the outcome. The exams area registers its regrade here.
+ANSWER_KEY_LISTENERS: list[Callable[..., int | None]] = []
 
 
 class BankError(Exception):
@@ -105,7 +109,7 @@ def version_content(version: QuestionVersion) -> dict[str, Any]:
 class VersionEntry:
     version: QuestionVersion
     changed: list[str]  # version_content keys that differ from the version before; [] for the first
-    in_use: bool  # shown on at least one exam paper (so it can never change again)
+    in_use: bool  # on at least one exam paper (so it can never change again)
 
 
 def version_history(session: Session, question: Question) -> list[VersionEntry]:
@@ -145,13 +149,28 @@ def question_to_record(question: Question) -> QuestionRecord:
 
 
 def version_in_use(session: Session, version_id: int) -> bool:
-    """Has any attempt shown this version? Asks every registered check."""
+    """Is this version on an exam paper (shown, or drawn in advance)? Asks every registered check."""
     return any(check(session, version_id) for check in VERSION_USAGE_CHECKS)
 
 
-def _notify_answer_key(session, question_id, old_version_id, new_version_id, actor, now) -> None:
-    for listener in ANSWER_KEY_LISTENERS:
-        listener(session, question_id, old_version_id, new_version_id, actor, now)
+def is_key_correction(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Is `new` (version content) the old question with only its key corrected?
+
+    Only then may papers drawn with the old version follow the new one: the person saw exactly this
+    type, stem and options (the option permutation and the number of blanks stay valid), so regrading
+    them on the new key is fair. Any other change of a used question leaves papers on the version they
+    showed (issue: "attempts keep the version they showed"); the trainer voids the question instead."""
+    shown = ("type", "stem", "options")
+    if old["answer"] == new["answer"] or any(old[k] != new[k] for k in shown):
+        return False
+    return old["type"] != "fill_blank" or len(old["answer"]) == len(new["answer"])
+
+
+def _notify_answer_key(session, question_id, old_version_id, new_version_id, actor, now) -> list[int]:
+    """Tell the listeners; returns the ids of the audit entries they recorded."""
+    results = (listener(session, question_id, old_version_id, new_version_id, actor, now)
+               for listener in ANSWER_KEY_LISTENERS)
+    return [r for r in results if r is not None]
 
 
 def _sync_denormalised(question: Question, content: dict[str, Any]) -> None:
@@ -174,16 +193,30 @@ def _sync_denormalised(question: Question, content: dict[str, Any]) -> None:
         question.tag_rows.append(QuestionTag(tag=tag))
 
 
-def _apply_content(session: Session, question: Question, content: dict[str, Any], *, actor, now) -> bool:
-    """Store content as the question's current version; False when nothing changed."""
+@dataclass(frozen=True)
+class QuestionSaved:
+    """What saving a question did, so the trainer can be told plainly what happened to exam papers."""
+
+    changed: bool
+    version_no: int | None = None
+    new_version: bool = False  # the old version is on exam papers, so it was kept and a new one added
+    papers_follow: bool = False  # a key correction: those papers now use the new version and were regraded
+    regrade_event_ids: list[int] = field(default_factory=list)  # audit entries listing the regrade
+
+    @property
+    def papers_kept_old_version(self) -> bool:
+        return self.new_version and not self.papers_follow
+
+
+def _apply_content(session: Session, question: Question, content: dict[str, Any], *, actor, now) -> QuestionSaved:
+    """Store content as the question's current version (a new one if papers hold the current one)."""
     current = question.current_version
     if current is not None and version_content(current) == content:
-        return False
-    answer_changed = current is not None and (
-        current.answer != content["answer"] or current.options != content["options"] or current.type != content["type"]
-    )
+        return QuestionSaved(False, current.version_no)
+    old_content = version_content(current) if current is not None else None
     old_id = current.id if current is not None else None
-    if current is None or (current.id is not None and version_in_use(session, current.id)):
+    in_use = old_id is not None and version_in_use(session, old_id)
+    if current is None or in_use:
         version = QuestionVersion(
             question=question, version_no=(current.version_no + 1) if current else 1,
             created_at=now, created_by_id=getattr(actor, "id", None), **content,
@@ -195,10 +228,12 @@ def _apply_content(session: Session, question: Question, content: dict[str, Any]
             setattr(current, key, value)
     _sync_denormalised(question, content)
     question.updated_at = now
-    if answer_changed:
+    follow = in_use and is_key_correction(old_content, content)
+    events: list[int] = []
+    if follow:
         session.flush()
-        _notify_answer_key(session, question.id, old_id, question.current_version.id, actor, now)
-    return True
+        events = _notify_answer_key(session, question.id, old_id, question.current_version.id, actor, now)
+    return QuestionSaved(True, question.current_version.version_no, in_use, follow, events)
 
 
 def _new_question(bank: Bank, external_id: str | None, content: dict[str, Any], *, actor, now) -> Question:
@@ -446,8 +481,9 @@ def create_question(session: Session, bank: Bank, record: QuestionRecord, *, act
     return question
 
 
-def update_question(session: Session, question: Question, record: QuestionRecord, *, actor, now: datetime) -> bool:
-    """Save new content (a new version if the current one has been used); False when unchanged."""
+def update_question(session: Session, question: Question, record: QuestionRecord, *, actor,
+                    now: datetime) -> QuestionSaved:
+    """Save new content (a new version if the current one is on exam papers) and say what papers did."""
     _check_record(session, record)
     _ensure_not_duplicate(session, question.bank, record, question.id)
     if record.external_id and record.external_id != question.external_id:
@@ -456,12 +492,12 @@ def update_question(session: Session, question: Question, record: QuestionRecord
             raise QuestionInvalid([Problem(Location(column="题目ID"),
                                            f"题目ID“{record.external_id}”已被本题库使用")])
         question.external_id = record.external_id
-    changed = _apply_content(session, question, record_content(record), actor=actor, now=now)
-    if changed:
+    saved = _apply_content(session, question, record_content(record), actor=actor, now=now)
+    if saved.changed:
         audit.record(session, "question.update", actor=actor, target_type="question", target_id=question.id,
-                     now=now, version=question.current_version.version_no)
+                     now=now, version=saved.version_no, papers_follow=saved.papers_follow)
     session.commit()
-    return changed
+    return saved
 
 
 def retire_questions(session: Session, bank: Bank, ids: Iterable[int], *, actor, now: datetime) -> int:
@@ -489,15 +525,17 @@ def restore_question(session: Session, question: Question, *, actor, now: dateti
     session.commit()
 
 
-def void_question(session: Session, question: Question, *, actor, now: datetime, reason: str = "") -> None:
-    """Withdraw a faulty question: retire it and tell listeners (exams regrade attempts that used it)."""
+def void_question(session: Session, question: Question, *, actor, now: datetime, reason: str = "") -> list[int]:
+    """Withdraw a faulty question: retire it and tell listeners (exams take it out of the scoring of every
+    paper that holds it and regrade). Returns the ids of the audit entries listing that regrade."""
     old_id = question.current_version_id
     question.status, question.updated_at = STATUS_RETIRED, now
     question.review_reason = reason or question.review_reason
-    _notify_answer_key(session, question.id, old_id, None, actor, now)
+    events = _notify_answer_key(session, question.id, old_id, None, actor, now)
     audit.record(session, "question.void", actor=actor, target_type="question", target_id=question.id, now=now,
                  reason=reason)
     session.commit()
+    return events
 
 
 def mark_reviewed(session: Session, ids: Iterable[int], *, actor, now: datetime) -> int:

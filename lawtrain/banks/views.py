@@ -238,14 +238,31 @@ def edit_question(question_id: int):
         form.fill_from(question)
     elif form.validate_on_submit():
         try:
-            changed = services.update_question(db.session, question, form.to_record(question.bank.law_name),
-                                               actor=current_user, now=utcnow())
+            saved = services.update_question(db.session, question, form.to_record(question.bank.law_name),
+                                             actor=current_user, now=utcnow())
         except services.QuestionInvalid as e:
             form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
         else:
-            flash(_("已保存题目 #%(id)s", id=question.id) if changed else _("内容没有变化"), "success")
-            return redirect(url_for("banks.bank", bank_id=question.bank_id))
-    return render_template("banks/question_form.html", form=form, bank=question.bank, question=question)
+            return _after_save(question, saved)
+    return render_template("banks/question_form.html", form=form, bank=question.bank, question=question,
+                           in_use=services.version_in_use(db.session, question.current_version_id))
+
+
+def _after_save(question: Question, saved: services.QuestionSaved):
+    """Say plainly what the edit did to exam papers: a key correction goes on to the regrade's before/after
+    list; any other change to a used question leaves drawn papers on the old version, and only voiding the
+    question can change how they are scored."""
+    if saved.papers_follow and saved.regrade_event_ids:
+        flash(_("已更正题目 #%(id)s 的答案：已抽到这道题的试卷改用新答案，已交卷的答卷已重新评分。", id=question.id),
+              "success")
+        return redirect(url_for("exams.regrade_result", event_id=saved.regrade_event_ids[0]))
+    if saved.papers_kept_old_version:
+        flash(_("已保存为题目 #%(id)s 的新版本 v%(n)s，只用于以后抽取的试卷。"
+                "已抽到这道题的试卷（包括作答中和预生成的）仍使用原版本和原答案，不会重新评分。"
+                "如果原来的答案有误，请作废此题。", id=question.id, n=saved.version_no), "warning")
+        return redirect(url_for("banks.question_versions", question_id=question.id))
+    flash(_("已保存题目 #%(id)s", id=question.id) if saved.changed else _("内容没有变化"), "success")
+    return redirect(url_for("banks.bank", bank_id=question.bank_id))
 
 
 VERSION_FIELDS = {"type": _l("题型"), "stem": _l("题干"), "options": _l("选项"), "answer": _l("答案"),

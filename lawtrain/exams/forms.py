@@ -188,3 +188,10 @@ class PracticeSetupForm(FlaskForm):
             parse_ranges(field.data)
         except ValueError as e:
             raise ValidationError(_l("条文格式应如 21-25, 30")) from e
+
+
+class VoidQuestionForm(FlaskForm):
+    """Voiding a question; the page holding this form is the confirmation step."""
+
+    reason = StringField(_l("作废原因（可选）"), validators=[Optional(), Length(max=255)],
+                         render_kw={"placeholder": _l("例如：答案有误")})

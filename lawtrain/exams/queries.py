@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,12 +11,21 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+from lawtrain.auth.audit import AuditEvent
 from lawtrain.auth.models import User
 from lawtrain.banks import queries as bank_queries
 from lawtrain.banks.models import STATUS_ACTIVE, Question, QuestionVersion
 from lawtrain.banks.services import QuestionFilters
 from lawtrain.exams import scoring, services, timing
-from lawtrain.exams.models import Attempt, AttemptEvent, AttemptQuestion, Exam, ExamFixedQuestion, WrongBookEntry
+from lawtrain.exams.models import (
+    SUBMITTED,
+    Attempt,
+    AttemptEvent,
+    AttemptQuestion,
+    Exam,
+    ExamFixedQuestion,
+    WrongBookEntry,
+)
 from lawtrain.timeutil import iso_utc
 
 LETTERS = scoring.LETTERS
@@ -156,8 +166,6 @@ def wrong_book_select(user_id: int, now: datetime | None = None) -> Select:
     """A person's open wrong-answer book entries with the current question version, most recent first.
 
     With `now`, questions of live or unreleased papers are left out (they would tell right from wrong early)."""
-    from lawtrain.banks.models import Question
-
     stmt = (select(WrongBookEntry, QuestionVersion)
             .join(Question, Question.id == WrongBookEntry.question_id)
             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
@@ -189,3 +197,72 @@ def pickable_questions(session: Session, bank_id: int | None, filters: QuestionF
     rows = session.scalars(bank_queries.question_select(bank_id, filters).options(
         *bank_queries.question_page_options()).limit(PICK_LIMIT + 1)).all()
     return list(rows[:PICK_LIMIT]), len(rows) > PICK_LIMIT
+
+
+# ------------------------------------------------------------------ regrade and voiding
+
+
+@dataclass(frozen=True)
+class QuestionUsage:
+    """The papers a question is on, for the trainer deciding whether to void it."""
+
+    submitted: int  # submitted attempts: regraded at once
+    in_progress: int  # live attempts: graded without the question when submitted
+    pregenerated: int  # pre-generated papers nobody has started: the question is taken out
+    already_voided: bool
+
+
+def question_usage(session: Session, question_id: int) -> QuestionUsage:
+    counts = dict(session.execute(
+        select(Attempt.status, func.count(Attempt.id))
+        .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
+        .where(AttemptQuestion.question_id == question_id).group_by(Attempt.status)).tuples().all())
+    voided = session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.question_id == question_id,
+                                                             AttemptQuestion.is_voided.is_(True)).limit(1))
+    return QuestionUsage(counts.get(SUBMITTED, 0), sum(n for s, n in counts.items() if s != SUBMITTED),
+                         len(services.unused_pregens(session, "question_id", question_id)), voided is not None)
+
+
+@dataclass(frozen=True)
+class RegradeReport:
+    """One regrade as the trainer reviews it: why it ran, what it touched, every attempt before/after."""
+
+    event: AuditEvent
+    why: str | None  # manual | key_changed | voided (None: an entry older than the reason)
+    exam: Exam | None  # a manual regrade of one exam
+    question: Question | None  # a key correction or a voided question
+    rows: list[services.RegradeRow]
+    in_progress: int = 0
+    pregenerated: int = 0
+
+    @property
+    def pass_changes(self) -> int:
+        return sum(r.pass_changed for r in self.rows)
+
+
+def regrade_report(session: Session, event_id: int) -> RegradeReport | None:
+    """A regrade as its audit entry recorded it (services._record_regrade), with today's names of the
+    people and exams; None when the entry is not a regrade."""
+    event = session.get(AuditEvent, event_id)
+    if event is None or event.action != "exam.regrade":
+        return None
+    detail = json.loads(event.detail or "{}")
+    changes = detail.get("changes") or []
+    ids = [c["attempt"] for c in changes]
+    who = {r.id: r for r in session.execute(
+        select(Attempt.id, User.display_name, Exam.id.label("exam_id"), Exam.title)
+        .join(User, User.id == Attempt.user_id).join(Exam, Exam.id == Attempt.exam_id)
+        .where(Attempt.id.in_(ids)))} if ids else {}
+    rows = []
+    for c in changes:
+        person = who.get(c["attempt"])
+        rows.append(services.RegradeRow(
+            c["attempt"], person.display_name if person else "", c.get("before"), c.get("after"),
+            c.get("passed_before"), c.get("passed_after"), person.exam_id if person else None,
+            person.title if person else "", c.get("max_before"), c.get("max_after")))
+    target = int(event.target_id) if (event.target_id or "").isdigit() else None
+    return RegradeReport(
+        event, detail.get("why") or ("manual" if event.target_type == "exam" else None),
+        session.get(Exam, target) if target is not None and event.target_type == "exam" else None,
+        session.get(Question, target) if target is not None and event.target_type == "question" else None,
+        rows, int(detail.get("in_progress") or 0), int(detail.get("pregenerated") or 0))

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Select, Text, and_, bindparam, case, cast, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lawtrain.auth import audit
 from lawtrain.auth.models import User
+from lawtrain.banks import services as bank_services
 from lawtrain.banks.models import STATUS_RETIRED, Bank, Question, QuestionCitation, QuestionTag, QuestionVersion
 from lawtrain.exams import events, paper_text, scoring, selection, timing
 from lawtrain.exams.models import (
@@ -804,12 +805,18 @@ def record_focus(session: Session, attempt: Attempt, kind: str, now: datetime) -
 
 @dataclass(frozen=True)
 class RegradeRow:
+    """One attempt before and after a regrade (what the trainer is shown and the audit entry keeps)."""
+
     attempt_id: int
     user_name: str
     before_score: float | None
     after_score: float | None
     before_passed: bool | None
     after_passed: bool | None
+    exam_id: int | None = None
+    exam_title: str = ""
+    before_max: float | None = None
+    after_max: float | None = None
 
     @property
     def pass_changed(self) -> bool:
@@ -817,78 +824,130 @@ class RegradeRow:
 
     @property
     def score_changed(self) -> bool:
-        return self.before_score != self.after_score
+        return (self.before_score, self.before_max) != (self.after_score, self.after_max)
+
+    @property
+    def certificate_effect(self) -> str | None:
+        """What the certificates listener does about a pass/fail change: "revoke", "issue" or None."""
+        if not self.pass_changed:
+            return None
+        return "issue" if self.after_passed else "revoke"
 
 
 def _regrade(session: Session, attempts: Iterable[Attempt], now: datetime, *, why: str) -> list[RegradeRow]:
     rows = []
     for attempt in attempts:
-        before = (attempt.score, attempt.passed)
+        before = (attempt.score, attempt.max_score, attempt.passed)
         _grade(session, attempt, now)
         add_event(session, attempt.id, "regraded", now, why=why, before=before[0], after=attempt.score)
         session.flush()
-        events.attempt_graded(session, attempt, previous_passed=before[1], now=now)
+        events.attempt_graded(session, attempt, previous_passed=before[2], now=now)
         user = session.get(User, attempt.user_id)
         rows.append(RegradeRow(attempt.id, user.display_name if user else "", before[0], attempt.score,
-                               before[1], attempt.passed))
+                               before[2], attempt.passed, attempt.exam_id, attempt.exam.title,
+                               before[1], attempt.max_score))
     return rows
 
 
-def regrade_exam(session: Session, exam: Exam, *, actor, now: datetime, ip: str | None = None) -> list[RegradeRow]:
-    """Regrade every submitted attempt of an exam with the current keys; returns before/after."""
+def _record_regrade(session: Session, rows: list[RegradeRow], *, why: str, actor, now: datetime,
+                    target_type: str, target_id: int, ip: str | None = None, **counts: int) -> int:
+    """The audit entry of one regrade, with every attempt's before/after: the record issue 5.7 asks for
+    and what the trainer's result page reads (queries.regrade_report). Returns its id."""
+    event = audit.record(
+        session, "exam.regrade", actor=actor, target_type=target_type, target_id=target_id, ip=ip, now=now,
+        why=why, attempts=len(rows), pass_changes=sum(r.pass_changed for r in rows), **counts,
+        changes=[{"attempt": r.attempt_id, "before": r.before_score, "after": r.after_score,
+                  "max_before": r.before_max, "max_after": r.after_max,
+                  "passed_before": r.before_passed, "passed_after": r.after_passed} for r in rows])
+    session.flush()
+    return event.id
+
+
+def regrade_exam(session: Session, exam: Exam, *, actor, now: datetime, ip: str | None = None) -> int:
+    """Regrade every submitted attempt of an exam with the current keys; returns the audit entry's id."""
     attempts = session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.status == SUBMITTED)
                                .order_by(Attempt.id)).all()
     rows = _regrade(session, attempts, now, why="manual")
-    audit.record(session, "exam.regrade", actor=actor, target_type="exam", target_id=exam.id, ip=ip, now=now,
-                 attempts=len(rows), pass_changes=sum(r.pass_changed for r in rows))
+    event_id = _record_regrade(session, rows, why="manual", actor=actor, now=now, target_type="exam",
+                               target_id=exam.id, ip=ip)
     session.commit()
-    return rows
+    return event_id
+
+
+def unused_pregens(session: Session, key: str, value: int) -> list[PaperPregen]:
+    """Pre-generated papers nobody has started yet with an item whose `key` ("question_id" or "version_id")
+    is `value`. The paper is JSON, so SQL only narrows by its text (alike on SQLite and PostgreSQL) and the
+    exact match is made here."""
+    candidates = session.scalars(select(PaperPregen).where(
+        PaperPregen.used_at.is_(None), cast(PaperPregen.paper, Text).contains(str(value))).order_by(PaperPregen.id))
+    return [p for p in candidates if any(item.get(key) == value for item in p.paper or [])]
+
+
+def _check_key_correction(session: Session, old_version_id: int, new_version_id: int) -> None:
+    """Papers may follow only a version that shows what the old one showed: otherwise their option
+    permutation (or their blanks) would no longer fit, and people would be graded on a question they never saw."""
+    old, new = session.get(QuestionVersion, old_version_id), session.get(QuestionVersion, new_version_id)
+    if old is None or new is None or not bank_services.is_key_correction(
+            bank_services.version_content(old), bank_services.version_content(new)):
+        raise ValueError(f"version {new_version_id} is not a key correction of version {old_version_id}")
 
 
 def regrade_question(session: Session, question_id: int, old_version_id: int | None, new_version_id: int | None,
-                     actor, now: datetime) -> list[RegradeRow]:
-    """ANSWER_KEY_LISTENERS hook: move papers to the corrected version (or void the question) and regrade.
+                     actor, now: datetime) -> int | None:
+    """ANSWER_KEY_LISTENERS hook: papers holding the old version follow a key correction (or, when
+    new_version_id is None, every paper takes the question out of its scoring) and the submitted attempts
+    among them are regraded. Returns the id of the audit entry listing before/after; None when no paper
+    holds the question.
 
-    Runs inside the banks service's transaction (it commits)."""
+    Attempts in progress and pre-generated papers follow too, so they are graded on the corrected key (or
+    without the voided question) when submitted; what they display does not change (a key correction shows
+    the same), except that a pre-generated paper nobody has seen loses a voided question. Runs inside the
+    banks service's transaction (it commits)."""
+    voided = new_version_id is None
     stmt = select(AttemptQuestion).where(AttemptQuestion.question_id == question_id)
-    if new_version_id is not None and old_version_id is not None:
-        stmt = stmt.where(AttemptQuestion.question_version_id == old_version_id)
-    rows = session.scalars(stmt).all()
-    for row in rows:
-        if new_version_id is None:
+    if voided:
+        rows = session.scalars(stmt).all()
+        pregens = unused_pregens(session, "question_id", question_id)
+        for row in rows:
             row.is_voided = True
-        else:
+        for pregen in pregens:
+            pregen.paper = [item for item in pregen.paper if item["question_id"] != question_id]
+    else:
+        _check_key_correction(session, old_version_id, new_version_id)
+        rows = session.scalars(stmt.where(AttemptQuestion.question_version_id == old_version_id)).all()
+        pregens = unused_pregens(session, "version_id", old_version_id)
+        for row in rows:
             row.question_version_id = new_version_id
+        for pregen in pregens:
+            pregen.paper = [{**item, "version_id": new_version_id} if item["version_id"] == old_version_id else item
+                            for item in pregen.paper]
+    if not rows and not pregens:
+        return None
     session.flush()
     attempt_ids = sorted({r.attempt_id for r in rows})
     attempts = session.scalars(select(Attempt).where(Attempt.id.in_(attempt_ids), Attempt.status == SUBMITTED)
                                .order_by(Attempt.id)).all() if attempt_ids else []
-    result = _regrade(session, attempts, now, why="voided" if new_version_id is None else "key_changed")
-    if result:
-        audit.record(session, "exam.regrade", actor=actor, target_type="question", target_id=question_id, now=now,
-                     attempts=len(result), pass_changes=sum(r.pass_changed for r in result),
-                     changes=[{"attempt": r.attempt_id, "before": r.before_score, "after": r.after_score,
-                               "passed_before": r.before_passed, "passed_after": r.after_passed} for r in result][:200])
-    return result
+    why = "voided" if voided else "key_changed"
+    result = _regrade(session, attempts, now, why=why)
+    return _record_regrade(session, result, why=why, actor=actor, now=now, target_type="question",
+                           target_id=question_id, question=question_id,
+                           in_progress=len(attempt_ids) - len(attempts), pregenerated=len(pregens))
 
 
-def version_used_by_attempt(session: Session, version_id: int) -> bool:
-    """VERSION_USAGE_CHECKS hook: has any attempt shown this question version?"""
-    return session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.question_version_id == version_id)
-                          .limit(1)) is not None
+def version_on_paper(session: Session, version_id: int) -> bool:
+    """VERSION_USAGE_CHECKS hook: does an attempt hold this question version, or a pre-generated paper not yet
+    started? Either way it must not change in place: what the paper shows and its option permutation were
+    fixed when it was drawn."""
+    on_attempt = session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.question_version_id == version_id)
+                                .limit(1)) is not None
+    return on_attempt or bool(unused_pregens(session, "version_id", version_id))
 
 
 def _register_bank_hooks() -> None:
-    try:
-        from lawtrain.banks import services as bank_services
-    except ImportError:
-        return
-    checks = getattr(bank_services, "VERSION_USAGE_CHECKS", None)
-    if checks is not None and version_used_by_attempt not in checks:
-        checks.append(version_used_by_attempt)
-    listeners = getattr(bank_services, "ANSWER_KEY_LISTENERS", None)
-    if listeners is not None and regrade_question not in listeners:
-        listeners.append(regrade_question)
+    if version_on_paper not in bank_services.VERSION_USAGE_CHECKS:
+        bank_services.VERSION_USAGE_CHECKS.append(version_on_paper)
+    if regrade_question not in bank_services.ANSWER_KEY_LISTENERS:
+        bank_services.ANSWER_KEY_LISTENERS.append(regrade_question)
 
 
 _register_bank_hooks()

@@ -1,5 +1,5 @@
 """Pages of the exams area: staff (exam list, intro, take, result, wrong book, practice, module check)
-and trainers (exam setup, publish, overrides, papers, release, attempts, regrade)."""
+and trainers (exam setup, publish, overrides, papers, release, attempts, regrade, voiding a question)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from lawtrain.auth.models import User
 from lawtrain.auth.policy import TRAINERS, login_required, roles_required
 from lawtrain.auth.roles import STAFF
 from lawtrain.auth.sessions import client_ip
-from lawtrain.banks.models import Bank
+from lawtrain.banks import services as bank_services
+from lawtrain.banks.models import Bank, Question
 from lawtrain.banks.services import QuestionFilters
 from lawtrain.exams import forms, practice, queries, services
 from lawtrain.exams.models import Attempt, Exam
@@ -467,8 +468,36 @@ def pregenerate(exam_id: int):
 @roles_required(*TRAINERS)
 def regrade(exam_id: int):
     exam = _exam(exam_id)
-    rows = services.regrade_exam(db.session, exam, actor=current_user, now=utcnow(), ip=client_ip())
-    return render_template("exams/regrade.html", exam=exam, rows=rows)
+    event_id = services.regrade_exam(db.session, exam, actor=current_user, now=utcnow(), ip=client_ip())
+    return redirect(url_for("exams.regrade_result", event_id=event_id))
+
+
+@bp.get("/regrades/<int:event_id>")
+@roles_required(*TRAINERS)
+def regrade_result(event_id: int):
+    """The before/after list of one regrade (manual, after a key correction or a voided question), read
+    back from its audit entry, so it can be reloaded and linked to without regrading again."""
+    report = queries.regrade_report(db.session, event_id) or abort(404)
+    return render_template("exams/regrade_result.html", report=report)
+
+
+@bp.route("/questions/<int:question_id>/void", methods=["GET", "POST"])
+@roles_required(*TRAINERS)
+def void_question(question_id: int):
+    """GET: what voiding would do to papers (the confirmation step). POST: void, then show the regrade."""
+    question = db.session.get(Question, question_id)
+    if question is None or question.current_version is None:
+        abort(404)
+    form = forms.VoidQuestionForm()
+    if form.validate_on_submit():
+        event_ids = bank_services.void_question(db.session, question, actor=current_user, now=utcnow(),
+                                                reason=(form.reason.data or "").strip())
+        flash(_("题目 #%(id)s 已作废。", id=question.id), "success")
+        if event_ids:
+            return redirect(url_for("exams.regrade_result", event_id=event_ids[0]))
+        return redirect(url_for("banks.bank", bank_id=question.bank_id))
+    return render_template("exams/void_question.html", question=question, form=form,
+                           usage=queries.question_usage(db.session, question.id))
 
 
 @bp.route("/<int:exam_id>/overrides", methods=["GET", "POST"])

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import event, select
 
+from lawtrain.banks.models import Question
+from lawtrain.exams import services
 from lawtrain.exams.models import AttemptQuestion
 from lawtrain.exams.scoring import LETTERS
 from lawtrain.extensions import db
@@ -50,6 +52,15 @@ def exam_form_data(**fields) -> dict:
 def paper(session, attempt) -> list[AttemptQuestion]:
     return list(session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                                 .order_by(AttemptQuestion.position)))
+
+
+def sit(session, exam, user, now, answer_for):
+    """Start, answer every question with answer_for(row, type) and submit five minutes later."""
+    attempt, _ = services.start_attempt(session, exam, user, now)
+    qtypes = {q.id: q.type for q in session.scalars(select(Question))}
+    for seq, row in enumerate(paper(session, attempt), start=1):
+        services.save_answer(session, attempt, row.question_id, answer_for(row, qtypes[row.question_id]), seq, now)
+    return services.submit_attempt(session, attempt, now + timedelta(minutes=5))
 
 
 def right_response(row: AttemptQuestion, qtype: str) -> list[str]:

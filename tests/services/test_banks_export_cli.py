@@ -118,14 +118,16 @@ def test_update_question_versions_only_when_in_use(session, now, monkeypatch):
     q = make_question(session, bank, stem="原题干")
     edited = QuestionRecord(type="single", stem="新题干", options=["甲", "乙", "丙", "丁"], answer=["B"],
                             basis=[Citation("安全生产法", 22)])
-    assert services.update_question(session, q, edited, actor=trainer, now=now)
+    saved = services.update_question(session, q, edited, actor=trainer, now=now)
+    assert (saved.changed, saved.new_version) == (True, False)
     assert (len(q.versions), q.current_version.stem, [c.article_no for c in q.citations]) == (1, "新题干", [22])
 
     monkeypatch.setattr(services, "VERSION_USAGE_CHECKS", [lambda s, vid: True])
     edited.answer = ["C"]
-    assert services.update_question(session, q, edited, actor=trainer, now=now)
+    saved = services.update_question(session, q, edited, actor=trainer, now=now)
+    assert (saved.changed, saved.new_version, saved.version_no) == (True, True, 2)
     assert [v.version_no for v in q.versions] == [1, 2] and q.versions[0].answer == ["B"]
-    assert not services.update_question(session, q, edited, actor=trainer, now=now)  # unchanged
+    assert not services.update_question(session, q, edited, actor=trainer, now=now).changed
 
 
 def test_create_question_rejects_invalid_and_duplicate(session, now):

@@ -17,23 +17,13 @@ from lawtrain.certificates import queries, services
 from lawtrain.certificates.fonts import get_cjk_font
 from lawtrain.certificates.models import Certificate
 from lawtrain.exams import events
-from lawtrain.exams import services as exam_services
 from tests import factories
-from tests.services.exams_helpers import exam_bank, paper, right_response, wrong_response
+from tests.services.exams_helpers import exam_bank, right_response, sit, wrong_response
 
 SETTINGS = services.CertificateSettings(prefix="BSYJ", valid_years=3)
 
 
 pytestmark = pytest.mark.usefixtures("in_request")  # messages are translated per request
-
-
-def sit(session, exam, user, now, answer_for):
-    attempt, _ = exam_services.start_attempt(session, exam, user, now)
-    qtypes = {q.id: q.type for q in session.scalars(select(Question))}
-    for seq, row in enumerate(paper(session, attempt), start=1):
-        exam_services.save_answer(session, attempt, row.question_id, answer_for(row, qtypes[row.question_id]), seq,
-                                  now)
-    return exam_services.submit_attempt(session, attempt, now + timedelta(minutes=5))
 
 
 def cert_of(session, user, exam) -> Certificate | None:

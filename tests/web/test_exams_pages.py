@@ -167,7 +167,9 @@ def test_trainer_sees_attempt_details_and_regrades(client, login_as, session, ba
     html = client.get(f"/exams/manage/attempts/{attempt.id}").get_data(as_text=True)
     assert "focus_lost" in html and "1 次" in html
     services.submit_attempt(session, attempt, utcnow())
-    html = client.post(f"/exams/{exam.id}/regrade").get_data(as_text=True)
+    response = client.post(f"/exams/{exam.id}/regrade")
+    assert response.status_code == 302 and "/exams/regrades/" in response.headers["Location"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)  # a GET page: reloading regrades nothing
     assert "重新评分结果" in html and staff.display_name in html
 
 
