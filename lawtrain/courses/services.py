@@ -71,6 +71,9 @@ ASSIGNMENT_CREATED_LISTENERS: list[Callable[[Session, TrainingAssignment, dateti
 
 HEARTBEAT_MIN_INTERVAL = 10  # seconds: faster heartbeats credit nothing
 HEARTBEAT_MAX_CREDIT = 20  # seconds credited per heartbeat at most
+# Beats come every 15 s while the page is visible and the reader active; a longer silence means the page was
+# hidden or the reader away, so the beat after it only restarts the clock.
+HEARTBEAT_MAX_GAP = 45
 
 
 # ------------------------------------------------------------------ law library
@@ -413,8 +416,9 @@ class HeartbeatResult:
 
 
 def record_heartbeat(session: Session, user: User, module: CourseModule, *, now: datetime) -> HeartbeatResult:
-    """Credit reading time measured on the server: min(elapsed since the last heartbeat, 20 s), nothing when
-    heartbeats come faster than every 10 s, when the module is complete, or when it is not the person's."""
+    """Credit reading time measured on the server: min(elapsed since the last heartbeat, 20 s); nothing when
+    heartbeats come faster than every 10 s or after a silence over 45 s (hidden or away: the clock restarts),
+    when the module is complete, or when it is not the person's."""
     required = module.min_study_minutes * 60
     if not can_credit(session, user, module):
         record = session.scalar(select(StudyRecord).where(StudyRecord.user_id == user.id,
@@ -426,7 +430,8 @@ def record_heartbeat(session: Session, user: User, module: CourseModule, *, now:
     last = record.last_heartbeat_at
     if last is not None and (now - last) < timedelta(seconds=HEARTBEAT_MIN_INTERVAL):
         return HeartbeatResult(0, record.seconds, required, False, "too_fast")
-    credit = 0 if last is None else int(min((now - last).total_seconds(), HEARTBEAT_MAX_CREDIT))
+    gap = None if last is None else (now - last).total_seconds()
+    credit = 0 if gap is None or gap > HEARTBEAT_MAX_GAP else int(min(gap, HEARTBEAT_MAX_CREDIT))
     record.last_heartbeat_at = now
     record.seconds += credit
     add_study_time(session, user.id, module.law_name, "reading", credit, now)

@@ -27,10 +27,12 @@ def test_heartbeat_crediting_rules(session, now):
     user = make_user(session)
     module = make_course_module(session, min_minutes=2)
     make_assignment(session, modules=[module], users=[user])
-    results = _beats(session, user, module, now, [0, 15, 20, 30, 90, 105])
-    # first starts the clock; +15; 5 s later too fast; +15 (from the last credited beat); 60 s gap capped at 20; +15
+    results = _beats(session, user, module, now, [0, 15, 20, 30, 60, 120, 135])
+    # first starts the clock; +15; 5 s later too fast; +15 (from the last credited beat); a 30 s gap is capped
+    # at 20; after a 60 s silence (page hidden) the clock only restarts; +15
     assert [(r.credited, r.status) for r in results] == [
-        (0, "started"), (15, "credited"), (0, "too_fast"), (15, "credited"), (20, "credited"), (15, "credited")]
+        (0, "started"), (15, "credited"), (0, "too_fast"), (15, "credited"), (20, "credited"), (0, "started"),
+        (15, "credited")]
     record = session.scalar(select(StudyRecord))
     assert record.seconds == 65
     entry = session.scalar(select(StudyTimeEntry))
