@@ -156,8 +156,9 @@ def _source_list(title: str, certs: Select, endpoint: str, **args):
                            endpoint=endpoint, args=args)
 
 
-def _zip_response(title: str, certs: list[Certificate], back: str):
-    """All the (unrevoked) certificates as one zip of PDFs, spooled to disk beyond 32 MB."""
+def _zip_response(title: str, source_certs: Select, back: str):
+    """The source's unrevoked certificates as one zip of PDFs, spooled to disk beyond 32 MB."""
+    certs = db.session.scalars(queries.not_revoked(source_certs)).all()
     if not certs:
         flash(_("还没有可下载的有效证书。"), "info")
         return redirect(back)
@@ -182,9 +183,8 @@ def exam_list(exam_id: int):
 @roles_required(*TRAINERS)
 def exam_zip(exam_id: int):
     exam = db.session.get(Exam, exam_id) or abort(404)
-    certs = queries.not_revoked(queries.exam_certificates(exam.id))
-    return _zip_response(exam.title, db.session.scalars(certs).all(),
-                         url_for("certificates.exam_list", exam_id=exam.id))
+    return _zip_response(exam.title, queries.exam_certificates(exam.id), url_for("certificates.exam_list",
+                                                                                  exam_id=exam.id))
 
 
 @bp.get("/certificates/assignments/<int:assignment_id>")
@@ -199,8 +199,7 @@ def assignment_list(assignment_id: int):
 @roles_required(*TRAINERS)
 def assignment_zip(assignment_id: int):
     assignment = db.session.get(TrainingAssignment, assignment_id) or abort(404)
-    certs = queries.not_revoked(queries.assignment_certificates(assignment.id))
-    return _zip_response(assignment.title, db.session.scalars(certs).all(),
+    return _zip_response(assignment.title, queries.assignment_certificates(assignment.id),
                          url_for("certificates.assignment_list", assignment_id=assignment.id))
 
 

@@ -142,12 +142,17 @@ def test_regrade_that_changes_a_passing_score_updates_the_snapshot(session, now)
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.rescore")) is not None
 
 
-def test_admin_revocation_is_audited_and_survives_a_passing_regrade(session, now):
-    exam = factories.make_exam(session)
-    user = factories.make_user(session)
-    admin = factories.make_user(session, roles=["admin"])
-    attempt = factories.make_attempt(session, exam, user, score=70, submitted_at=now)
-    cert = services.issue_for_attempt(session, attempt, SETTINGS, now=now)
+@pytest.fixture
+def passed(session, now):
+    """A passing attempt (70 of 100), its certificate, and an administrator."""
+    attempt = factories.make_attempt(session, factories.make_exam(session), factories.make_user(session), score=70,
+                                     submitted_at=now)
+    return attempt, services.issue_for_attempt(session, attempt, SETTINGS, now=now), factories.make_user(
+        session, roles=["admin"])
+
+
+def test_admin_revocation_is_audited_and_survives_a_passing_regrade(session, now, passed):
+    attempt, cert, admin = passed
     with pytest.raises(services.CertificateError):
         services.revoke_certificate(session, cert, "  ", admin, now)
     services.revoke_certificate(session, cert, "考试作弊", admin, now + timedelta(days=1), ip="10.0.0.9")
@@ -161,12 +166,8 @@ def test_admin_revocation_is_audited_and_survives_a_passing_regrade(session, now
     assert cert.revoked_at is not None  # a regrade does not undo an administrator's decision
 
 
-def test_an_admin_can_make_a_regrade_revocation_final(session, now):
-    exam = factories.make_exam(session)
-    user = factories.make_user(session)
-    admin = factories.make_user(session, roles=["admin"])
-    attempt = factories.make_attempt(session, exam, user, score=70, submitted_at=now)
-    cert = services.issue_for_attempt(session, attempt, SETTINGS, now=now)
+def test_an_admin_can_make_a_regrade_revocation_final(session, now, passed):
+    attempt, cert, admin = passed
     attempt.score, attempt.percent, attempt.passed = 40.0, 40.0, False
     services.on_attempt_graded(session, attempt, previous_passed=True, now=now + timedelta(days=1))
     session.commit()
