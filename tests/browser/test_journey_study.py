@@ -3,6 +3,7 @@ module (reading time is only counted while the page is visible), passes its chec
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -48,6 +49,14 @@ def _heartbeats(bs) -> int:
     return sum(1 for u in bs.requests if u.endswith("/heartbeat"))
 
 
+def _study_record(live_server, user_id: int, module_id: int) -> tuple[int, object]:
+    """(seconds credited, time of the last counted heartbeat) of the person's study record for the module."""
+    with live_server.db_session() as s:
+        record = s.scalar(select(StudyRecord).where(StudyRecord.user_id == user_id,
+                                                    StudyRecord.module_id == module_id))
+        return record.seconds, record.last_heartbeat_at
+
+
 def _set_visibility(page, state: str) -> None:
     page.evaluate("""state => {
         Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => state});
@@ -83,20 +92,34 @@ def test_staff_studies_a_module_and_unlocks_the_gated_exam(browser_session, live
 
     # The module page sends a heartbeat at once and every 15 s while visible; none while hidden.
     page.clock.install()
-    with page.expect_request(lambda r: r.url.endswith(f"/modules/{info['module_id']}/heartbeat")
-                             and r.method == "POST"):
+
+    def is_beat(response) -> bool:
+        return response.url.endswith(f"/modules/{info['module_id']}/heartbeat") and response.request.method == "POST"
+
+    with page.expect_response(is_beat):
         bs.goto(f"/courses/modules/{info['module_id']}")
     page.get_by_role("heading", name=info["module_title"]).wait_for()
     page.locator("#study-status").filter(has_text="学习时长已达到").wait_for()
     check_page(bs)
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 0.5)  # from now on its timers fire only when run
+    seconds, last_beat = _study_record(live_server, info["user_id"], info["module_id"])
     _set_visibility(page, "hidden")
     before = _heartbeats(bs)
     page.clock.run_for(60_000)
     page.wait_for_timeout(300)
     assert _heartbeats(bs) == before, "a hidden page must not send heartbeats"
+    assert _study_record(live_server, info["user_id"], info["module_id"])[0] == seconds
+
+    # Visible again: the next heartbeat is credited. The server measures the time itself and credits nothing
+    # for beats closer than 10 s, so real time must pass since the last counted one.
     _set_visibility(page, "visible")
-    with page.expect_request(lambda r: r.url.endswith("/heartbeat")):
+    time.sleep(max(0.0, (last_beat + timedelta(seconds=10.5) - utcnow()).total_seconds()))
+    with page.expect_response(is_beat) as beat:
         page.clock.run_for(15_000)
+    assert beat.value.json()["status"] == "credited"
+    grown = _study_record(live_server, info["user_id"], info["module_id"])[0] - seconds
+    assert 10 <= grown <= 20, grown
+    page.clock.resume()  # axe, on the pages to come, needs running timers
 
     # The end-of-module check, answered with the keys read from the database.
     page.get_by_role("link", name="开始小测").click()

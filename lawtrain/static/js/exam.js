@@ -1,6 +1,6 @@
 /* The exam page: autosave every change with a per-attempt sequence number, keep unsaved answers in
  * localStorage and retry with backoff, server-driven countdown, navigator, one question per screen on
- * phones, confirm before submit, auto-submit at time-out, focus-loss events.
+ * phones, confirm before submit, auto-submit at time-out (every answer saved first), focus-loss events.
  * The page works without this script (plain form posting to the server). */
 (function () {
   "use strict";
@@ -19,6 +19,8 @@
   var banner = document.getElementById("net-banner");
   var warning = document.getElementById("time-warning");
   var countdown = document.getElementById("countdown");
+  var dialog = document.getElementById("confirm-dialog");
+  var openResultBtn = document.getElementById("open-result");
 
   // ---------------------------------------------------------------- local state (survives reloads and crashes)
   function load() {
@@ -76,21 +78,30 @@
   }
 
   // ---------------------------------------------------------------- saving with seq, retry and backoff
-  var closed = false;
-  var inFlight = false;
+  var closed = false;       // the server takes no more answers for this attempt
+  var submitting = false;   // a submit was asked for (by the person or the countdown); it ends in closed
+  var draining = null;      // the running save loop, so that a submit can wait for the save in flight
   var backoff = 0;
   var retryTimer = null;
+  var typingTimers = {};    // question id -> the pause timer of a blank being typed in
+  var REQUEST_TIMEOUT_MS = 15000;  // a request that hangs counts as a failed one and is retried
+  var graceMs = parseInt(root.dataset.grace || "60", 10) * 1000;
 
   function api(method, url, body) {
+    var aborter = window.AbortController ? new AbortController() : null;
+    var timer = aborter && setTimeout(function () { aborter.abort(); }, REQUEST_TIMEOUT_MS);
     return fetch(url, {
-      method: method, credentials: "same-origin",
+      method: method, credentials: "same-origin", signal: aborter ? aborter.signal : undefined,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body)
-    });
+    }).then(function (r) { clearTimeout(timer); return r; }, function (e) { clearTimeout(timer); throw e; });
   }
 
   function queue(section) {
+    if (closed) return;  // after the end nothing may reappear in localStorage
     var qid = section.dataset.qid;
+    clearTimeout(typingTimers[qid]);
+    delete typingTimers[qid];
     state.seq += 1;
     state.pending[qid] = { response: responseOf(section), seq: state.seq };
     persist();
@@ -109,44 +120,68 @@
 
   function networkDown() {
     banner.hidden = false;
-    saveStatus.textContent = t.unsaved;
-    backoff = Math.min(backoff ? backoff * 2 : 1000, 30000);
+    saveStatus.textContent = submitting ? t.submitting : t.unsaved;
+    // While submitting, retry often: past 0:00 the server only takes saves for the short grace.
+    backoff = Math.min(backoff ? backoff * 2 : 1000, submitting ? 3000 : 30000);
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(flush, backoff);
+    retryTimer = setTimeout(submitting ? trySubmit : flush, backoff);
   }
 
+  // Send the pending answers oldest first. Every caller gets the same running loop, so waiting on flush() also
+  // waits for the save already in flight. Resolves true once nothing is pending, false when a request failed
+  // (a retry is scheduled) or the attempt is closed.
   function flush() {
-    if (inFlight || closed) return Promise.resolve();
+    if (closed) return Promise.resolve(false);
+    if (!draining) {
+      draining = saveNext().then(function (drained) { draining = null; return drained; });
+    }
+    return draining;
+  }
+
+  function saveNext() {
+    if (closed) return Promise.resolve(false);
     var qid = nextPending();
-    if (!qid) { saveStatus.textContent = ""; return Promise.resolve(); }
+    if (!qid) { saveStatus.textContent = submitting ? t.submitting : ""; return Promise.resolve(true); }
     var item = state.pending[qid];
-    inFlight = true;
     return api("PUT", root.dataset.saveUrl + qid, { response: item.response, seq: item.seq })
       .then(function (r) {
-        inFlight = false;
-        if (r.status === 409) { return onClosed(); }
-        if (r.status === 400 || r.status === 404) { delete state.pending[qid]; persist(); return flush(); }
+        if (r.status === 409) { endAttempt(t.closed); return false; }
+        // a malformed answer or a question not on this paper: resending can never succeed
+        if (r.status === 400 || r.status === 404) { delete state.pending[qid]; persist(); return saveNext(); }
         if (!r.ok) { throw new Error("HTTP " + r.status); }
         return r.json().then(function (data) {
-          if (state.pending[qid] && state.pending[qid].seq === item.seq) delete state.pending[qid];
-          persist();
-          banner.hidden = true;
-          backoff = 0;
-          markSaved(qid, t.saved);
+          acknowledge(qid, item.seq);
           if (typeof data.remaining_seconds === "number") syncClock(data.remaining_seconds);
-          return flush();
+          return saveNext();
         });
       })
-      .catch(function () { inFlight = false; networkDown(); });
+      .catch(function () { networkDown(); return false; });
   }
 
-  window.addEventListener("online", function () { backoff = 0; flush(); });
+  // The server holds this answer now (or a newer one): only then does it leave localStorage.
+  function acknowledge(qid, seq) {
+    if (state.pending[qid] && state.pending[qid].seq === seq) {
+      delete state.pending[qid];
+      markSaved(qid, t.saved);
+    }
+    persist();
+    banner.hidden = true;
+    backoff = 0;
+  }
+
+  window.addEventListener("online", function () {
+    backoff = 0;
+    clearTimeout(retryTimer);
+    if (submitting) trySubmit(); else flush();
+  });
 
   // ---------------------------------------------------------------- countdown from the server's remaining seconds
   var endsAt = 0;
   var warned5 = false, warned1 = false;
   function monotonic() { return (window.performance && performance.now) ? performance.now() : Date.now(); }
   function syncClock(remaining) { endsAt = monotonic() + remaining * 1000; }
+  // The server takes saves until the deadline plus the grace; a little margin for the clocks' difference.
+  function saveWindowOver() { return monotonic() > endsAt + graceMs + 2000; }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function tick() {
     var left = Math.max(0, Math.round((endsAt - monotonic()) / 1000));
@@ -155,7 +190,7 @@
     countdown.classList.toggle("urgent", left <= 300);
     if (left <= 300 && left > 60 && !warned5) { warned5 = true; showWarning(t.warn5, 10000); }
     if (left <= 60 && left > 0 && !warned1) { warned1 = true; showWarning(t.warn1); }
-    if (left === 0 && !closed) { showWarning(t.timeup); submit(true); }
+    if (left === 0 && !closed && !submitting) { showWarning(t.timeup); submit(true); }
   }
   var warningTimer = null;
   // A passing warning (5 minutes left) hides itself after `hideAfterMs`; the last-minute and closing ones stay.
@@ -167,37 +202,70 @@
   }
   syncClock(parseInt(root.dataset.remaining || "0", 10));
 
-  // ---------------------------------------------------------------- submit (confirm, flush, idempotent POST)
-  var submitting = false;
+  // ---------------------------------------------------------------- submit: every answer saved first, then the POST
+  var submitTimeUp = false;
+  var submitBusy = false;
+
   function submit(timeUp) {
-    if (submitting) return;
+    if (submitting || closed) return;
     submitting = true;
+    submitTimeUp = timeUp === true;
+    if (dialog.open) dialog.close();
+    form.inert = true;  // the paper is handed in: no more changes while the last answers go out
     saveStatus.textContent = t.submitting;
-    flush().then(function () {
-      return api("POST", root.dataset.submitUrl, timeUp === true ? { reason: "time_up" } : undefined);
-    }).then(function (r) {
-      if (!r.ok && r.status !== 409) throw new Error("HTTP " + r.status);
-      return finish();
-    }).catch(function () {
-      submitting = false;
-      networkDown();
-      setTimeout(function () { submit(timeUp); }, Math.max(backoff, 2000));
-    });
-  }
-  function finish() {
-    closed = true;
-    state.pending = {};
-    try { localStorage.removeItem(storeKey); } catch (e) { /* ignore */ }
-    // The take page redirects a finished attempt to its result, so no result link is ever in this page.
-    window.location.replace(window.location.pathname);
-  }
-  function onClosed() {
-    closed = true;
-    showWarning(t.closed);
-    setTimeout(finish, 800);
+    trySubmit();
   }
 
-  var dialog = document.getElementById("confirm-dialog");
+  // One round: queue what is still being typed, wait for every save, then POST the submit. Answers the server
+  // has not acknowledged are never given up for a submit while it still takes saves: a submit would close the
+  // attempt and the server grades only what it holds. Offline at 0:00, the rounds repeat (networkDown) until
+  // the saves get through or the grace is over.
+  function trySubmit() {
+    if (closed || submitBusy) return;
+    submitBusy = true;
+    queueTyping();
+    flush().then(function (drained) {
+      if (closed) return null;
+      if (!drained && !saveWindowOver()) return null;  // flush has scheduled the next round
+      return postSubmit();
+    }).then(function () { submitBusy = false; }, function () { submitBusy = false; networkDown(); });
+  }
+
+  function postSubmit() {
+    return api("POST", root.dataset.submitUrl, submitTimeUp ? { reason: "time_up" } : undefined)
+      .then(function (r) {
+        if (!r.ok && r.status !== 409) throw new Error("HTTP " + r.status);
+        endAttempt();
+      });
+  }
+
+  // The attempt is over on the server. Whatever is still pending can no longer count: say how much and which
+  // (the person must not believe those answers were graded) and leave the result one click away; otherwise
+  // open the result at once. Only now do the answers leave localStorage.
+  function endAttempt(message) {
+    if (closed) return;
+    closed = true;
+    clearTimeout(retryTimer);
+    form.inert = true;
+    banner.hidden = true;
+    var late = Object.keys(state.pending).map(function (qid) { return sectionFor(qid); })
+      .filter(Boolean).map(function (s) { return parseInt(s.dataset.index, 10) + 1; })
+      .sort(function (a, b) { return a - b; });
+    state.pending = {};
+    try { localStorage.removeItem(storeKey); } catch (e) { /* ignore */ }
+    if (late.length) {
+      showWarning(t.late.replace("{n}", late.length).replace("{list}", late.join("、")));
+      saveStatus.textContent = "";
+      openResultBtn.hidden = false;
+      openResultBtn.focus();
+      return;
+    }
+    if (message) { showWarning(message); setTimeout(openResult, 800); } else { openResult(); }
+  }
+  // The take page redirects a finished attempt to its result, so no result link is ever in this page.
+  function openResult() { window.location.replace(window.location.pathname); }
+  openResultBtn.addEventListener("click", openResult);
+
   document.getElementById("submit-btn").addEventListener("click", function (ev) {
     ev.preventDefault();
     var missing = [];
@@ -211,17 +279,22 @@
 
   // ---------------------------------------------------------------- inputs, flags, navigation
   form.addEventListener("submit", function (ev) { ev.preventDefault(); });
-  var typingTimers = {};
   form.addEventListener("change", function (ev) {
     var section = ev.target.closest(".question");
     if (section) queue(section);
   });
+  // Typing in a blank is saved once the person pauses; queueTyping() saves it at once when that cannot wait.
   form.addEventListener("input", function (ev) {
     if (!ev.target.classList.contains("blank")) return;
     var section = ev.target.closest(".question");
     clearTimeout(typingTimers[section.dataset.qid]);
     typingTimers[section.dataset.qid] = setTimeout(function () { queue(section); }, 800);
   });
+  function queueTyping() {
+    Object.keys(typingTimers).forEach(function (qid) { queue(sectionFor(qid)); });
+  }
+  // A reload or a closed tab within the pause: queue() keeps the text in localStorage for the next load.
+  window.addEventListener("pagehide", queueTyping);
   document.querySelectorAll(".flag-btn").forEach(function (btn) {
     btn.addEventListener("click", function () {
       var qid = btn.dataset.qid;
@@ -270,8 +343,8 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ kind: kind })
     }).then(function (r) {
-      if (r.status === 409) return onClosed();
-      return r.json().then(function (d) { if (d.status === "submitted") onClosed(); });
+      if (r.status === 409) return endAttempt(t.closed);
+      return r.json().then(function (d) { if (d.status === "submitted") endAttempt(t.closed); });
     }).catch(function () { /* offline: the count is best effort */ });
     if (kind === "focus_back") flush();
   });
