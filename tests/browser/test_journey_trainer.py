@@ -187,7 +187,11 @@ def test_trainer_imports_builds_publishes_and_regrades(browser_session, live_ser
     check_page(bs)
     page.get_by_label("答案", exact=True).fill("A")
     page.get_by_role("button", name="保存").click()
-    page.get_by_text(f"已保存题目 #{q1_id}").wait_for()
+    # A key correction: the papers follow it, and the trainer sees every regraded attempt before → after.
+    page.get_by_role("heading", name=f"更正题目 #{q1_id} 答案后的重新评分结果").wait_for()
+    corrected = page.get_by_role("row").filter(has=page.get_by_role("link", name=f"测试{sitter[-6:]}"))
+    assert "20" in corrected.inner_text() and "30" in corrected.inner_text()
+    check_page(bs)
     with live_server.db_session() as s:
         assert s.get(Attempt, attempt_id).score == 30
 
