@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import (
     CompoundSelect,
     Select,
+    String,
     and_,
     case,
+    cast,
     exists,
     false,
     func,
@@ -142,12 +144,14 @@ def exam_laws(law: str | None = None) -> CompoundSelect:
              .where(ExamRule.law_name.is_not(None)))
     fixed = (select(ExamFixedQuestion.exam_id, QuestionCitation.law_name)
              .join(QuestionCitation, QuestionCitation.question_id == ExamFixedQuestion.question_id))
-    # A rule that names banks rather than a law draws on those banks' laws; the banks sit in a JSON list, so
-    # read them off the papers drawn (an exam nobody has sat has no sittings or certificates to count anyway).
-    drawn = (select(Attempt.exam_id, Bank.law_name)
-             .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
-             .join(Question, Question.id == AttemptQuestion.question_id)
-             .join(Bank, Bank.id == Question.bank_id)
+    # A rule that names banks rather than a law draws on those banks' laws. The banks sit in a JSON list of ids:
+    # finding ",<id>," in its text form ("[3, 5]" -> ",3,5,") reads the same on SQLite and PostgreSQL, and
+    # rules and banks are small tables.
+    listed = literal(",", String).concat(
+        func.replace(func.replace(func.replace(cast(ExamRule.banks, String), "[", ""), "]", ""), " ", ""),
+    ).concat(",")
+    drawn = (select(ExamRule.exam_id, Bank.law_name)
+             .join(Bank, listed.like(literal("%,", String).concat(cast(Bank.id, String)).concat(",%")))
              .where(Bank.law_name.is_not(None)))
     if law is not None:
         rules, fixed = rules.where(ExamRule.law_name == law), fixed.where(QuestionCitation.law_name == law)

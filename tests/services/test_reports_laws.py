@@ -96,17 +96,19 @@ def test_exam_laws_reads_rules_and_fixed_question_citations(session, pop):
     assert set(session.scalars(queries.exams_on_law("消防法"))) == {pop["fire_exam"].id, fixed.id}
 
 
-def test_an_exam_drawing_on_a_laws_bank_counts_under_that_law(session, now):
-    """The demo's exams name banks, not laws: their sittings count under the banks' law (read off the papers)."""
-    from lawtrain.exams import services as exam_services
-    from tests.factories import make_exam, make_user
-    from tests.services.exams_helpers import exam_bank
+def test_an_exam_drawing_on_a_laws_bank_counts_under_that_law(session):
+    """The demo's exams name banks, not laws: they count under the banks' laws (ids 3 and 13 must not be
+    confused with 1 or 33 in the rule's JSON list)."""
+    from tests.factories import make_bank, make_exam
 
-    bank = exam_bank(session, singles=3, multiples=0, tfs=0, fills=0)  # a bank on 安全生产法, no rule names it
-    user = make_user(session)
-    exam = make_exam(session, bank=bank, rules=(("single", 2, 5.0),), users=[user])
-    assert set(session.scalars(queries.exams_on_law(bank.law_name))) == set()  # nobody has sat it: nothing to count
-    attempt, _ = exam_services.start_attempt(session, exam, user, now)
-    assert (exam.id, bank.law_name) in set(session.execute(queries.exam_laws()).all())
-    assert set(session.scalars(queries.exams_on_law(bank.law_name))) == {exam.id}
-    assert set(session.scalars(queries.exams_on_law("消防法"))) == set()
+    banks = [make_bank(session, name=f"题库{i}", law_name=law)
+             for i, law in enumerate(["安全生产法", "消防法", "行政处罚法"] + [None] * 11)]
+    single = make_exam(session, bank=banks[0], rules=(("single", 2, 5.0),))
+    mixed = make_exam(session, rules=(("single", 2, 5.0),))
+    mixed.rules[0].banks = [banks[1].id, banks[13].id]  # 消防法 and a bank on no law
+    session.commit()
+    pairs = set(session.execute(queries.exam_laws()).all())
+    assert {(single.id, "安全生产法"), (mixed.id, "消防法")} <= pairs
+    assert not {p for p in pairs if p[0] in (single.id, mixed.id)} - {(single.id, "安全生产法"), (mixed.id, "消防法")}
+    assert set(session.scalars(queries.exams_on_law("消防法"))) == {mixed.id}
+    assert set(session.scalars(queries.exams_on_law("行政处罚法"))) == set()
