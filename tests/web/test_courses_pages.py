@@ -176,3 +176,16 @@ def test_a_leader_lists_only_assignments_reaching_their_subtree(client, session)
     assert login(client, leader.username).status_code == 302
     page = client.get("/courses/assignments").get_data(as_text=True)
     assert all(t in page for t in ("全局学习", "一中队学习", "点名学习")) and "办公室学习" not in page
+
+
+def test_study_page_shows_overall_progress_and_the_bank_a_module_feeds(client, session, login_as, now):
+    staff = login_as("staff")
+    safety = [make_course_module(session, bank_names=["安全生产法题库"]) for _ in range(3)]
+    penalty = make_course_module(session, law_name="行政处罚法", bank_names=["行政处罚法"])
+    make_assignment(session, modules=[*safety, penalty], users=[staff])
+    for module in (safety[0], penalty):
+        session.add(StudyRecord(user_id=staff.id, module_id=module.id, seconds=600, completed_at=now))
+    session.commit()
+    page = client.get("/courses/").get_data(as_text=True)
+    assert "总进度：已完成 2 / 4 个模块（50%），共学 20 分钟" in page
+    assert "对应题库：安全生产法题库" in client.get(f"/courses/modules/{safety[1].id}").get_data(as_text=True)
