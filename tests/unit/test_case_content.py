@@ -119,3 +119,23 @@ def test_case_module_loads_and_feeds_the_laws_bank(folder):
     for label in ("**争议焦点。**", "**条文。**"):
         assert body.count(label) == body.count("**案情。**")
     assert "## 课后小测" in body and "参考答案" in body
+
+
+def test_demo_exam_spec_adds_up_and_draws_only_what_is_shipped():
+    spec = json.loads((BANKS / "demo_exams" / "enforcement-qualification.json").read_text(encoding="utf-8"))
+    pools: dict[str, list[dict]] = {}
+    for folder in LAWS:
+        for name in ("bank.json", "cases.json"):
+            document = json.loads((BANKS / folder / name).read_text(encoding="utf-8"))
+            pools[document["bank"]["name"]] = document["questions"]
+    total = 0.0
+    for section in spec["sections"]:
+        for rule in section["rules"]:
+            pool = [q for bank in rule["banks"] for q in pools[bank] if q["type"] == rule["type"]]
+            assert len(pool) >= rule["count"], rule
+            each = rule["points"] if rule["type"] != "case" else sum(i["points"] for i in pool[0]["items"])
+            total += rule["count"] * each
+    assert total == spec["exam"]["total_points"] == 100 and spec["exam"]["duration_minutes"] == 90
+    cases = {c["external_id"]: c for folder in LAWS for c in _cases(folder)}
+    assert len(spec["fixed_paper_cases"]) == 2
+    assert all(sum(i["points"] for i in cases[cid]["items"]) == CASE_POINTS for cid in spec["fixed_paper_cases"])
