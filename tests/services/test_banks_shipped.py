@@ -12,7 +12,7 @@ from lawtrain.banks.formats.detect import parse_file
 from lawtrain.banks.formats.validate import validate_records
 
 REPO = Path(__file__).resolve().parents[2]
-LAWS_DIR = REPO / ".." / "shared" / "laws"
+LAWS_DIR = REPO / "question_banks" / "laws"
 LAW_FILES = {"安全生产法": "work-safety-law.md", "突发事件应对法": "emergency-response-law.md",
              "行政处罚法": "administrative-penalty-law.md"}
 ARTICLE_LINE = re.compile(r"^第[一二三四五六七八九十百零]+条")

@@ -9,7 +9,7 @@ import pytest
 
 from lawtrain.courses.lawtext import LawTextError, compare_articles, parse_law_file, parse_law_text
 
-LAWS = Path(__file__).resolve().parents[2] / ".." / "shared" / "laws"
+LAWS = Path(__file__).resolve().parents[2] / "question_banks" / "laws"
 
 
 def _law(name: str):

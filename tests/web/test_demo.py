@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def demo(app, session):
     ctx = DemoContext(password="demo-pass-2025", now=utcnow(), rng=random.Random(7),
-                      laws_dir=ROOT.parent / "shared" / "laws", banks_dir=ROOT / "question_banks")
+                      laws_dir=ROOT / "question_banks" / "laws", banks_dir=ROOT / "question_banks")
     return seed_demo(session, ctx)
 
 
