@@ -269,6 +269,7 @@ class ImportItem:
 class ImportReport:
     items: list[ImportItem] = field(default_factory=list)
     general: list[Problem] = field(default_factory=list)  # problems not tied to one question
+    notes: list[str] = field(default_factory=list)  # how the file was read (e.g. which rule split options)
     stored: bool = False
     bank_id: int | None = None
 
@@ -369,7 +370,7 @@ def import_records(session: Session, bank: Bank, parse_result: ParseResult, *, a
     `bank` may be new (not yet added to the session): it is added only when the import is stored.
     """
     records = parse_result.records
-    report = ImportReport(items=[ImportItem(r) for r in records], bank_id=bank.id)
+    report = ImportReport(items=[ImportItem(r) for r in records], bank_id=bank.id, notes=list(parse_result.notes))
     by_location: dict[tuple, ImportItem] = {}
     for item in report.items:
         key = _location_key(item.record.location)

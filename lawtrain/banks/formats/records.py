@@ -94,6 +94,7 @@ class ParseResult:
     # written before the law's current revision is flagged for review on import).
     law_name: str | None = None
     law_revision: date | None = None
+    notes: list[str] = field(default_factory=list)  # how the file was read, for the preview (not problems)
 
     @property
     def errors(self) -> list[Problem]:
