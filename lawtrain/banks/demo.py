@@ -30,4 +30,5 @@ def seed_demo(session: Session, ctx) -> None:
         else:
             flagged = needs_review_count(session, report.bank_id)
             impact = f"；修订影响：{flagged} 题引用的条文已修改、改号或删除，待复核" if flagged else ""
-            ctx.notes.append(f"题库 {name}：新增 {report.added}，更新 {report.updated}，未变 {report.unchanged}{impact}")
+            ctx.notes.append(f"题库 {name}：新增 {report.added}，更新 {report.updated}，"
+                             f"未变 {report.unchanged}{impact}")

@@ -114,7 +114,7 @@ def recite_question(session: Session, question: Question, mapping: dict[tuple[st
     if question.status != STATUS_NEEDS_REVIEW:
         raise BankError(f"题目 #{question.id} 不在待复核状态，无需改引")
     cache: dict[str, _LawState | None] = {}
-    for (law, old), new in mapping.items():
+    for (law, _old), new in mapping.items():
         state = _law_state(session, law, cache)
         if state is None or new not in state.articles:
             raise BankError(f"《{law}》现行文本中没有{article_label(new)}，请核对条号")

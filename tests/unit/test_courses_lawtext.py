@@ -151,7 +151,8 @@ def test_every_shipped_text_parses_and_opens_with_its_provenance():
 
 # 2007 article -> 2024 article carrying the same provision, each pair read in both texts:
 # 14->24 and 42->63 and 56->78 moved word for word; 17->26 (应急预案体系) and 23->36 (矿山、建筑施工单位的具体应急预案)
-# and 44->66 (三级、四级警报后的措施) and 64->96 (单位的法律责任) were reworded; 48->72 (应急处置的组织) grew into a longer
+# and 44->66 (三级、四级警报后的措施) and 64->96 (单位的法律责任) were reworded; 48->72 (应急处置的组织) grew into a
+# longer
 # article; 10->7 (决定、命令的公布) and 54->7 (不得编造、传播虚假信息) were folded into the new 信息发布 article;
 # 26->39 (应急救援队伍); 70->106 (施行日期).
 KNOWN_PAIRS = [(14, 24), (42, 63), (56, 78), (17, 26), (23, 36), (44, 66), (64, 96), (48, 72), (10, 7), (54, 7),
