@@ -36,9 +36,12 @@ class DemoContext:
     notes: list[str] = field(default_factory=list)
 
 
+SHIPPED_LAWS_DIR = REPO_ROOT / "question_banks" / "laws"
+
+
 def default_laws_dir(configured: str | None) -> Path | None:
-    """The configured folder of official law texts, else ../shared/laws beside the checkout."""
-    for candidate in (configured, REPO_ROOT.parent / "shared" / "laws"):
+    """The configured folder of official law texts (LAWTRAIN_LAWS_DIR), else the library shipped in the repo."""
+    for candidate in (configured, SHIPPED_LAWS_DIR):
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
     return None

@@ -1,4 +1,5 @@
-"""Demo banks: every shipped question_banks/*/bank.json, owned by the trainer account (idempotent)."""
+"""Demo banks: every shipped question_banks/*/bank.json, owned by the trainer account (idempotent). A bank
+numbered against a superseded revision (the 2007 突发事件应对法 one) arrives flagged for revision review."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User
 from lawtrain.banks.formats.detect import parse_file
+from lawtrain.banks.queries import needs_review_count
 from lawtrain.banks.services import build_bank, find_bank, import_records
 
 
@@ -26,4 +28,7 @@ def seed_demo(session: Session, ctx) -> None:
             session.rollback()
             ctx.notes.append(f"题库 {path.parent.name} 未导入：{len(report.errors)} 个错误（{report.errors[0]}）")
         else:
-            ctx.notes.append(f"题库 {name}：新增 {report.added}，更新 {report.updated}，未变 {report.unchanged}")
+            flagged = needs_review_count(session, report.bank_id)
+            impact = f"；修订影响：{flagged} 题引用的条文已修改、改号或删除，待复核" if flagged else ""
+            ctx.notes.append(f"题库 {name}：新增 {report.added}，更新 {report.updated}，"
+                             f"未变 {report.unchanged}{impact}")

@@ -108,8 +108,10 @@ def review_queue_select() -> Select:
             .order_by(Question.updated_at.asc(), Question.id.asc()))
 
 
-def needs_review_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Question).where(Question.status == STATUS_NEEDS_REVIEW))
+def needs_review_count(session: Session, bank_id: int | None = None) -> int:
+    """Questions flagged by law revisions, in one bank or in all."""
+    stmt = select(func.count()).select_from(Question).where(Question.status == STATUS_NEEDS_REVIEW)
+    return session.scalar(stmt if bank_id is None else stmt.where(Question.bank_id == bank_id))
 
 
 def bank_count(session: Session) -> int:

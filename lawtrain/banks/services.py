@@ -208,15 +208,17 @@ class QuestionSaved:
         return self.new_version and not self.papers_follow
 
 
-def _apply_content(session: Session, question: Question, content: dict[str, Any], *, actor, now) -> QuestionSaved:
-    """Store content as the question's current version (a new one if papers hold the current one)."""
+def _apply_content(session: Session, question: Question, content: dict[str, Any], *, actor, now,
+                   keep_history: bool = False) -> QuestionSaved:
+    """Store content as the question's current version (a new one if papers hold the current one, or when
+    `keep_history` asks for the change to stay visible in the version history)."""
     current = question.current_version
     if current is not None and version_content(current) == content:
         return QuestionSaved(False, current.version_no)
     old_content = version_content(current) if current is not None else None
     old_id = current.id if current is not None else None
     in_use = old_id is not None and version_in_use(session, old_id)
-    if current is None or in_use:
+    if current is None or in_use or keep_history:
         version = QuestionVersion(
             question=question, version_no=(current.version_no + 1) if current else 1,
             created_at=now, created_by_id=getattr(actor, "id", None), **content,
@@ -267,6 +269,7 @@ class ImportItem:
 class ImportReport:
     items: list[ImportItem] = field(default_factory=list)
     general: list[Problem] = field(default_factory=list)  # problems not tied to one question
+    notes: list[str] = field(default_factory=list)  # how the file was read (e.g. which rule split options)
     stored: bool = False
     bank_id: int | None = None
 
@@ -367,7 +370,7 @@ def import_records(session: Session, bank: Bank, parse_result: ParseResult, *, a
     `bank` may be new (not yet added to the session): it is added only when the import is stored.
     """
     records = parse_result.records
-    report = ImportReport(items=[ImportItem(r) for r in records], bank_id=bank.id)
+    report = ImportReport(items=[ImportItem(r) for r in records], bank_id=bank.id, notes=list(parse_result.notes))
     by_location: dict[tuple, ImportItem] = {}
     for item in report.items:
         key = _location_key(item.record.location)
@@ -408,15 +411,19 @@ def import_records(session: Session, bank: Bank, parse_result: ParseResult, *, a
     if bank.law_id is None and bank.law_name:
         bank.law_id = session.scalar(select(Law.id).where(Law.short_name == bank.law_name))
     getattr(actor, "id", None)  # load an expired actor now, not halfway through building questions
+    touched: list[Question] = []
     with session.no_autoflush:
         for item in report.items:
             content = record_content(item.record)
             if item.action == "update":
-                _apply_content(session, by_external[item.record.external_id], content, actor=actor, now=now)
+                touched.append(by_external[item.record.external_id])
+                _apply_content(session, touched[-1], content, actor=actor, now=now)
             elif item.action == "add":
-                question = _new_question(bank, item.record.external_id, content, actor=actor, now=now)
-                session.add(question)
+                touched.append(_new_question(bank, item.record.external_id, content, actor=actor, now=now))
+                session.add(touched[-1])
     session.flush()
+    if parse_result.law_name and parse_result.law_revision:
+        flag_older_numbering(session, touched, parse_result.law_name, parse_result.law_revision, now)
     report.stored, report.bank_id = True, bank.id
     if report.added or report.updated:
         audit.record(session, "bank.import", actor=actor, target_type="bank", target_id=bank.id, now=now,
@@ -573,6 +580,30 @@ def flag_questions_for_revision(session: Session, law_short_name: str, affected_
     for q in questions:
         q.status, q.review_reason, q.updated_at = STATUS_NEEDS_REVIEW, reason, now
     return len(questions)
+
+
+def flag_older_numbering(session: Session, questions: list[Question], law_name: str, revision_date,
+                         now: datetime) -> int:
+    """Questions numbered against an older revision of `law_name` than the current one: flag those citing an
+    article the current revision changed, removed or renumbered (all their citations of the law when the bank
+    is more than one revision behind). Runs inside the caller's transaction."""
+    revisions = sorted(session.scalars(select(LawRevision).join(Law).where(Law.short_name == law_name)),
+                       key=lambda r: r.revision_date)
+    current = next((r for r in revisions if r.is_current), None)
+    if current is None or current.revision_date <= revision_date:
+        return 0
+    previous = [r for r in revisions if r.revision_date < current.revision_date]
+    one_behind = bool(previous) and previous[-1].revision_date == revision_date
+    affected = {c.old_number for c in current.changes if c.kind != "added"} if one_behind else None
+    reason = (f"本题按《{law_name}》{revision_date.isoformat()} 版本的条号编写；"
+              f"{current.revision_date.isoformat()} 修订后，所引条文已修改、删除或改号")
+    count = 0
+    for q in questions:
+        cited = {c.article_no for c in q.citations if c.law_name == law_name}
+        if q.status == STATUS_ACTIVE and cited and (affected is None or cited & affected):
+            q.status, q.review_reason, q.updated_at = STATUS_NEEDS_REVIEW, reason, now
+            count += 1
+    return count
 
 
 def _register_revision_listener() -> None:

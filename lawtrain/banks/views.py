@@ -31,7 +31,7 @@ from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, roles_required
 from lawtrain.auth.roles import TRAINER
 from lawtrain.auth.sessions import client_ip
-from lawtrain.banks import queries, services
+from lawtrain.banks import queries, revisions, services
 from lawtrain.banks.formats.detect import FORMATS, WRITABLE, FormatError, parse_file
 from lawtrain.banks.formats.template import build_template_xlsx
 from lawtrain.banks.forms import (
@@ -185,7 +185,8 @@ def bank(bank_id: int):
     stmt = queries.question_select(bank.id, filters, sort).options(*queries.question_page_options())
     page = db.paginate(stmt, per_page=20, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("banks/bank.html", bank=bank, form=form, page=page, args=args)
+    return render_template("banks/bank.html", bank=bank, form=form, page=page, args=args,
+                           flagged=queries.needs_review_count(db.session, bank.id))
 
 
 @bp.route("/<int:bank_id>/export/<fmt>")
@@ -298,6 +299,55 @@ def mark_reviewed(question_id: int):
     if services.mark_reviewed(db.session, [question.id], actor=current_user, now=utcnow()):
         flash(_("题目 #%(id)s 已复核，恢复为在用", id=question.id), "success")
     return redirect(url_for("banks.review"))
+
+
+# ------------------------------------------------------------------ revision impact
+
+
+@bp.route("/<int:bank_id>/revision-impact")
+@roles_required(*TRAINERS)
+def revision_impact(bank_id: int):
+    bank = _bank_or_404(bank_id)
+    return render_template("banks/revision_impact.html", bank=bank,
+                           items=revisions.revision_impact(db.session, bank))
+
+
+def _recite_mapping() -> dict[tuple[str, int], int] | None:
+    """{(law, old article): new article} from the form's aligned `cite` ("law|old") and `to` lists."""
+    cites, targets = request.form.getlist("cite"), request.form.getlist("to")
+    mapping = {}
+    for cite, target in zip(cites, targets, strict=False):
+        law, _sep, old = cite.rpartition("|")
+        if not (law and old.isdigit() and target.strip().isdigit() and 0 < int(target) < 10000):
+            return None
+        mapping[(law[:64], int(old))] = int(target)
+    return mapping if mapping and len(cites) == len(targets) else None
+
+
+@bp.route("/questions/<int:question_id>/recite", methods=["POST"])
+@roles_required(*TRAINERS)
+def recite(question_id: int):
+    question = _question_or_404(question_id)
+    mapping = _recite_mapping()
+    if mapping is None:
+        flash(_("请填写新条号（正整数）"), "danger")
+    else:
+        try:
+            saved = revisions.recite_question(db.session, question, mapping, actor=current_user, now=utcnow())
+            flash(_("题目 #%(id)s 已改引新条号（第 %(v)s 版），不再标记为待复核", id=question.id, v=saved.version_no),
+                  "success")
+        except services.BankError as e:
+            flash(str(e), "danger")
+    return redirect(url_for("banks.revision_impact", bank_id=question.bank_id))
+
+
+@bp.route("/questions/<int:question_id>/retire", methods=["POST"])
+@roles_required(*TRAINERS)
+def retire_flagged(question_id: int):
+    question = _question_or_404(question_id)
+    if services.retire_questions(db.session, question.bank, [question.id], actor=current_user, now=utcnow()):
+        flash(_("题目 #%(id)s 已停用", id=question.id), "success")
+    return redirect(url_for("banks.revision_impact", bank_id=question.bank_id))
 
 
 # ------------------------------------------------------------------ import

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User
 from lawtrain.courses.lawtext import parse_law_file
-from lawtrain.courses.models import CourseModule, Law, StudyRecord, TrainingAssignment
+from lawtrain.courses.models import Article, CourseModule, Law, LawRevision, StudyRecord, TrainingAssignment
 from lawtrain.courses.services import add_study_time, create_assignment, import_course, import_law, local_day
 from lawtrain.org.services import find_by_path
 
-# file -> (revision date, effective date)
+# file -> (revision date, effective date), in import order: a superseded text before the one replacing it, so
+# the library holds the 2007 突发事件应对法 as an earlier revision and its comparison with the 2024 text.
 DEMO_LAWS = {
     "work-safety-law.md": (date(2021, 6, 10), date(2021, 9, 1)),
+    "emergency-response-law-2007.md": (date(2007, 8, 30), date(2007, 11, 1)),
     "emergency-response-law.md": (date(2024, 6, 28), date(2024, 11, 1)),
     "administrative-penalty-law.md": (date(2021, 1, 22), date(2021, 7, 15)),
+    "administrative-reconsideration-law.md": (date(2023, 9, 1), date(2024, 1, 1)),
+    "production-safety-accident-reporting-regulations.md": (date(2007, 4, 9), date(2007, 6, 1)),
+    "production-safety-accident-emergency-regulations.md": (date(2019, 2, 17), date(2019, 4, 1)),
 }
 def assignment_title(now) -> str:
     """The demo's training assignment, for the current year: 2026年度法治学习任务."""
@@ -72,6 +77,12 @@ def _seed_laws(session: Session, ctx) -> None:
             continue
         import_law(session, parsed, revision_date=revision_date, effective_date=effective_date,
                    source="国家法律法规数据库", actor=None, now=ctx.now)
+    laws = session.scalar(select(func.count(Law.id)))
+    articles = session.scalar(select(func.count(Article.id)).join(LawRevision).where(LawRevision.is_current.is_(True)))
+    if laws:
+        ctx.notes.append(f"法律法规库：{laws} 部法律法规，现行条文 {articles} 条（来自 {ctx.laws_dir}）")
+    else:
+        ctx.notes.append(f"法律法规库为空：{ctx.laws_dir} 中没有可导入的法律文本")
 
 
 def _seed_progress(session: Session, ctx, modules: list[CourseModule]) -> None:

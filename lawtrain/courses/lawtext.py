@@ -318,3 +318,27 @@ def compare_articles(old: dict[int, str], new: dict[int, str], *, threshold: flo
     order = {"changed": 0, "removed": 1, "renumbered": 2, "added": 3}
     changes.sort(key=lambda c: (order[c.kind], c.old_number or c.new_number or 0))
     return Comparison(tuple(changes))
+
+
+def containment(old: str, new: str) -> float:
+    """Share of the old article's characters found, in order, in the new one (whitespace ignored). A provision
+    folded into a longer article keeps a high score, where a symmetric ratio would drown it in the new text."""
+    old_n, new_n = _norm(old), _norm(new)
+    if not old_n or not new_n:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, old_n, new_n, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / len(old_n)
+
+
+def propose_article(old_text: str, new_articles: dict[int, str], *, threshold: float = 0.5) -> tuple[int, float] | None:
+    """The article of a new revision that most likely carries an old article's provision, with its score
+    (0–1), or None when nothing reaches `threshold`. Ties go to the closer overall wording."""
+    best: tuple[float, float, int] | None = None
+    for number, text in new_articles.items():
+        score = containment(old_text, text)
+        if score < threshold or (best is not None and score < best[0]):
+            continue
+        ratio = difflib.SequenceMatcher(None, _norm(old_text), _norm(text), autojunk=False).ratio()
+        if best is None or (score, ratio) > best[:2]:
+            best = (score, ratio, number)
+    return (best[2], round(best[0], 2)) if best else None

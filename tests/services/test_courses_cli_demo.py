@@ -11,7 +11,7 @@ from lawtrain.courses.models import CourseModule, Law, StudyRecord, StudyTimeEnt
 from lawtrain.demo import DemoContext
 from lawtrain.org import demo as org_demo
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "laws"
+SHARED = Path(__file__).resolve().parents[2] / "question_banks" / "laws"
 BANKS = Path(__file__).resolve().parents[2] / "question_banks"
 
 
@@ -57,7 +57,7 @@ def test_demo_seed_is_idempotent(session, now):
     demo.seed_demo(session, ctx)
     assert [session.scalar(select(func.count(m.id))) for m in (Law, CourseModule, TrainingAssignment, StudyRecord,
                                                                 StudyTimeEntry)] == counts
-    assert counts[0] == 3 and counts[2] == 2  # the year's assignment and the induction one that awards certificates
+    assert counts[0] == 6 and counts[2] == 2  # the year's assignment and the induction one that awards certificates
     staff01_done = session.scalar(select(func.count(StudyRecord.id)).join(User, StudyRecord.user_id == User.id)
                                   .where(User.username == "staff01", StudyRecord.completed_at.is_not(None)))
     assert staff01_done == 2

@@ -12,7 +12,7 @@ from lawtrain.courses.models import Article, CourseModule, Law, LawRevision, Rev
 from lawtrain.courses.services import LawImportError, ModuleImportError, import_course, import_law
 from tests.factories import make_bank, make_course_module, make_question
 
-LAWS = Path(__file__).resolve().parents[2] / ".." / "shared" / "laws"
+LAWS = Path(__file__).resolve().parents[2] / "question_banks" / "laws"
 BANKS = Path(__file__).resolve().parents[2] / "question_banks"
 
 

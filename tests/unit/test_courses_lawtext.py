@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from lawtrain.courses.lawtext import LawTextError, compare_articles, parse_law_file, parse_law_text
+from lawtrain.courses.lawtext import (
+    LawTextError,
+    compare_articles,
+    containment,
+    parse_law_file,
+    parse_law_text,
+    propose_article,
+)
 
-LAWS = Path(__file__).resolve().parents[2] / ".." / "shared" / "laws"
+LAWS = Path(__file__).resolve().parents[2] / "question_banks" / "laws"
 
 
 def _law(name: str):
@@ -21,6 +28,8 @@ def _law(name: str):
     ("work-safety-law.md", "安全生产法", 119, 7, date(2021, 6, 10)),
     ("emergency-response-law.md", "突发事件应对法", 106, 8, date(2024, 6, 28)),
     ("administrative-penalty-law.md", "行政处罚法", 86, 8, date(2021, 1, 22)),
+    ("emergency-response-law-2007.md", "突发事件应对法", 70, 7, date(2007, 8, 30)),
+    ("administrative-reconsideration-law.md", "行政复议法", 90, 7, date(2023, 9, 1)),
 ])
 def test_official_texts(filename, short_name, count, chapters, revised):
     law = _law(filename)
@@ -127,3 +136,53 @@ def test_compare_articles():
     changed = c.of_kind("changed")[0]
     assert ("insert", "新") in changed.diff and "-甲条文内容，很长的一句话。" in changed.diff_text
     assert c.affected_old_numbers == {1, 3, 4}
+
+
+def test_every_shipped_text_parses_and_opens_with_its_provenance():
+    files = sorted(p for p in LAWS.glob("*.md") if p.name != "README.md")
+    assert len(files) == 7
+    for path in files:
+        assert path.read_text(encoding="utf-8").startswith("<!-- 来源：国家法律法规数据库"), path.name
+        assert parse_law_file(path.read_bytes(), path.name).articles
+    regulation = _law("production-safety-accident-reporting-regulations.md")
+    assert (regulation.short_name, len(regulation.articles)) == ("生产安全事故报告和调查处理条例", 46)
+    assert len(_law("production-safety-accident-emergency-regulations.md").articles) == 35
+
+
+# 2007 article -> 2024 article carrying the same provision, each pair read in both texts:
+# 14->24 and 42->63 and 56->78 moved word for word; 17->26 (应急预案体系) and 23->36 (矿山、建筑施工单位的具体应急预案)
+# and 44->66 (三级、四级警报后的措施) and 64->96 (单位的法律责任) were reworded; 48->72 (应急处置的组织) grew into a
+# longer
+# article; 10->7 (决定、命令的公布) and 54->7 (不得编造、传播虚假信息) were folded into the new 信息发布 article;
+# 26->39 (应急救援队伍); 70->106 (施行日期).
+KNOWN_PAIRS = [(14, 24), (42, 63), (56, 78), (17, 26), (23, 36), (44, 66), (64, 96), (48, 72), (10, 7), (54, 7),
+               (26, 39), (70, 106)]
+
+
+@pytest.fixture(scope="module")
+def erl_revisions():
+    return _law("emergency-response-law-2007.md"), _law("emergency-response-law.md")
+
+
+@pytest.mark.parametrize("old_number, new_number", KNOWN_PAIRS)
+def test_the_proposed_article_of_the_2024_text_carries_the_2007_provision(erl_revisions, old_number, new_number):
+    old, new = erl_revisions
+    proposed, score = propose_article(old.article(old_number).text, {a.number: a.text for a in new.articles})
+    assert proposed == new_number
+    assert 0.5 <= score <= 1
+
+
+def test_the_revision_comparison_keeps_renumbered_pairs_and_flags_every_old_article(erl_revisions):
+    old, new = erl_revisions
+    comparison = compare_articles({a.number: a.text for a in old.articles}, {a.number: a.text for a in new.articles})
+    renumbered = {(c.old_number, c.new_number) for c in comparison.of_kind("renumbered")}
+    assert {(14, 24), (42, 63), (56, 78)} <= renumbered
+    assert {(17, 26), (23, 36), (44, 66)} <= {(c.old_number, c.new_number) for c in comparison.of_kind("changed")}
+    assert {10, 48, 54} <= {c.old_number for c in comparison.of_kind("removed")}  # a proposal is then by containment
+    assert comparison.affected_old_numbers == set(range(1, 71))
+
+
+def test_no_proposal_when_nothing_carries_the_old_text():
+    assert propose_article("本法自2007年11月1日起施行。", {1: "国家鼓励应急管理科学研究。"}) is None
+    assert containment("", "任何文字") == 0.0
+    assert containment("第一款", "第一款，第二款") == 1.0

@@ -10,7 +10,14 @@ from openpyxl import Workbook, load_workbook
 
 from lawtrain.banks.formats import Citation, FormatError, QuestionRecord
 from lawtrain.banks.formats.detect import detect_format, parse_file, write_file
-from lawtrain.banks.formats.spreadsheet import parse_csv, parse_xlsx, split_options, write_csv, write_xlsx
+from lawtrain.banks.formats.spreadsheet import (
+    declared_separator,
+    parse_csv,
+    parse_xlsx,
+    split_options,
+    write_csv,
+    write_xlsx,
+)
 from lawtrain.banks.formats.template import build_template_xlsx
 from lawtrain.banks.formats.validate import validate_records
 
@@ -182,3 +189,48 @@ def test_template_has_dropdown_examples_and_instructions():
 def test_write_file_names_unwritable_formats():
     with pytest.raises(FormatError, match="不能导出"):
         write_file("aiken", [], bank_name="x")
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "expected", "rule"),
+    [
+        # the header announces ## and the cells do use it
+        ("选项（用##分隔）", "A.甲##B.乙##C.丙", ["甲", "乙", "丙"], "declared"),
+        ("选项（用##分隔）", "甲##乙", ["甲", "乙"], "declared"),
+        # the header says ## but the cells use **A.…**B.…
+        ("选项（用##分隔）", "**A.甲**B.乙**C.丙", ["甲", "乙", "丙"], "labels"),
+        # labels with full-width colons and two spaces between options
+        ("选项(以|隔开)", "A：安全第一  B：预防为主  C：综合治理", ["安全第一", "预防为主", "综合治理"], "labels"),
+        # one option per line, labelled or not
+        ("选项（用##分隔）", "A、甲\nB、乙\nC、丙", ["甲", "乙", "丙"], "labels"),
+        ("选项（用##分隔）", "甲\n乙\n丙", ["甲", "乙", "丙"], "lines"),
+        ("选项【按换行分隔】", "甲\n乙", ["甲", "乙"], "declared"),
+        # a label followed by a space, and ) or ．
+        ("选项", "A 甲 B 乙 C 丙 D 丁", ["甲", "乙", "丙", "丁"], "labels"),
+        ("选项", "A)甲 B)乙", ["甲", "乙"], "labels"),
+        ("选项", "Ａ．甲 Ｂ．乙", ["甲", "乙"], "labels"),
+    ],
+)
+def test_one_cell_options_fall_back_from_the_declared_separator_to_labels_then_lines(header, cell, expected, rule):
+    data = f'题型,题干,{header},答案\n单选题,问题,"{cell}",A\n'.encode()
+    result = parse_csv(data, "a.csv")
+    assert result.records[0].options == expected
+    labels = {"declared": "按表头声明的分隔符", "labels": "按选项字母", "lines": "按行拆分"}
+    assert len(result.notes) == 1 and labels[rule] in result.notes[0] and "第2行" in result.notes[0]
+
+
+def test_the_preview_note_names_each_rule_with_its_rows_and_a_broken_cell_stays_a_row_error():
+    rows = ['单选题,问题一,"A.甲##B.乙",A', '单选题,问题二,"**A.甲**B.乙",A', '单选题,问题三,"**A.甲**B.乙",B',
+            '单选题,问题四,只有一个选项,A']
+    result = parse_csv(("题型,题干,选项（用##分隔）,答案\n" + "\n".join(rows) + "\n").encode(), "a.csv")
+    assert result.notes == ["a.csv “选项（用##分隔）”列的选项：按表头声明的分隔符“##”拆分（第2行）；"
+                            "按选项字母（A. B. C. …）拆分（第3–4行）；按行拆分（每行一个选项）（第5行）"]
+    errors = [str(p) for p in validate_records(result.records) if p.severity == "error"]
+    assert len(errors) == 1 and errors[0].startswith("a.csv 第5行")
+
+
+def test_declared_separator_is_read_from_the_header_note():
+    assert declared_separator("选项（用##分隔）") == "##"
+    assert declared_separator("选项(以“|”隔开)") == "|"
+    assert declared_separator("选项【按换行分隔】") == "\n"
+    assert declared_separator("选项") is None

@@ -162,7 +162,9 @@ def test_staff_get_403_on_every_banks_route(app, session):
             ("GET", "/banks/review"),
             ("POST", f"/banks/questions/{q.id}/reviewed"), ("GET", "/banks/template.xlsx"),
             ("GET", "/banks/import"), ("POST", "/banks/import"), ("GET", "/banks/import/abcdefghijklmnopqrstuvwxyz"),
-            ("POST", "/banks/import/abcdefghijklmnopqrstuvwxyz"), ("GET", "/banks/import/done")]
+            ("POST", "/banks/import/abcdefghijklmnopqrstuvwxyz"), ("GET", "/banks/import/done"),
+            ("GET", f"/banks/{bank.id}/revision-impact"), ("POST", f"/banks/questions/{q.id}/recite"),
+            ("POST", f"/banks/questions/{q.id}/retire")]
     for method, url in urls:
         assert client.open(url, method=method).status_code == 403, (method, url)
     adapter = app.url_map.bind("lawtrain.test")

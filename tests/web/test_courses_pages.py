@@ -13,7 +13,7 @@ from lawtrain.courses.services import add_study_time, import_law
 from tests.conftest import login
 from tests.factories import make_assignment, make_course_module, make_department, make_user
 
-LAWS = Path(__file__).resolve().parents[2] / ".." / "shared" / "laws"
+LAWS = Path(__file__).resolve().parents[2] / "question_banks" / "laws"
 
 
 def _import_work_safety(session, now):

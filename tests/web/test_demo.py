@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def demo(app, session):
     ctx = DemoContext(password="demo-pass-2025", now=utcnow(), rng=random.Random(7),
-                      laws_dir=ROOT.parent / "shared" / "laws", banks_dir=ROOT / "question_banks")
+                      laws_dir=ROOT / "question_banks" / "laws", banks_dir=ROOT / "question_banks")
     return seed_demo(session, ctx)
 
 
@@ -57,3 +57,56 @@ def _has_both_kinds_of_certificate(session):
     assert exam_certs >= 5
     assert sorted(c.user.username for c in training) == ["staff01", "staff08"]
     assert all(c.module_count == 2 and c.revoked_at is None for c in training)
+
+
+def test_the_demo_library_comes_from_the_repository_and_lists_every_shipped_text(app, session, demo):
+    from lawtrain.courses.models import Law
+    from lawtrain.demo import SHIPPED_LAWS_DIR, default_laws_dir
+
+    assert default_laws_dir("") == SHIPPED_LAWS_DIR == ROOT / "question_banks" / "laws"
+    names = set(session.scalars(select(Law.short_name)))
+    assert names == {"安全生产法", "突发事件应对法", "行政处罚法", "行政复议法", "生产安全事故报告和调查处理条例",
+                     "生产安全事故应急条例"}
+    assert any(n.startswith("法律法规库：6 部法律法规，现行条文 482 条") for n in demo.notes)
+    client = app.test_client()
+    assert login(client, "staff01", "demo-pass-2025").status_code == 302
+    assert "生产安全事故应急条例" in client.get("/courses/laws").get_data(as_text=True)
+    found = client.get("/courses/laws/search", query_string={"q": "行政复议申请"}).get_data(as_text=True)
+    assert "行政复议法" in found
+
+
+def test_the_legacy_bank_shows_its_revision_impact_and_a_recite_clears_the_flag(app, session, demo):
+    from lawtrain.banks.models import STATUS_NEEDS_REVIEW, Bank, Question
+
+    flagged = dict(session.execute(select(Bank.name, func.count(Question.id)).join(Question)
+                                   .where(Question.status == STATUS_NEEDS_REVIEW).group_by(Bank.name)).all())
+    assert flagged == {"突发事件应对法（2007年版旧题库）": 16}  # the current banks carry no flag
+    assert any("修订影响：16 题" in n for n in demo.notes)
+    legacy = session.scalar(select(Bank).where(Bank.name == "突发事件应对法（2007年版旧题库）"))
+    client = app.test_client()
+    assert login(client, "trainer", "demo-pass-2025").status_code == 302
+    assert "查看修订影响" in client.get(f"/banks/{legacy.id}").get_data(as_text=True)
+    page = client.get(f"/banks/{legacy.id}/revision-impact").get_data(as_text=True)
+    assert page.count("改引为") == 16 and "改引为第七十八条" in page and "条号已变，条文未变" in page
+    assert "受到自然灾害危害或者发生事故灾难" in page  # the article text, old and new side by side
+
+    question = session.scalar(select(Question).where(Question.bank_id == legacy.id, Question.external_id == "ERL07-14"))
+    done = client.post(f"/banks/questions/{question.id}/recite",
+                       data={"cite": "突发事件应对法|56", "to": "78"}, follow_redirects=True)
+    assert "已改引新条号" in done.get_data(as_text=True)
+    session.expire_all()
+    assert question.status == "active" and question.review_reason is None
+    assert [v.basis for v in question.versions] == [[{"law": "突发事件应对法", "article": 56}],
+                                                    [{"law": "突发事件应对法", "article": 78}]]
+    history = client.get(f"/banks/questions/{question.id}/versions").get_data(as_text=True)
+    assert 'id="v2"' in history and "当前版本" in history.split('id="v1"')[0]
+    page = client.get(f"/banks/{legacy.id}/revision-impact").get_data(as_text=True)
+    assert page.count("改引为") == 15
+
+    other = session.scalar(select(Question).where(Question.bank_id == legacy.id, Question.external_id == "ERL07-16"))
+    bad = client.post(f"/banks/questions/{other.id}/recite", data={"cite": "突发事件应对法|70", "to": "999"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "现行文本中没有第九百九十九条" in bad
+    client.post(f"/banks/questions/{other.id}/retire")
+    session.expire_all()
+    assert other.status == "retired"

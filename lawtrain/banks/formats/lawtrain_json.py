@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from lawtrain.banks.formats.common import canonical_blanks, clean_text, decode_text
@@ -109,6 +110,19 @@ def _question(item: Any, location: Location, problems: list[Problem]) -> Questio
     )
 
 
+def _revision_date(value, result: ParseResult) -> date | None:
+    """bank.law_revision: the YYYY-MM-DD revision of bank.law that the citations are numbered against."""
+    try:
+        revision = date.fromisoformat(_text(value))
+    except ValueError:
+        result.problems.append(Problem(Location(column="bank.law_revision"),
+                                       f"law_revision 应为 YYYY-MM-DD 格式的日期，收到“{_text(value)}”"))
+        return None
+    if not result.law_name:
+        result.problems.append(Problem(Location(column="bank.law"), "写了 law_revision 就要写 law（法律简称）"))
+    return revision
+
+
 def parse_json(data: bytes, filename: str = "") -> ParseResult:
     text = decode_text(data)
     try:
@@ -123,7 +137,10 @@ def parse_json(data: bytes, filename: str = "") -> ParseResult:
     if not isinstance(questions, list):
         raise FormatError('LawTrain JSON 缺少 "questions" 列表')
     bank = document.get("bank") if isinstance(document.get("bank"), dict) else {}
-    result = ParseResult(bank_name=_text(bank.get("name")) or None, bank_description=_text(bank.get("description")))
+    result = ParseResult(bank_name=_text(bank.get("name")) or None, bank_description=_text(bank.get("description")),
+                         law_name=_text(bank.get("law")) or None)
+    if bank.get("law_revision"):
+        result.law_revision = _revision_date(bank.get("law_revision"), result)
     for index, item in enumerate(questions, start=1):
         record = _question(item, Location(file=filename, index=index), result.problems)
         if record is not None:

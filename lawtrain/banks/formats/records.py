@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 SINGLE, MULTIPLE, TRUE_FALSE, FILL_BLANK = "single", "multiple", "true_false", "fill_blank"
@@ -89,6 +90,11 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
     bank_name: str | None = None
     bank_description: str | None = None
+    # LawTrain JSON only: the law and the revision date the bank's citations are numbered against (a bank
+    # written before the law's current revision is flagged for review on import).
+    law_name: str | None = None
+    law_revision: date | None = None
+    notes: list[str] = field(default_factory=list)  # how the file was read, for the preview (not problems)
 
     @property
     def errors(self) -> list[Problem]:

@@ -72,11 +72,17 @@ _HEADER_LOOKUP = {alias: key for key, aliases in HEADER_ALIASES.items() for alia
 _OPTION_HEADER = re.compile(r"^(?:选项|option_?|)([a-h])$")
 SHEET_TYPES = {"单选题": SINGLE, "多选题": MULTIPLE, "判断题": TRUE_FALSE, "填空题": FILL_BLANK}
 
-# option markers inside one 选项 cell: A.  A、  A:  A：  (A)  （A）, optionally after ** or ##
+# option labels inside one 选项 cell: A.  A、  A:  A：  A)  (A)  （A）  or "A " (letter then a space), optionally
+# after ** or ## (also glued to the previous option: **A.甲**B.乙)
 _MARKER = re.compile(
     r"(?:\*\*|##)?\s*[(（]\s*([A-H])\s*[)）]"  # (A) may stand anywhere
-    r"|(?:^|(?<=[\s;；,，|]))(?:\*\*|##)?\s*([A-H])\s*[.．、:：)）]"  # A. A、 A: only after a break
+    r"|(?:^|(?<=[\s;；,，|*#]))(?:\*\*|##)?\s*([A-H])(?:\s*[.．、:：)）]|[ \t\u3000]+)"  # A. A、 A: A␣ after a break
 )
+_TRAILING_PREFIX = re.compile(r"\s*(?:\*\*|##)\s*$")
+# a separator the 选项 header announces: 选项（用##分隔） 选项(以“|”隔开) 选项【按换行分开】
+_DECLARED_SEPARATOR = re.compile(r"(?:用|以|按)\s*[“\"'「]?\s*(.+?)\s*[”\"'」]?\s*(?:分隔|隔开|分开|间隔)")
+OPTION_RULES = {"declared": "按表头声明的分隔符“{sep}”拆分", "labels": "按选项字母（A. B. C. …）拆分",
+                "lines": "按行拆分（每行一个选项）"}
 _OWN_MARKER = r"^\s*(?:\*\*|##)?\s*(?:[(（]\s*{l}\s*[)）]|{l}\s*[.．、:：)）])\s*"
 _ANY_MARKER = re.compile(_OWN_MARKER.format(l="[A-Ha-h]"))
 _INJECTION = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -120,6 +126,7 @@ class _Header:
     names: dict[int, str] = field(default_factory=dict)  # column index -> header text as written
     extra: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    option_separator: str | None = None  # what the 选项 header says separates the options in its cells
 
 
 def _read_header(values: list[Any]) -> _Header | None:
@@ -137,6 +144,8 @@ def _read_header(values: list[Any]) -> _Header | None:
                 header.duplicates.append(raw)
             else:
                 header.columns[key] = index
+                if key == "options":
+                    header.option_separator = declared_separator(raw)
         elif option:
             letter = option.group(1).upper()
             if letter in header.option_columns:
@@ -151,24 +160,47 @@ def _read_header(values: list[Any]) -> _Header | None:
 
 
 # ---------------------------------------------------------------- cells
-def split_options(text: str) -> list[str]:
-    """All options in one cell, introduced by letter markers (A. A、 A: A： (A), ** or ## prefix) or one per line."""
+def declared_separator(header_text: str) -> str | None:
+    """The separator a 选项 header announces in its note (选项（用##分隔） -> "##"; 按换行分隔 -> newline)."""
+    match = _DECLARED_SEPARATOR.search(header_text)
+    if not match:
+        return None
+    separator = match.group(1).strip()
+    return "\n" if separator in ("换行", "回车", "换行符", "\\n") else separator or None
+
+
+def _labelled_in_order(parts: list[str]) -> bool:
+    letters = [m.group(0).strip(" *#(（)）.．、:：").upper() if (m := _ANY_MARKER.match(p)) else "" for p in parts]
+    return letters == list(LETTERS[: len(parts)])
+
+
+def split_options_rule(text: str, separator: str | None = None) -> tuple[list[str], str]:
+    """All options in one cell and the rule that split them: the separator the header declared when it splits the
+    cell into options (all labelled A, B, … in order, or none labelled), else the option labels themselves (A–H
+    followed by . ． 、 : ： ) or a space, in order), else one option per line."""
     text = nfkc_markers(text)
+    if separator:
+        parts = [p.strip() for p in text.split(separator) if p.strip()]
+        if len(parts) >= 2 and (_labelled_in_order(parts) or not any(_ANY_MARKER.match(p) for p in parts)):
+            return [_ANY_MARKER.sub("", p, count=1).strip() for p in parts], "declared"
     picked: list[re.Match[str]] = []
-    expected = 0
     for match in _MARKER.finditer(text):
         letter = match.group(1) or match.group(2)
-        if expected < len(LETTERS) and letter == LETTERS[expected]:
+        if len(picked) < len(LETTERS) and letter == LETTERS[len(picked)]:
             picked.append(match)
-            expected += 1
     if len(picked) >= 2:
         options = []
         for index, match in enumerate(picked):
             end = picked[index + 1].start() if index + 1 < len(picked) else len(text)
-            options.append(text[match.end():end].strip().rstrip(";；,，|").strip())
-        return options
+            options.append(_TRAILING_PREFIX.sub("", text[match.end():end]).strip().rstrip(";；,，|").strip())
+        return options, "labels"
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return [_ANY_MARKER.sub("", line, count=1).strip() for line in lines]
+    return [_ANY_MARKER.sub("", line, count=1).strip() for line in lines], "lines"
+
+
+def split_options(text: str, separator: str | None = None) -> list[str]:
+    """All options in one cell (see split_options_rule)."""
+    return split_options_rule(text, separator)[0]
 
 
 _FULL_WIDTH_LETTER = re.compile(r"[Ａ-Ｈ]")
@@ -191,6 +223,7 @@ class _Sheet:
     name: str | None
     rows: Iterable[tuple[int, list[Any]]]
     default_type: str | None = None
+    option_rules: dict[str, list[int]] = field(default_factory=dict)  # rule -> rows whose 选项 cell it split
 
 
 def _location(filename: str, sheet: str | None, row: int, column: str | None = None) -> Location:
@@ -238,7 +271,8 @@ def _row_to_record(
                                         f"选项{letter}为空，但后面还有选项：请把选项连续填写"))
             options.append(value)
     if not any(options) and cell("options"):
-        options = split_options(unprotect(cell("options"))[0])
+        options, rule = split_options_rule(unprotect(cell("options"))[0], header.option_separator)
+        sheet.option_rules.setdefault(rule, []).append(row)
 
     answer_text, _ = unprotect(cell("answer"), "answer")
     answer: list[Any] = []
@@ -315,7 +349,32 @@ def _parse_sheet(sheet: _Sheet, filename: str, result: ParseResult) -> bool:
         record = _row_to_record(values, row_number, header, sheet, filename, result.problems)
         if record is not None:
             result.records.append(record)
+    _note_option_rules(sheet, header, filename, result)
     return True
+
+
+def _row_list(rows: list[int]) -> str:
+    """[2, 3, 4, 7] -> 第2–4、7行."""
+    spans: list[list[int]] = []
+    for r in rows:
+        if spans and r == spans[-1][1] + 1:
+            spans[-1][1] = r
+        else:
+            spans.append([r, r])
+    return "第" + "、".join(f"{a}" if a == b else f"{a}–{b}" for a, b in spans) + "行"
+
+
+def _note_option_rules(sheet: _Sheet, header: _Header, filename: str, result: ParseResult) -> None:
+    """Say in the preview how the 选项 cells were split, and by which rule each row."""
+    if not sheet.option_rules:
+        return
+    where = Location(file=filename, sheet=sheet.name).describe()
+    column = header.names.get(header.columns.get("options", -1), "选项")
+    sep = (header.option_separator or "").replace("\n", "换行")
+    parts = [f"{OPTION_RULES[rule].format(sep=sep)}（{_row_list(rows)}）"
+             for rule, rows in sorted(sheet.option_rules.items(), key=lambda item: item[1][0])]
+    declared = f"表头声明以“{sep}”分隔；" if sep and "declared" not in sheet.option_rules else ""
+    result.notes.append(f"{where + ' ' if where else ''}“{column}”列的选项：{declared}{'；'.join(parts)}")
 
 
 def _sheet_type(name: str) -> str | None:
