@@ -30,6 +30,7 @@ BLUEPRINT_MODULES = (
     "lawtrain.exams.api",
     "lawtrain.certificates.views",
     "lawtrain.reports.views",
+    "lawtrain.settings.views",
 )
 
 

@@ -21,6 +21,7 @@ AREA_COMMANDS = (
     "lawtrain.exams.cli",
     "lawtrain.certificates.cli",
     "lawtrain.reports.cli",
+    "lawtrain.settings.cli",
 )
 
 

@@ -55,8 +55,10 @@ def load_config(app, test_config: dict | None) -> None:
         LANGUAGES=["zh", "en"],
         LAWTRAIN_DEMO=env.get("LAWTRAIN_DEMO", "1") != "0",
         LAWTRAIN_LAWS_DIR=env.get("LAWTRAIN_LAWS_DIR", ""),
-        LAWTRAIN_ORG_NAME=env.get("LAWTRAIN_ORG_NAME", "上海市宝山区应急管理局"),
-        LAWTRAIN_CERT_PREFIX=env.get("LAWTRAIN_CERT_PREFIX", "BSYJ"),
+        # Organisation settings: these are the fallbacks; what an administrator saves (settings page or
+        # `flask configure`) wins. Unset and LAWTRAIN_DEMO off: no name, prefix "LT" (lawtrain.settings).
+        LAWTRAIN_ORG_NAME=env.get("LAWTRAIN_ORG_NAME", ""),
+        LAWTRAIN_CERT_PREFIX=env.get("LAWTRAIN_CERT_PREFIX", ""),
         LAWTRAIN_CERT_VALID_YEARS=int(env.get("LAWTRAIN_CERT_VALID_YEARS", "3")),
         LAWTRAIN_CJK_FONT=env.get("LAWTRAIN_CJK_FONT", ""),
         LAWTRAIN_SEAL_IMAGE=env.get("LAWTRAIN_SEAL_IMAGE", ""),

@@ -33,6 +33,9 @@ TEST_CONFIG = {
     "LAWTRAIN_DEMO": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "SERVER_NAME": "lawtrain.test",
+    # A bureau that configured itself through the environment (docs/DEPLOY.md, first-run setup).
+    "LAWTRAIN_ORG_NAME": "上海市宝山区应急管理局",
+    "LAWTRAIN_CERT_PREFIX": "BSYJ",
 }
 
 
@@ -44,6 +47,7 @@ class SharedContextClient(FlaskClient):
         if has_app_context():
             g.pop("_login_user", None)
             g.pop("csrf_token", None)
+            g.pop("org_settings", None)
             refresh_babel()
         return super().open(*args, **kwargs)
 
