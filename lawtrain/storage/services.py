@@ -73,9 +73,18 @@ def replace_pending(session: Session, kind: str, token: str, new_kind: str, data
     _insert(session, new_kind, token, data, meta, owner_id=owner_id, now=now, ttl=ttl)
 
 
-def sweep(session: Session, now: datetime) -> None:
-    """Delete expired files, inside the caller's transaction."""
-    session.execute(delete(StoredFile).where(StoredFile.expires_at.is_not(None), StoredFile.expires_at <= now))
+def sweep(session: Session, now: datetime) -> int:
+    """Delete expired files, inside the caller's transaction; returns how many."""
+    result = session.execute(delete(StoredFile).where(StoredFile.expires_at.is_not(None),
+                                                      StoredFile.expires_at <= now))
+    return result.rowcount or 0
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Delete expired files now (the cron job: initial passwords do not wait for the next upload)."""
+    count = sweep(session, now)
+    session.commit()
+    return count
 
 
 # ------------------------------------------------------------------ named, permanent files (the seal)
