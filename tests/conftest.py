@@ -52,6 +52,16 @@ class SharedContextClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+class OtherServerClient(FlaskClient):
+    """The second server's client: the first server's last request is over when this one starts, so its
+    transaction ends as a real request's teardown would end it (on SQLite it may hold the write lock)."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 def make_app(**overrides):
     os.environ.setdefault("LAWTRAIN_INSTANCE", os.path.join(_TMP, "instance"))
     app = create_app({**TEST_CONFIG, **overrides})
@@ -117,6 +127,22 @@ def in_request(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def other_server(app, client, tmp_path, monkeypatch):
+    """A second app server, as behind a load balancer: its own app instance and instance folder (nothing on
+    disk is shared), the same database and SECRET_KEY. Its client carries the same browser's cookies as
+    `client`, so a flow may start on one server and go on on the other."""
+    monkeypatch.setenv("LAWTRAIN_INSTANCE", str(tmp_path / "server-b"))
+    other = make_app()
+    other.test_client_class = OtherServerClient
+    other_client = other.test_client()
+    other_client._cookies = client._cookies  # one browser: werkzeug keeps no public cookie-jar setter
+    yield other_client
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
