@@ -32,6 +32,9 @@ max_requests_jitter = 2000
 # Worker heartbeat files on tmpfs: a busy disk (SQLite fsyncs) must not make the arbiter kill workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
+# No gunicornc control socket: it defaults to one path per user (~/.gunicorn/gunicorn.ctl), which two app
+# servers on one host would share, and systemd's ProtectSystem keeps that home read-only anyway.
+control_socket_disable = True
 # Each worker imports the application itself (no preload_app), so `systemctl reload lawtrain` (HUP) after an
 # upgrade starts fresh workers on the new code and lets the old ones finish their requests: a zero-downtime
 # reload (docs/DEPLOY.md, "Upgrade"). With GUNICORN_PRELOAD=1 the code is imported once in the arbiter —
