@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,9 +32,12 @@ _PREFIX_RE = re.compile(r"^[A-Z0-9]{1,12}$")
 class SettingsError(ValueError):
     """A value that cannot be saved; `field` names the setting."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message):
         super().__init__(message)
-        self.field = field
+        self.field, self.message = field, message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 @dataclass(frozen=True)
@@ -71,13 +75,13 @@ def clean(org_name: str, cert_prefix: str, base_url: str) -> OrgSettings:
     cert_prefix = (cert_prefix or "").strip().upper()
     base_url = (base_url or "").strip()
     if not org_name or len(org_name) > 64:
-        raise SettingsError("org_name", "单位名称必填，最多 64 个字")
+        raise SettingsError("org_name", _l("单位名称必填，最多 64 个字"))
     if not _PREFIX_RE.match(cert_prefix):
-        raise SettingsError("cert_prefix", "证书编号前缀只能用 1 到 12 个大写字母或数字，如 BSYJ")
+        raise SettingsError("cert_prefix", _l("证书编号前缀只能用 1 到 12 个大写字母或数字，如 BSYJ"))
     if base_url:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-            raise SettingsError("base_url", "访问地址须以 http:// 或 https:// 开头，如 https://peixun.example.gov.cn/")
+            raise SettingsError("base_url", _l("访问地址须以 http:// 或 https:// 开头，如 https://peixun.example.gov.cn/"))
         if not base_url.endswith("/"):
             base_url += "/"
     return OrgSettings(org_name=org_name, cert_prefix=cert_prefix, base_url=base_url)
