@@ -35,11 +35,12 @@ errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
 # No gunicornc control socket: it defaults to one path per user (~/.gunicorn/gunicorn.ctl), which two app
 # servers on one host would share, and systemd's ProtectSystem keeps that home read-only anyway.
 control_socket_disable = True
-# Each worker imports the application itself (no preload_app), so `systemctl reload lawtrain` (HUP) after an
-# upgrade starts fresh workers on the new code and lets the old ones finish their requests: a zero-downtime
-# reload (docs/DEPLOY.md, "Upgrade"). With GUNICORN_PRELOAD=1 the code is imported once in the arbiter —
-# workers start faster, but a HUP then keeps serving the old code: upgrade with `systemctl restart` instead.
-preload_app = os.environ.get("GUNICORN_PRELOAD", "0") == "1"
+# Import the application once in the master: workers start (and restart after max_requests or a crash) in
+# milliseconds and share the imported code. Consequence: a HUP (`systemctl reload`) re-reads this file but
+# keeps the old code — an upgrade RESTARTS gunicorn (`systemctl restart lawtrain`, docs/DEPLOY.md "Upgrade").
+# GUNICORN_PRELOAD=0 makes each worker import the app itself, so a HUP then loads new code without a restart
+# (slower worker starts; the master never imports lawtrain, see the loader above).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 # Access log: "-" (stdout, i.e. the journal under systemd) or a file path (rotate it: deploy/logrotate).
 # The client address is nginx's X-Forwarded-For (the gunicorn peer is always the proxy).
 accesslog = os.environ.get("GUNICORN_ACCESSLOG")
@@ -47,7 +48,7 @@ access_log_format = '%({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)
 
 
 def post_fork(server, worker):
-    """With preload_app: each worker opens its own database connections (a connection must never cross a fork)."""
+    """Each worker opens its own database connections (a connection must never cross a fork)."""
     app = getattr(worker, "app", None)
     flask_app = getattr(app, "callable", None) if app is not None else None
     if flask_app is None or not hasattr(flask_app, "app_context"):

@@ -115,7 +115,7 @@ def _load_baseline_rows(conn, tables: dict[str, list[dict]]) -> None:
                                   f"(SELECT max(id) FROM {name}))"))
 
 
-def _upgrade_from_baseline(uri: str) -> None:
+def _upgrade_from_baseline(uri: str, seal: bytes | None = None) -> None:
     frozen = json.loads(FIXTURE.read_text(encoding="utf-8"))
     assert frozen["revision"] == BASELINE
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
@@ -147,6 +147,7 @@ def _upgrade_from_baseline(uri: str) -> None:
         later = datetime(2025, 7, 1)
         token = storage.keep(s, "bank_upload", b"after the upgrade", {}, owner_id=r1.id, now=later)
         assert storage.load(s, "bank_upload", token, owner_id=r1.id, now=later).data == b"after the upgrade"
+        assert storage.load_named(s, "seal") == seal
         s.remove()
         db.engine.dispose()
 
@@ -157,8 +158,12 @@ def _head(directory: str) -> str:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
-def test_a_database_made_by_the_first_release_upgrades_with_its_data_on_sqlite(tmp_path):
-    _upgrade_from_baseline(f"sqlite:///{tmp_path}/baseline.db")
+def test_a_database_made_by_the_first_release_upgrades_with_its_data_on_sqlite(tmp_path, monkeypatch):
+    # The first release kept an uploaded seal in the instance folder: the upgrade moves it into the database.
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "instance" / "seal.png").write_bytes(b"\x89PNG the first release's seal")
+    monkeypatch.setenv("LAWTRAIN_INSTANCE", str(tmp_path / "instance"))
+    _upgrade_from_baseline(f"sqlite:///{tmp_path}/baseline.db", seal=b"\x89PNG the first release's seal")
 
 
 def test_a_database_made_by_the_first_release_upgrades_with_its_data_on_postgresql():
