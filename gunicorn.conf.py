@@ -1,9 +1,16 @@
 """Production gunicorn settings (see docs/DEPLOY.md). Override with GUNICORN_* environment variables."""
 
+import importlib.util
 import multiprocessing
 import os
 
-from lawtrain.config import default_worker_count
+# Loaded by path, not `import lawtrain...`: a module the arbiter imports stays cached in every worker it forks,
+# and a reload (HUP) must let new workers import the upgraded code.
+_spec = importlib.util.spec_from_file_location(
+    "_lawtrain_workers", os.path.join(os.path.dirname(os.path.abspath(__file__)), "lawtrain", "workers.py"))
+_workers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_workers)
+default_worker_count = _workers.default_worker_count
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: each request is short (a save is a handful of SQL statements). SQLite: cores + 1 (one writer
@@ -24,12 +31,20 @@ max_requests = 20000
 max_requests_jitter = 2000
 # Worker heartbeat files on tmpfs: a busy disk (SQLite fsyncs) must not make the arbiter kill workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
-accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # "-" for stdout
-errorlog = "-"
-# Import the application once in the arbiter: workers start (and restart after max_requests) in
-# milliseconds and share the imported code. No database connection is opened at import; post_fork
-# drops any pooled connection a worker might have inherited anyway.
+errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
+# No gunicornc control socket: it defaults to one path per user (~/.gunicorn/gunicorn.ctl), which two app
+# servers on one host would share, and systemd's ProtectSystem keeps that home read-only anyway.
+control_socket_disable = True
+# Import the application once in the master: workers start (and restart after max_requests or a crash) in
+# milliseconds and share the imported code. Consequence: a HUP (`systemctl reload`) re-reads this file but
+# keeps the old code — an upgrade RESTARTS gunicorn (`systemctl restart lawtrain`, docs/DEPLOY.md "Upgrade").
+# GUNICORN_PRELOAD=0 makes each worker import the app itself, so a HUP then loads new code without a restart
+# (slower worker starts; the master never imports lawtrain, see the loader above).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
+# Access log: "-" (stdout, i.e. the journal under systemd) or a file path (rotate it: deploy/logrotate).
+# The client address is nginx's X-Forwarded-For (the gunicorn peer is always the proxy).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG")
+access_log_format = '%({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 
 
 def post_fork(server, worker):

@@ -30,6 +30,7 @@ BLUEPRINT_MODULES = (
     "lawtrain.exams.api",
     "lawtrain.certificates.views",
     "lawtrain.reports.views",
+    "lawtrain.settings.views",
 )
 
 
@@ -37,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, extensions, blueprints, CLI. Wiring only."""
     from importlib import import_module
 
-    from lawtrain import cli, errors, i18n, models, security  # noqa: F401 (models: full metadata)
+    from lawtrain import assets, cli, errors, i18n, models, proxy, security  # noqa: F401 (models: full metadata)
     from lawtrain.auth import sessions
 
     app = Flask(
@@ -46,10 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("LAWTRAIN_INSTANCE", os.path.join(_ROOT, os.pardir, "instance")),
     )
     load_config(app, test_config)
-    if app.config["LAWTRAIN_PROXY_FIX"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    proxy.init_app(app)
     _configure_engine(app)
 
     db.init_app(app)
@@ -80,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                 begin_writing(db.session())
 
     security.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
 

@@ -21,6 +21,7 @@ AREA_COMMANDS = (
     "lawtrain.exams.cli",
     "lawtrain.certificates.cli",
     "lawtrain.reports.cli",
+    "lawtrain.settings.cli",
 )
 
 
@@ -86,6 +87,35 @@ def seed_demo_command(password: str | None) -> None:
     print_accounts(run_demo_seed(password))
 
 
+@click.command("load-content")
+@with_appcontext
+def load_content_command() -> None:
+    """Load the shipped law texts, course modules and question banks (idempotent; no accounts, no exams)."""
+    from sqlalchemy import func, select
+
+    from lawtrain.banks.models import Question
+    from lawtrain.courses.models import CourseModule, Law
+    from lawtrain.demo import DemoContext, default_laws_dir, seed_content
+
+    if database_is_empty():
+        fail("数据库还没有表结构：请先运行 flask --app app db upgrade")
+    ctx = seed_content(db.session, DemoContext(password="", now=utcnow(), rng=random.Random(2025),
+                                               laws_dir=default_laws_dir(current_app.config["LAWTRAIN_LAWS_DIR"])))
+    for note in ctx.notes:
+        click.echo("  " + note)
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Law, CourseModule, Question)]
+    click.echo("已载入随系统发布的内容：法律 {} 部，课程模块 {} 个，试题 {} 道".format(*counts))
+
+
+@click.command("purge-stored-files")
+@with_appcontext
+def purge_stored_files_command() -> None:
+    """Delete expired pending imports and uploads (run from cron with close-overdue)."""
+    from lawtrain.storage.services import purge_expired
+
+    click.echo(f"已删除过期的暂存文件 {purge_expired(db.session, utcnow())} 个")
+
+
 @click.command("create-user")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True, help="staff | trainer | leader | admin")
@@ -116,7 +146,8 @@ def create_user_command(username, roles, department, name, staff_no, password) -
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, create_user_command):
+    for command in (init_db_command, seed_demo_command, load_content_command, purge_stored_files_command,
+                    create_user_command):
         app.cli.add_command(command)
     for name in AREA_COMMANDS:
         try:

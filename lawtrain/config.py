@@ -6,16 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
-
-def default_worker_count(database_url: str | None, cores: int) -> int:
-    """gunicorn sync workers for this machine and database.
-
-    SQLite lets one writer in at a time: with more workers than cores + 1, the worker holding the write lock
-    waits for a CPU behind the others and every save queues behind it (bench figures in docs/PERFORMANCE.md:
-    3 workers save about 1.5x as fast as 5 on two cores). PostgreSQL has no such lock: 2 x cores + 1."""
-    if not database_url or database_url.startswith("sqlite"):
-        return cores + 1
-    return cores * 2 + 1
+from lawtrain.proxy import proxy_hops
+from lawtrain.workers import default_worker_count  # noqa: F401 (re-exported)
 
 
 def _instance_secret(instance_path: str) -> str:
@@ -45,8 +37,8 @@ def load_config(app, test_config: dict | None) -> None:
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         # The cookie is not re-signed on every response (the hot answer-save path stays lean).
         SESSION_REFRESH_EACH_REQUEST=False,
-        # Behind nginx: trust one proxy hop for the client address (throttling, audit log).
-        LAWTRAIN_PROXY_FIX=env.get("LAWTRAIN_PROXY_FIX") == "1",
+        # Behind nginx: how many proxy hops to trust for the client address and scheme (throttling, audit log).
+        LAWTRAIN_PROXY_HOPS=proxy_hops(env),
         # CSRF tokens live as long as the session so a long exam never loses its token.
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_ENABLED=True,
@@ -55,8 +47,10 @@ def load_config(app, test_config: dict | None) -> None:
         LANGUAGES=["zh", "en"],
         LAWTRAIN_DEMO=env.get("LAWTRAIN_DEMO", "1") != "0",
         LAWTRAIN_LAWS_DIR=env.get("LAWTRAIN_LAWS_DIR", ""),
-        LAWTRAIN_ORG_NAME=env.get("LAWTRAIN_ORG_NAME", "上海市宝山区应急管理局"),
-        LAWTRAIN_CERT_PREFIX=env.get("LAWTRAIN_CERT_PREFIX", "BSYJ"),
+        # Organisation settings: these are the fallbacks; what an administrator saves (settings page or
+        # `flask configure`) wins. Unset and LAWTRAIN_DEMO off: no name, prefix "LT" (lawtrain.settings).
+        LAWTRAIN_ORG_NAME=env.get("LAWTRAIN_ORG_NAME", ""),
+        LAWTRAIN_CERT_PREFIX=env.get("LAWTRAIN_CERT_PREFIX", ""),
         LAWTRAIN_CERT_VALID_YEARS=int(env.get("LAWTRAIN_CERT_VALID_YEARS", "3")),
         LAWTRAIN_CJK_FONT=env.get("LAWTRAIN_CJK_FONT", ""),
         LAWTRAIN_SEAL_IMAGE=env.get("LAWTRAIN_SEAL_IMAGE", ""),

@@ -23,6 +23,8 @@ DEMO_SEEDERS = (
     "lawtrain.exams.demo",
     "lawtrain.certificates.demo",
 )
+# The shipped content alone (`flask load-content`, for LAWTRAIN_DEMO=0): law texts, course modules, banks.
+CONTENT_SEEDERS = ("lawtrain.courses.demo", "lawtrain.banks.demo")
 
 
 @dataclass
@@ -32,6 +34,7 @@ class DemoContext:
     rng: random.Random
     laws_dir: Path | None
     banks_dir: Path = REPO_ROOT / "question_banks"
+    content_only: bool = False  # seeders add no demo accounts, assignments, exams or progress
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (login, name, role label)
     notes: list[str] = field(default_factory=list)
 
@@ -48,12 +51,23 @@ def default_laws_dir(configured: str | None) -> Path | None:
 
 
 def seed_demo(session: Session, ctx: DemoContext) -> DemoContext:
-    """Run every area's seeder. On SQLite the demo's many small commits skip fsync (it is
-    sample data, rebuilt on demand); the durable setting is restored afterwards."""
+    """Run every area's seeder."""
+    return _run_seeders(session, ctx, DEMO_SEEDERS)
+
+
+def seed_content(session: Session, ctx: DemoContext) -> DemoContext:
+    """Load the content the platform ships (laws, modules, banks) into a real bureau's database."""
+    ctx.content_only = True
+    return _run_seeders(session, ctx, CONTENT_SEEDERS)
+
+
+def _run_seeders(session: Session, ctx: DemoContext, names: tuple[str, ...]) -> DemoContext:
+    """Run seeders in order. On SQLite the many small commits skip fsync (the content is rebuilt on demand
+    from the shipped files); the durable setting is restored afterwards."""
     session.commit()
     token = sqlite_bulk_load.set(True)
     try:
-        for name in DEMO_SEEDERS:
+        for name in names:
             try:
                 module = import_module(name)
             except ModuleNotFoundError as e:

@@ -1,7 +1,8 @@
 """Development only: build a scratch database with db.create_all() (no migrations) and seed the demo.
 
 Usage: LAWTRAIN_INSTANCE=/tmp/lt python scripts/dev_db.py && LAWTRAIN_INSTANCE=/tmp/lt flask --app app run
-Lets parallel work try new tables before the migration is regenerated.
+Lets work in progress try new tables before their migration is written. Schema changes always ship as a
+NEW Alembic revision (lawtrain/migrations/README); landed revisions are history and never regenerated.
 """
 
 import sys

@@ -33,6 +33,9 @@ TEST_CONFIG = {
     "LAWTRAIN_DEMO": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "SERVER_NAME": "lawtrain.test",
+    # A bureau that configured itself through the environment (docs/DEPLOY.md, first-run setup).
+    "LAWTRAIN_ORG_NAME": "上海市宝山区应急管理局",
+    "LAWTRAIN_CERT_PREFIX": "BSYJ",
 }
 
 
@@ -44,7 +47,18 @@ class SharedContextClient(FlaskClient):
         if has_app_context():
             g.pop("_login_user", None)
             g.pop("csrf_token", None)
+            g.pop("org_settings", None)
             refresh_babel()
+        return super().open(*args, **kwargs)
+
+
+class OtherServerClient(FlaskClient):
+    """The second server's client: the first server's last request is over when this one starts, so its
+    transaction ends as a real request's teardown would end it (on SQLite it may hold the write lock)."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
         return super().open(*args, **kwargs)
 
 
@@ -113,6 +127,22 @@ def in_request(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def other_server(app, client, tmp_path, monkeypatch):
+    """A second app server, as behind a load balancer: its own app instance and instance folder (nothing on
+    disk is shared), the same database and SECRET_KEY. Its client carries the same browser's cookies as
+    `client`, so a flow may start on one server and go on on the other."""
+    monkeypatch.setenv("LAWTRAIN_INSTANCE", str(tmp_path / "server-b"))
+    other = make_app()
+    other.test_client_class = OtherServerClient
+    other_client = other.test_client()
+    other_client._cookies = client._cookies  # one browser: werkzeug keeps no public cookie-jar setter
+    yield other_client
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
-import re
-import secrets
-import time
 from dataclasses import replace
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -48,12 +43,11 @@ from lawtrain.banks.forms import (
 from lawtrain.banks.models import Bank, Question
 from lawtrain.extensions import db
 from lawtrain.forms import choices
+from lawtrain.storage import services as storage
 from lawtrain.timeutil import utcnow
 
 bp = Blueprint("banks", __name__, url_prefix="/banks")
 
-UPLOAD_TTL_SECONDS = 3600
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
               "csv": "text/csv", "gift": "text/plain", "moodle_xml": "application/xml", "json": "application/json"}
 _EXPORT_SUFFIX = {"xlsx": "xlsx", "csv": "csv", "gift": "gift.txt", "moodle_xml": "xml", "json": "json"}
@@ -95,48 +89,27 @@ def _question_or_404(question_id: int) -> Question:
     return question
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _purge_old_uploads() -> None:
-    cutoff = time.time() - UPLOAD_TTL_SECONDS
-    for path in _upload_dir().glob("*"):
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+UPLOAD_KIND = "bank_upload"
 
 
 def _save_upload(data: bytes, meta: dict) -> str:
-    _purge_old_uploads()
-    token = secrets.token_urlsafe(24)
-    folder = _upload_dir()
-    (folder / f"{token}.bin").write_bytes(data)
-    (folder / f"{token}.json").write_text(json.dumps({**meta, "user_id": current_user.id, "at": time.time()}))
+    """Keep the file in the database until the trainer confirms (the confirm may reach another server)."""
+    token = storage.keep(db.session, UPLOAD_KIND, data, meta, owner_id=current_user.id, now=utcnow())
     session["bank_uploads"] = [*session.get("bank_uploads", [])[-4:], token]
     return token
 
 
 def _load_upload(token: str) -> tuple[bytes, dict]:
     """The upload kept for this user's session, or 404 (unknown, someone else's, or older than an hour)."""
-    if not _TOKEN.match(token) or token not in session.get("bank_uploads", []):
+    if token not in session.get("bank_uploads", []):
         abort(404)
-    folder = _upload_dir()
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text())
-        data = (folder / f"{token}.bin").read_bytes()
-    except (OSError, ValueError):
-        abort(404)
-    if meta.get("user_id") != current_user.id or time.time() - meta.get("at", 0) > UPLOAD_TTL_SECONDS:
-        abort(404)
-    return data, meta
+    kept = storage.load(db.session, UPLOAD_KIND, token, owner_id=current_user.id, now=utcnow()) or abort(404)
+    return kept.data, kept.meta
 
 
-def _drop_upload(token: str) -> None:
-    for suffix in (".bin", ".json"):
-        (_upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
-    session["bank_uploads"] = [t for t in session.get("bank_uploads", []) if t != token]
+def _forget_upload(token: str) -> None:
+    """Drop the upload in the import's own transaction (kept if the import fails)."""
+    storage.forget(db.session, UPLOAD_KIND, token)
 
 
 def _dry_run(data: bytes, meta: dict, *, dry_run: bool = True):
@@ -393,7 +366,6 @@ def preview(token: str):
     try:
         bank, report = _dry_run(data, meta)
     except (FormatError, services.BankError) as e:
-        _drop_upload(token)
         flash(_("无法导入 %(name)s：%(why)s", name=meta["filename"], why=str(e)), "danger")
         return redirect(url_for("banks.import_file"))
     return render_template("banks/preview.html", token=token, meta=meta, bank=bank, report=report)
@@ -403,6 +375,7 @@ def preview(token: str):
 @roles_required(*TRAINERS)
 def confirm(token: str):
     data, meta = _load_upload(token)
+    _forget_upload(token)  # committed with the import below, rolled back with it otherwise
     try:
         bank, report = _dry_run(data, meta, dry_run=False)
     except (FormatError, services.BankError) as e:
@@ -411,7 +384,7 @@ def confirm(token: str):
     if not report.stored:
         flash(_("文件中仍有 %(n)s 个错误，未导入任何题目", n=len(report.errors)), "danger")
         return redirect(url_for("banks.preview", token=token))
-    _drop_upload(token)
+    session["bank_uploads"] = [t for t in session.get("bank_uploads", []) if t != token]
     session["bank_import_result"] = {"bank_id": bank.id, "filename": meta["filename"], **report.summary()}
     current_app.logger.info("bank import by %s from %s: %s", current_user.username, client_ip(), report.summary())
     return redirect(url_for("banks.imported"))

@@ -15,7 +15,7 @@ from lawtrain.timeutil import format_local, utcnow
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the zip file.")
 @click.option("--base-url", default=None,
-              help="The address the QR codes point to (default: LAWTRAIN_BASE_URL), e.g. http://lawtrain.intranet/")
+              help="The address the QR codes point to (default: the organisation's, see `flask configure`), e.g. http://lawtrain.intranet/")
 @with_appcontext
 def certificates_zip_command(exam_id: int, output: str, base_url: str | None) -> None:
     """Write every unrevoked certificate of EXAM_ID as 工号_姓名_证书编号.pdf into one zip file."""
@@ -29,12 +29,14 @@ def certificates_zip_command(exam_id: int, output: str, base_url: str | None) ->
     certs = db.session.scalars(queries.not_revoked(queries.exam_certificates(exam.id))).all()
     if not certs:
         fail(f"考试“{exam.title}”还没有有效证书")
-    base = base_url or current_app.config.get("LAWTRAIN_BASE_URL")
+    from lawtrain.settings.context import current as current_org_settings
+
+    base = base_url or current_org_settings().base_url
     if not base:
         base = "http://localhost:5000/"
-        click.echo(f"提示: 未设置 LAWTRAIN_BASE_URL 或 --base-url，二维码指向 {base}"
+        click.echo(f"提示: 未设置访问地址（flask configure --base-url）或 --base-url，二维码指向 {base}"
                    "（内网部署时请设置为平台的访问地址）", err=True)
-    options = services.render_options(current_app.config, base, current_app.instance_path)
+    options = services.render_options(db.session, current_app.config, base)
     try:
         with open(output, "wb") as out:
             n = services.write_zip(certs, out, lambda c: services.certificate_pdf(c, options))

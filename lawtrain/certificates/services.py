@@ -9,14 +9,12 @@ re-evaluates the person's certificate inside the same transaction, and `on_modul
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import IO
 
 from flask import current_app, has_app_context
@@ -40,6 +38,9 @@ from lawtrain.courses.services import (
 )
 from lawtrain.exams import events
 from lawtrain.exams.models import SUBMITTED, Attempt, Exam
+from lawtrain.settings import services as org_settings
+from lawtrain.settings.context import current as current_org_settings
+from lawtrain.storage import services as storage
 from lawtrain.timeutil import to_local
 
 log = logging.getLogger(__name__)
@@ -196,8 +197,11 @@ def _revoke(session: Session, cert: Certificate, reason: str, *, actor, now: dat
 
 
 def current_settings() -> CertificateSettings:
-    """Settings from the running app's config (defaults outside an app context, e.g. a bare script)."""
-    return CertificateSettings.from_config(current_app.config) if has_app_context() else CertificateSettings()
+    """Settings in force in the running app — the prefix an administrator saved (organisation settings),
+    else the environment's — or the defaults outside an app context (e.g. a bare script)."""
+    if not has_app_context():
+        return CertificateSettings()
+    return replace(CertificateSettings.from_config(current_app.config), prefix=current_org_settings().cert_prefix)
 
 
 def on_attempt_graded(session: Session, attempt: Attempt, *, previous_passed: bool | None, now: datetime) -> None:
@@ -335,42 +339,40 @@ class RenderOptions:
         return f"{self.base_url.rstrip('/')}/verify/{code}"
 
 
-SEAL_FILE = "seal.png"  # in the instance folder, uploaded by an administrator
+SEAL_KIND = "seal"  # one stored file shared by every app server, uploaded by an administrator
 
 
-def seal_file(instance_path: str) -> Path:
-    return Path(instance_path) / SEAL_FILE
+def uploaded_seal(session: Session) -> bytes | None:
+    return storage.load_named(session, SEAL_KIND)
 
 
-def save_seal(session: Session, instance_path: str, png: bytes, actor, now: datetime, ip: str | None = None) -> None:
+def save_seal(session: Session, png: bytes, actor, now: datetime, ip: str | None = None) -> None:
     """Keep the (already cleaned) seal for every certificate drawn from now on; audited."""
-    target = seal_file(instance_path)
-    partial = target.with_suffix(".part")
-    partial.write_bytes(png)
-    os.replace(partial, target)  # a certificate drawn meanwhile sees the old seal or the new one, never half
+    storage.put_named(session, SEAL_KIND, png, now=now)
     audit.record(session, "certificate.seal_set", actor=actor, target_type="seal", ip=ip, now=now, bytes=len(png))
     session.commit()
 
 
-def remove_seal(session: Session, instance_path: str, actor, now: datetime, ip: str | None = None) -> None:
-    seal_file(instance_path).unlink(missing_ok=True)
+def remove_seal(session: Session, actor, now: datetime, ip: str | None = None) -> None:
+    storage.forget(session, SEAL_KIND, storage.named_token(SEAL_KIND))
     audit.record(session, "certificate.seal_removed", actor=actor, target_type="seal", ip=ip, now=now)
     session.commit()
 
 
-def render_options(config: Mapping, base_url: str, instance_path: str | None = None) -> RenderOptions:
-    """Options from config: LAWTRAIN_ORG_NAME, LAWTRAIN_CJK_FONT and the seal — LAWTRAIN_SEAL_IMAGE (a PNG
-    path) when set, else the seal an administrator uploaded (instance folder), else none."""
+def render_options(session: Session, config: Mapping, base_url: str) -> RenderOptions:
+    """Options from the organisation settings (name), LAWTRAIN_CJK_FONT and the seal — LAWTRAIN_SEAL_IMAGE
+    (a PNG path) when set, else the seal an administrator uploaded (in the database), else none."""
     seal = None
-    uploaded = seal_file(instance_path) if instance_path else None
-    seal_path = config.get("LAWTRAIN_SEAL_IMAGE") or (uploaded if uploaded and uploaded.exists() else None)
-    if seal_path:
+    configured = config.get("LAWTRAIN_SEAL_IMAGE")
+    if configured:
         try:
-            with open(seal_path, "rb") as f:
+            with open(configured, "rb") as f:
                 seal = f.read()
         except OSError as e:
-            log.warning("seal image %s cannot be read (%s); certificates carry no seal", seal_path, e)
-    return RenderOptions(org_name=config.get("LAWTRAIN_ORG_NAME") or "", base_url=base_url,
+            log.warning("seal image %s cannot be read (%s); certificates carry no seal", configured, e)
+    else:
+        seal = uploaded_seal(session)
+    return RenderOptions(org_name=org_settings.effective(session, config).org_name, base_url=base_url,
                          font_name=get_cjk_font(config.get("LAWTRAIN_CJK_FONT") or None), seal_png=seal)
 
 

@@ -27,6 +27,7 @@ from lawtrain.courses.models import TrainingAssignment
 from lawtrain.exams.models import Exam
 from lawtrain.extensions import db
 from lawtrain.org.services import subtree_ids, visible_root
+from lawtrain.settings.context import current as current_org_settings
 from lawtrain.timeutil import iso_utc, to_local, utcnow
 
 bp = Blueprint("certificates", __name__)  # no prefix: /certificates/..., /api/certificates, /verify/<code>
@@ -86,12 +87,12 @@ def _viewable(cert_id: int) -> Certificate:
 
 
 def _render_options() -> services.RenderOptions:
-    base = current_app.config.get("LAWTRAIN_BASE_URL") or request.url_root
-    return services.render_options(current_app.config, base, current_app.instance_path)
+    base = current_org_settings().base_url or request.url_root
+    return services.render_options(db.session, current_app.config, base)
 
 
 def _verify_url(cert: Certificate) -> str:
-    base = current_app.config.get("LAWTRAIN_BASE_URL")
+    base = current_org_settings().base_url
     if base:
         return services.RenderOptions("", base, "").verify_url(cert.code)
     return url_for("certificates.verify", code=cert.code, _external=True)
@@ -237,12 +238,12 @@ def seal():
         except SealError as e:
             form.file.errors.append(str(e))
         else:
-            services.save_seal(db.session, current_app.instance_path, png, current_user, utcnow(), ip=client_ip())
+            services.save_seal(db.session, png, current_user, utcnow(), ip=client_ip())
             flash(_("印章已更新，此后下载的证书都会盖上新印章。"), "success")
             return redirect(url_for("certificates.seal"))
-    kept = services.seal_file(current_app.instance_path)
+    kept = services.uploaded_seal(db.session)
     configured = bool(current_app.config.get("LAWTRAIN_SEAL_IMAGE"))
-    current = base64.b64encode(kept.read_bytes()).decode() if kept.exists() and not configured else None
+    current = base64.b64encode(kept).decode() if kept and not configured else None
     return render_template("certificates/seal.html", form=form, current=current,
                            configured=configured), 400 if form.errors else 200
 
@@ -250,7 +251,7 @@ def seal():
 @bp.post("/certificates/seal/remove")
 @roles_required(*ADMINS)
 def remove_seal():
-    services.remove_seal(db.session, current_app.instance_path, current_user, utcnow(), ip=client_ip())
+    services.remove_seal(db.session, current_user, utcnow(), ip=client_ip())
     flash(_("印章已移除，此后的证书不再盖章。"), "success")
     return redirect(url_for("certificates.seal"))
 
@@ -283,4 +284,4 @@ def verify(code: str):
     today = _today()
     return render_template("certificates/verify.html", cert=cert, status=cert.status_on(today),
                            masked_name=mask_name(cert.person_name),
-                           org_name=current_app.config.get("LAWTRAIN_ORG_NAME"))
+                           org_name=current_org_settings().org_name)

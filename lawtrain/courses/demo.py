@@ -42,6 +42,8 @@ def seed_demo(session: Session, ctx) -> None:
     _seed_laws(session, ctx)
     if ctx.banks_dir and ctx.banks_dir.is_dir() and any(ctx.banks_dir.rglob("modules/*.md")):
         import_course(session, ctx.banks_dir, now=ctx.now)
+    if ctx.content_only:
+        return
     modules = list(session.scalars(select(CourseModule).order_by(CourseModule.law_name.desc(),
                                                                  CourseModule.sort_order)))
     if not modules:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from lawtrain import nav
 from lawtrain.auth.policy import login_required, public
@@ -71,8 +74,30 @@ def favicon():
 @bp.route("/healthz")
 @public
 def healthz():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """For monitoring: 200 when this server reaches the database and the schema is the one its code expects
+    (`flask db upgrade` was run), else 503 with what is wrong. Reads only; no session, no login."""
+    try:
+        revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+            if inspect(db.engine).has_table("alembic_version") else None
+    except SQLAlchemyError as e:
+        db.session.rollback()
+        current_app.logger.error("healthz: database unreachable: %s", e)
+        return {"status": "error", "database": "unreachable"}, 503
+    expected = _schema_head()
+    if revision is not None and revision != expected:
+        return {"status": "error", "database": "ok", "schema": revision, "expected": expected}, 503
+    return {"status": "ok", "database": "ok", "schema": revision or "unversioned"}
+
+
+@cache
+def _schema_head() -> str:
+    """The newest migration this code ships (read once per process)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", current_app.extensions["migrate"].directory)
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 nav.add_nav(_l("首页"), "main.home", {STAFF, TRAINER, LEADER, ADMIN}, order=0)

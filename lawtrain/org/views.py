@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -72,7 +71,7 @@ def _form_error(form, error: auth.AuthError) -> None:
 
 
 def _store() -> ImportStore:
-    return ImportStore(Path(current_app.instance_path) / "imports")
+    return ImportStore(db.session)
 
 
 def _own_token(token: str) -> str:

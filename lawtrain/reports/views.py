@@ -29,6 +29,7 @@ from lawtrain.reports.forms import YEAR_MESSAGE, RemedialForm, ReportFilterForm
 from lawtrain.reports.pdf import render_report
 from lawtrain.reports.queries import ReportFilter
 from lawtrain.reports.xlsx import csv_stream, workbook_bytes
+from lawtrain.settings.context import current as current_org_settings
 from lawtrain.timeutil import format_local, to_local, utcnow
 
 bp = Blueprint("reports", __name__)  # pages under /reports, the JSON API under /api/reports
@@ -283,7 +284,7 @@ def _annual(now: datetime, today: date) -> queries.Annual:
 
 
 def _org(node: Department | None) -> str:
-    return node.name if node is not None else current_app.config.get("LAWTRAIN_ORG_NAME", _("本局"))
+    return node.name if node is not None else (current_org_settings().org_name or _("本局"))
 
 
 # ------------------------------------------------------------------ exports

@@ -65,3 +65,22 @@ def test_seed_demo_prints_the_accounts_that_then_sign_in(tmp_path):
         client.post("/auth/logout")
     with app.app_context():
         db.engine.dispose()
+
+
+def test_load_content_brings_the_shipped_laws_modules_and_banks_but_no_people(runner, session):
+    from sqlalchemy import func, select
+
+    from lawtrain.auth.models import User
+    from lawtrain.banks.models import Bank
+    from lawtrain.courses.models import CourseModule, TrainingAssignment
+    from lawtrain.exams.models import Exam
+
+    first = runner.invoke(args=["load-content"])
+    assert first.exit_code == 0, first.output
+    count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    banks, modules = count(Bank), count(CourseModule)
+    assert banks >= 3 and modules >= 3 and "已载入随系统发布的内容" in first.output
+    assert count(User) == count(Exam) == count(TrainingAssignment) == 0
+    session.commit()  # end the test's reads (on SQLite they hold the write lock the command needs)
+    again = runner.invoke(args=["load-content"])  # idempotent: an upgrade may run it again
+    assert again.exit_code == 0 and (count(Bank), count(CourseModule)) == (banks, modules)

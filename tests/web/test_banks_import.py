@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 import io
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from lawtrain.banks.models import Bank, Question
+from lawtrain.storage.models import StoredFile
 from tests.factories import make_bank, make_question
 
 HEADER = "题型,题干,选项A,选项B,选项C,选项D,答案,解析,法律依据,题目ID\n"
@@ -172,10 +172,11 @@ def test_staff_get_403_on_every_banks_route(app, session):
     assert covered == {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("banks.")}
 
 
-def test_uploads_are_kept_under_the_instance_folder(app, client, login_as):
+def test_uploads_are_kept_in_the_database_until_confirmed(client, session, login_as):
     login_as("trainer")
     token = upload(client, csv_bytes(GOOD[0])).headers["Location"].rsplit("/", 1)[1]
-    kept = Path(app.instance_path) / "uploads" / f"{token}.bin"
-    assert kept.exists()
+    kept = session.scalar(select(StoredFile).where(StoredFile.token == token))
+    assert kept is not None and kept.kind == "bank_upload" and kept.data == csv_bytes(GOOD[0])
     client.post(f"/banks/import/{token}")
-    assert not kept.exists()
+    session.expire_all()
+    assert session.scalar(select(StoredFile).where(StoredFile.token == token)) is None

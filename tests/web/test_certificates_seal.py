@@ -23,14 +23,6 @@ def _png(size=(200, 200), **info) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def _no_seal_left(app):
-    """The tests share one instance folder: no seal outlives its test."""
-    services.seal_file(app.instance_path).unlink(missing_ok=True)
-    yield
-    services.seal_file(app.instance_path).unlink(missing_ok=True)
-
-
 def _upload(client, data: bytes, name: str):
     return client.post("/certificates/seal", data={"file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")
@@ -73,19 +65,18 @@ def test_an_administrator_uploads_sees_and_removes_the_seal_and_certificates_car
     assert login(client, admin.username).status_code == 302
     staff = factories.make_user(session)
     cert = factories.make_certificate(session, staff, factories.make_exam(session, users=[staff]))
-    plain = services.certificate_pdf(cert, services.render_options(app.config, "http://lawtrain.test/",
-                                                                   app.instance_path))
+    plain = services.certificate_pdf(cert, services.render_options(session, app.config, "http://lawtrain.test/"))
     r = _upload(client, _png(), "区应急局印章.png")
     assert r.status_code == 302
-    assert services.seal_file(app.instance_path).exists()
+    assert services.uploaded_seal(session).startswith(b"\x89PNG")
     page = client.get("/certificates/seal").get_data(as_text=True)
     assert 'src="data:image/png;base64,' in page and "移除印章" in page
-    options = services.render_options(app.config, "http://lawtrain.test/", app.instance_path)
+    options = services.render_options(session, app.config, "http://lawtrain.test/")
     assert options.seal_png and options.seal_png.startswith(b"\x89PNG")
     assert _images_in(plain) == 0 and _images_in(services.certificate_pdf(cert, options)) == 1
     assert client.post("/certificates/seal/remove").status_code == 302
-    assert not services.seal_file(app.instance_path).exists()
-    assert services.render_options(app.config, "http://lawtrain.test/", app.instance_path).seal_png is None
+    assert services.uploaded_seal(session) is None
+    assert services.render_options(session, app.config, "http://lawtrain.test/").seal_png is None
 
 
 def test_a_bad_file_is_named_and_changes_nothing(app, client, session):
@@ -94,7 +85,7 @@ def test_a_bad_file_is_named_and_changes_nothing(app, client, session):
     r = _upload(client, b"%PDF-1.4 not an image", "印章.pdf")
     assert r.status_code == 400
     assert "印章.pdf 不是 PNG 图片" in r.get_data(as_text=True)
-    assert not services.seal_file(app.instance_path).exists()
+    assert services.uploaded_seal(session) is None
 
 
 @pytest.mark.parametrize("role", ["staff", "trainer", "leader"])
@@ -104,4 +95,4 @@ def test_only_an_administrator_may_change_the_seal(app, client, session, role):
     assert client.get("/certificates/seal").status_code == 403
     assert _upload(client, _png(), "seal.png").status_code == 403
     assert client.post("/certificates/seal/remove").status_code == 403
-    assert not services.seal_file(app.instance_path).exists()
+    assert services.uploaded_seal(session) is None

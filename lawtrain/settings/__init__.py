@@ -1,0 +1,1 @@
+"""The bureau's own settings (organisation name, certificate prefix, base URL), kept in the database."""
