@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import import_module
 from pathlib import Path
 
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from lawtrain.extensions import sqlite_bulk_load
+from lawtrain.sqlite_writes import sqlite_bulk_load
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEMO_PASSWORD = "lawtrain2025"
 
-# Areas seed in this order (each module defines seed_demo(session, ctx)).
-DEMO_SEEDERS = (
-    "lawtrain.org.demo",
-    "lawtrain.courses.demo",
-    "lawtrain.banks.demo",
-    "lawtrain.exams.demo",
-    "lawtrain.certificates.demo",
-)
+_SEEDERS = "lawtrain.demo_seeders"  # app.extensions key: the areas' seeders, in registration order
 
 
 @dataclass
@@ -44,20 +38,19 @@ def default_laws_dir(configured: str | None) -> Path | None:
     return None
 
 
+def add_seeder(app: Flask, seeder: Callable[[Session, DemoContext], None]) -> None:
+    """An area's register(app) adds its demo seeder; seeders run in the order the areas register."""
+    app.extensions.setdefault(_SEEDERS, []).append(seeder)
+
+
 def seed_demo(session: Session, ctx: DemoContext) -> DemoContext:
-    """Run every area's seeder. On SQLite the demo's many small commits skip fsync (it is
+    """Run every area's seeder (in the current app). On SQLite the demo's many small commits skip fsync (it is
     sample data, rebuilt on demand); the durable setting is restored afterwards."""
     session.commit()
     token = sqlite_bulk_load.set(True)
     try:
-        for name in DEMO_SEEDERS:
-            try:
-                module = import_module(name)
-            except ModuleNotFoundError as e:
-                if e.name != name:
-                    raise
-                continue
-            module.seed_demo(session, ctx)
+        for seeder in current_app.extensions.get(_SEEDERS, []):
+            seeder(session, ctx)
     finally:
         session.commit()
         sqlite_bulk_load.reset(token)

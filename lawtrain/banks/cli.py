@@ -81,6 +81,6 @@ def export_bank_command(name: str, fmt: str, output: Path | None) -> None:
     click.echo(f"已导出 {bank.name} 到 {output}（{len(data)} 字节）", err=True)
 
 
-def register(app: Flask) -> None:
+def add_commands(app: Flask) -> None:
     app.cli.add_command(import_bank_command)
     app.cli.add_command(export_bank_command)

@@ -1,7 +1,7 @@
 """Bank use cases: import (validate + store, all or nothing), authoring, retiring, review, export.
 
 Questions are versioned: content lives in QuestionVersion rows. A change to a version that an
-exam paper holds (as the hooks in VERSION_USAGE_CHECKS report) adds a version; otherwise the
+exam paper holds (as the receivers of signals.version_usage report) adds a version; otherwise the
 current version is edited in place. Papers keep the version they were drawn with, except after a
 key correction (see `is_key_correction`), which they follow so that they can be regraded.
 Question.type/difficulty and the citation and tag rows always mirror the current version.
@@ -10,7 +10,7 @@ Question.type/difficulty and the citation and tag rows always mirror the current
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -18,33 +18,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from lawtrain import signals
 from lawtrain.auth import audit
 from lawtrain.banks.formats.detect import write_file
 from lawtrain.banks.formats.records import Citation, Location, ParseResult, Problem, QuestionRecord
 from lawtrain.banks.formats.validate import validate_records
 from lawtrain.banks.models import (
-    STATUS_ACTIVE,
-    STATUS_NEEDS_REVIEW,
-    STATUS_RETIRED,
     Bank,
     Question,
     QuestionCitation,
+    QuestionStatus,
     QuestionTag,
     QuestionVersion,
 )
 from lawtrain.courses.models import Article, Law, LawRevision
 
 DEFAULT_POINTS = 1.0
-
-# fn(session, version_id) -> True when some exam paper holds that version (the exams area appends).
-VERSION_USAGE_CHECKS: list[Callable[[Session, int], bool]] = []
-# fn(session, question_id, old_version_id, new_version_id, actor, now) -> int | None: papers holding
-# old_version_id are to follow a key correction to new_version_id (it shows exactly what the old one
-# showed: `is_key_correction`), or, when new_version_id is None, the question was voided. A listener
-# returns the id of the audit entry recording what it changed (None: nothing to change), so the trainer
-# can be shown the outcome. The exams area registers its regrade here.
-ANSWER_KEY_LISTENERS: list[Callable[..., int | None]] = []
-
 
 class BankError(Exception):
     """A bank rule was broken; the message is for people."""
@@ -149,8 +138,11 @@ def question_to_record(question: Question) -> QuestionRecord:
 
 
 def version_in_use(session: Session, version_id: int) -> bool:
-    """Is this version on an exam paper (shown, or drawn in advance)? Asks every registered check."""
-    return any(check(session, version_id) for check in VERSION_USAGE_CHECKS)
+    """Is this version on an exam paper (shown, or drawn in advance)? Asks the exams area through
+    signals.version_usage; with nobody to answer, the version counts as used (a new version is the safe side)."""
+    if not signals.version_usage.receivers:
+        return True
+    return any(signals.ask(signals.version_usage, session=session, version_id=version_id))
 
 
 def is_key_correction(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -166,10 +158,11 @@ def is_key_correction(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return old["type"] != "fill_blank" or len(old["answer"]) == len(new["answer"])
 
 
-def _notify_answer_key(session, question_id, old_version_id, new_version_id, actor, now) -> list[int]:
-    """Tell the listeners; returns the ids of the audit entries they recorded."""
-    results = (listener(session, question_id, old_version_id, new_version_id, actor, now)
-               for listener in ANSWER_KEY_LISTENERS)
+def _notify_key_corrected(session, question_id, old_version_id, new_version_id, actor, now) -> list[int]:
+    """Papers holding old_version_id follow the key correction (signals.answer_key_corrected); returns the ids
+    of the audit entries the receivers recorded."""
+    results = signals.ask(signals.answer_key_corrected, session=session, question_id=question_id,
+                          old_version_id=old_version_id, new_version_id=new_version_id, actor=actor, now=now)
     return [r for r in results if r is not None]
 
 
@@ -232,13 +225,13 @@ def _apply_content(session: Session, question: Question, content: dict[str, Any]
     events: list[int] = []
     if follow:
         session.flush()
-        events = _notify_answer_key(session, question.id, old_id, question.current_version.id, actor, now)
+        events = _notify_key_corrected(session, question.id, old_id, question.current_version.id, actor, now)
     return QuestionSaved(True, question.current_version.version_no, in_use, follow, events)
 
 
 def _new_question(bank: Bank, external_id: str | None, content: dict[str, Any], *, actor, now) -> Question:
     actor_id = getattr(actor, "id", None)  # before the question exists: loading it may autoflush
-    question = Question(bank=bank, external_id=external_id, status=STATUS_ACTIVE, type=content["type"],
+    question = Question(bank=bank, external_id=external_id, status=QuestionStatus.ACTIVE, type=content["type"],
                         difficulty=content["difficulty"], created_at=now, updated_at=now)
     version = QuestionVersion(question=question, version_no=1, created_at=now, created_by_id=actor_id, **content)
     question.current_version = version
@@ -506,10 +499,10 @@ def retire_questions(session: Session, bank: Bank, ids: Iterable[int], *, actor,
     if not ids:
         return 0
     questions = session.scalars(select(Question).where(
-        Question.bank_id == bank.id, Question.id.in_(ids), Question.status != STATUS_RETIRED))
+        Question.bank_id == bank.id, Question.id.in_(ids), Question.status != QuestionStatus.RETIRED))
     count = 0
     for q in questions:
-        q.status, q.updated_at = STATUS_RETIRED, now
+        q.status, q.updated_at = QuestionStatus.RETIRED, now
         count += 1
     if count:
         audit.record(session, "question.retire", actor=actor, target_type="bank", target_id=bank.id, now=now,
@@ -518,33 +511,22 @@ def retire_questions(session: Session, bank: Bank, ids: Iterable[int], *, actor,
     return count
 
 
-def restore_question(session: Session, question: Question, *, actor, now: datetime) -> None:
-    """Bring a retired question back into use."""
-    question.status, question.review_reason, question.updated_at = STATUS_ACTIVE, None, now
-    audit.record(session, "question.restore", actor=actor, target_type="question", target_id=question.id, now=now)
-    session.commit()
-
-
-def void_question(session: Session, question: Question, *, actor, now: datetime, reason: str = "") -> list[int]:
-    """Withdraw a faulty question: retire it and tell listeners (exams take it out of the scoring of every
-    paper that holds it and regrade). Returns the ids of the audit entries listing that regrade."""
-    old_id = question.current_version_id
-    question.status, question.updated_at = STATUS_RETIRED, now
+def withdraw_question(session: Session, question: Question, *, actor, now: datetime, reason: str = "") -> None:
+    """Retire a faulty question with the reason (never commits: the exams area's void_question takes it out of
+    every paper's scoring and commits)."""
+    question.status, question.updated_at = QuestionStatus.RETIRED, now
     question.review_reason = reason or question.review_reason
-    events = _notify_answer_key(session, question.id, old_id, None, actor, now)
     audit.record(session, "question.void", actor=actor, target_type="question", target_id=question.id, now=now,
                  reason=reason)
-    session.commit()
-    return events
 
 
 def mark_reviewed(session: Session, ids: Iterable[int], *, actor, now: datetime) -> int:
     """Clear the needs-review flag of these questions (they return to active)."""
     ids = {int(i) for i in ids}
-    questions = list(session.scalars(select(Question).where(Question.id.in_(ids),
-                                                            Question.status == STATUS_NEEDS_REVIEW))) if ids else []
+    flagged = select(Question).where(Question.id.in_(ids), Question.status == QuestionStatus.NEEDS_REVIEW)
+    questions = list(session.scalars(flagged)) if ids else []
     for q in questions:
-        q.status, q.review_reason, q.updated_at = STATUS_ACTIVE, None, now
+        q.status, q.review_reason, q.updated_at = QuestionStatus.ACTIVE, None, now
     if questions:
         audit.record(session, "question.reviewed", actor=actor, target_type="question",
                      target_id=",".join(str(q.id) for q in questions)[:64], now=now, count=len(questions))
@@ -555,37 +537,23 @@ def mark_reviewed(session: Session, ids: Iterable[int], *, actor, now: datetime)
 # ------------------------------------------------------------------ law revisions
 
 
-def flag_questions_for_revision(session: Session, law_short_name: str, affected_article_numbers: set[int],
-                                reason: str, now: datetime) -> int:
-    """REVISION_LISTENERS hook: mark active questions citing the affected articles as needing review.
+def flag_questions_for_revision(_sender, *, session: Session, law_name: str, articles: set[int], reason: str,
+                                now: datetime) -> int:
+    """Receiver of signals.law_revised: mark active questions citing the affected articles as needing review.
 
     Runs inside the caller's transaction (the courses service commits)."""
-    if not affected_article_numbers:
+    if not articles:
         return 0
     questions = session.scalars(
         select(Question).where(
-            Question.status == STATUS_ACTIVE,
+            Question.status == QuestionStatus.ACTIVE,
             Question.id.in_(select(QuestionCitation.question_id).where(
-                QuestionCitation.law_name == law_short_name,
-                QuestionCitation.article_no.in_(sorted(affected_article_numbers)))),
+                QuestionCitation.law_name == law_name, QuestionCitation.article_no.in_(sorted(articles)))),
         )
     ).all()
     for q in questions:
-        q.status, q.review_reason, q.updated_at = STATUS_NEEDS_REVIEW, reason, now
+        q.status, q.review_reason, q.updated_at = QuestionStatus.NEEDS_REVIEW, reason, now
     return len(questions)
-
-
-def _register_revision_listener() -> None:
-    try:
-        from lawtrain.courses import services as course_services
-    except ImportError:
-        return
-    listeners = getattr(course_services, "REVISION_LISTENERS", None)
-    if listeners is not None and flag_questions_for_revision not in listeners:
-        listeners.append(flag_questions_for_revision)
-
-
-_register_revision_listener()
 
 
 # ------------------------------------------------------------------ export

@@ -109,9 +109,9 @@ def test_reimport_adds_a_version_when_the_current_one_is_in_use(session, trainer
     services.import_records(session, bank, ParseResult(records=sample(1)), actor=trainer, now=now)
     q = session.scalar(select(Question))
     first_version_id = q.current_version_id
-    monkeypatch.setattr(services, "VERSION_USAGE_CHECKS", [lambda s, vid: vid == first_version_id])
+    monkeypatch.setattr(services, "version_in_use", lambda s, vid: vid == first_version_id)
     calls = []
-    monkeypatch.setattr(services, "ANSWER_KEY_LISTENERS", [lambda *args: calls.append(args)])
+    monkeypatch.setattr(services, "_notify_key_corrected", lambda *args: calls.append(args) or [])
 
     report = services.import_records(session, bank, ParseResult(records=[rec(1, answer=["C"])]),
                                      actor=trainer, now=now)
@@ -162,23 +162,25 @@ def test_revision_listener_flags_exactly_the_citing_active_questions(session, tr
     retired = session.scalar(select(Question).where(Question.external_id == "WSL-004"))
     services.retire_questions(session, bank, [retired.id], actor=trainer, now=now)
 
-    n = services.flag_questions_for_revision(session, "安全生产法", {21, 30}, "第二十一条已修改", now)
+    n = services.flag_questions_for_revision(None, session=session, law_name="安全生产法", articles={21, 30},
+                                             reason="第二十一条已修改", now=now)
     session.commit()
     assert n == 1
     flagged = session.scalars(select(Question).where(Question.status == "needs_review")).all()
     assert [(q.external_id, q.review_reason) for q in flagged] == [("WSL-001", "第二十一条已修改")]
 
 
-def test_the_bank_listener_is_registered_with_the_law_importer():
-    from lawtrain.courses import services as course_services
+def test_the_bank_listener_is_connected_to_law_revisions(app):
+    from lawtrain import signals
 
-    assert services.flag_questions_for_revision in course_services.REVISION_LISTENERS
+    assert services.flag_questions_for_revision in signals.law_revised.receivers_for(None)
 
 
 def test_mark_reviewed_returns_flagged_questions_to_active(session, trainer, now):
     bank = make_bank(session)
     services.import_records(session, bank, ParseResult(records=sample(2)), actor=trainer, now=now)
-    services.flag_questions_for_revision(session, "安全生产法", {5}, "修订", now)
+    services.flag_questions_for_revision(None, session=session, law_name="安全生产法", articles={5}, reason="修订",
+                                         now=now)
     session.commit()
     ids = session.scalars(select(Question.id)).all()
     assert services.mark_reviewed(session, ids, actor=trainer, now=now) == 2

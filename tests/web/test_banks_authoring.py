@@ -199,7 +199,7 @@ def test_version_history_shows_what_each_paper_showed_and_what_changed(client, l
     q = session.scalar(select(Question).where(Question.type == "true_false"))
     first = q.current_version_id
     # an exam has shown v1, so the next edit adds v2 instead of changing v1 in place
-    monkeypatch.setattr(services, "VERSION_USAGE_CHECKS", [lambda s, version_id: version_id == first])
+    monkeypatch.setattr(services, "version_in_use", lambda s, version_id: version_id == first)
     response = client.post(f"/banks/questions/{q.id}/edit", data={
         "type": "true_false", "stem": "安全生产工作坚持人民至上、生命至上。", "answer": "对",
         "basis": "安全生产法 第3条", "points": "2"})
