@@ -99,8 +99,7 @@ def create_user_command(username, roles, department, name, staff_no, password) -
         user, initial = create_user(db.session, actor=None, now=utcnow(), username=username,
                                     display_name=name or username, roles=roles, department_id=dept_id,
                                     staff_no=staff_no, password=password)
-    except AuthError as e:
-        db.session.rollback()
+    except AuthError as e:  # refused before anything was added
         fail(str(e))
     click.echo(f"已创建用户 {user.username} (roles: {', '.join(sorted(user.roles))}); 初始密码: {initial}")
 

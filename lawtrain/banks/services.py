@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from lawtrain import signals
 from lawtrain.auth import audit
 from lawtrain.banks.formats.detect import write_file
-from lawtrain.banks.formats.records import Citation, Location, ParseResult, Problem, QuestionRecord
+from lawtrain.banks.formats.records import Citation, Location, Problem, QuestionRecord
 from lawtrain.banks.formats.validate import validate_records
 from lawtrain.banks.models import (
     Bank,
@@ -201,7 +201,7 @@ class QuestionSaved:
         return self.new_version and not self.papers_follow
 
 
-def _apply_content(session: Session, question: Question, content: dict[str, Any], *, actor, now) -> QuestionSaved:
+def apply_content(session: Session, question: Question, content: dict[str, Any], *, actor, now) -> QuestionSaved:
     """Store content as the question's current version (a new one if papers hold the current one)."""
     current = question.current_version
     if current is not None and version_content(current) == content:
@@ -229,7 +229,7 @@ def _apply_content(session: Session, question: Question, content: dict[str, Any]
     return QuestionSaved(True, question.current_version.version_no, in_use, follow, events)
 
 
-def _new_question(bank: Bank, external_id: str | None, content: dict[str, Any], *, actor, now) -> Question:
+def new_question(bank: Bank, external_id: str | None, content: dict[str, Any], *, actor, now) -> Question:
     actor_id = getattr(actor, "id", None)  # before the question exists: loading it may autoflush
     question = Question(bank=bank, external_id=external_id, status=QuestionStatus.ACTIVE, type=content["type"],
                         difficulty=content["difficulty"], created_at=now, updated_at=now)
@@ -239,70 +239,7 @@ def _new_question(bank: Bank, external_id: str | None, content: dict[str, Any], 
     return question
 
 
-# ------------------------------------------------------------------ import
-
-
-@dataclass
-class ImportItem:
-    """One record and what the import does with it: add, update, unchanged or skip (duplicate)."""
-
-    record: QuestionRecord
-    action: str = "add"
-    problems: list[Problem] = field(default_factory=list)
-    question_id: int | None = None
-
-    @property
-    def has_errors(self) -> bool:
-        return any(p.severity == "error" for p in self.problems)
-
-
-@dataclass
-class ImportReport:
-    items: list[ImportItem] = field(default_factory=list)
-    general: list[Problem] = field(default_factory=list)  # problems not tied to one question
-    stored: bool = False
-    bank_id: int | None = None
-
-    @property
-    def problems(self) -> list[Problem]:
-        return self.general + [p for item in self.items for p in item.problems]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    def count(self, action: str) -> int:
-        return sum(1 for item in self.items if item.action == action)
-
-    @property
-    def added(self) -> int:
-        return self.count("add")
-
-    @property
-    def updated(self) -> int:
-        return self.count("update")
-
-    @property
-    def unchanged(self) -> int:
-        return self.count("unchanged")
-
-    @property
-    def skipped(self) -> int:
-        return self.count("skip")
-
-    def summary(self) -> dict[str, int]:
-        return {"total": len(self.items), "added": self.added, "updated": self.updated,
-                "unchanged": self.unchanged, "skipped": self.skipped,
-                "errors": len(self.errors), "warnings": len(self.warnings)}
-
-
-def _location_key(loc: Location) -> tuple | None:
-    key = (loc.file or "", loc.sheet, loc.row, loc.line, getattr(loc, "index", None))
-    return None if key[2:] == (None, None, None) else key
+# ------------------------------------------------------------------ what a bank holds
 
 
 def current_articles(session: Session, law_names: Iterable[str]) -> dict[str, set[int]]:
@@ -324,7 +261,7 @@ def current_articles(session: Session, law_names: Iterable[str]) -> dict[str, se
     return found
 
 
-def _article_warnings(record: QuestionRecord, articles: dict[str, set[int]]) -> list[Problem]:
+def article_warnings(record: QuestionRecord, articles: dict[str, set[int]]) -> list[Problem]:
     out = []
     for c in record.basis:
         known = articles.get(c.law)
@@ -335,7 +272,7 @@ def _article_warnings(record: QuestionRecord, articles: dict[str, set[int]]) -> 
     return out
 
 
-def _bank_questions(session: Session, bank: Bank) -> list[Question]:
+def bank_questions(session: Session, bank: Bank) -> list[Question]:
     if bank.id is None:
         return []
     return list(session.scalars(
@@ -343,79 +280,6 @@ def _bank_questions(session: Session, bank: Bank) -> list[Question]:
         .options(selectinload(Question.current_version), selectinload(Question.citations),
                  selectinload(Question.tag_rows))
     ))
-
-
-def _main_law(records: list[QuestionRecord]) -> str | None:
-    counts: dict[str, int] = {}
-    for r in records:
-        for c in r.basis:
-            counts[c.law] = counts.get(c.law, 0) + 1
-    return max(counts, key=counts.get) if counts else None
-
-
-def import_records(session: Session, bank: Bank, parse_result: ParseResult, *, actor, now: datetime,
-                   dry_run: bool = False) -> ImportReport:
-    """Validate records against the file and the bank; store all of them, or nothing if any error.
-
-    `bank` may be new (not yet added to the session): it is added only when the import is stored.
-    """
-    records = parse_result.records
-    report = ImportReport(items=[ImportItem(r) for r in records], bank_id=bank.id)
-    by_location: dict[tuple, ImportItem] = {}
-    for item in report.items:
-        key = _location_key(item.record.location)
-        if key is not None:
-            by_location.setdefault(key, item)
-    for problem in list(parse_result.problems) + validate_records(records):
-        item = by_location.get(_location_key(problem.location))
-        (item.problems if item else report.general).append(problem)
-
-    existing = _bank_questions(session, bank)
-    by_external = {q.external_id: q for q in existing if q.external_id}
-    by_key = {duplicate_key(q.current_version.stem, q.current_version.options): q
-              for q in existing if q.current_version is not None}
-    articles = current_articles(session, {c.law for r in records for c in r.basis})
-    for item in report.items:
-        record = item.record
-        item.problems.extend(_article_warnings(record, articles))
-        target = by_external.get(record.external_id) if record.external_id else None
-        if target is not None:
-            item.question_id = target.id
-            current = target.current_version
-            same = current is not None and version_content(current) == record_content(record)
-            item.action = "unchanged" if same else "update"
-            continue
-        twin = by_key.get(duplicate_key(record.stem, record.options))
-        if twin is not None:
-            item.action, item.question_id = "skip", twin.id
-            item.problems.append(Problem(replace(record.location, column=record.location.column or "题干"),
-                                         f"与题库中已有题目重复（题目 #{twin.id}），将跳过", "warning"))
-
-    if report.errors or dry_run:
-        return report
-
-    if bank.id is None:
-        session.add(bank)
-    if not bank.law_name:
-        bank.law_name = _main_law(records)
-    if bank.law_id is None and bank.law_name:
-        bank.law_id = session.scalar(select(Law.id).where(Law.short_name == bank.law_name))
-    getattr(actor, "id", None)  # load an expired actor now, not halfway through building questions
-    with session.no_autoflush:
-        for item in report.items:
-            content = record_content(item.record)
-            if item.action == "update":
-                _apply_content(session, by_external[item.record.external_id], content, actor=actor, now=now)
-            elif item.action == "add":
-                question = _new_question(bank, item.record.external_id, content, actor=actor, now=now)
-                session.add(question)
-    session.flush()
-    report.stored, report.bank_id = True, bank.id
-    if report.added or report.updated:
-        audit.record(session, "bank.import", actor=actor, target_type="bank", target_id=bank.id, now=now,
-                     **{k: v for k, v in report.summary().items() if k != "errors"})
-    session.commit()
-    return report
 
 
 # ------------------------------------------------------------------ banks
@@ -446,12 +310,12 @@ def _check_record(session: Session, record: QuestionRecord) -> list[Problem]:
     problems = validate_records([record])
     if any(p.severity == "error" for p in problems):
         raise QuestionInvalid(problems)
-    return problems + _article_warnings(record, current_articles(session, {c.law for c in record.basis}))
+    return problems + article_warnings(record, current_articles(session, {c.law for c in record.basis}))
 
 
 def _ensure_not_duplicate(session: Session, bank: Bank, record: QuestionRecord, exclude_id: int | None) -> None:
     key = duplicate_key(record.stem, record.options)
-    for q in _bank_questions(session, bank):
+    for q in bank_questions(session, bank):
         if q.id != exclude_id and q.current_version is not None and \
                 duplicate_key(q.current_version.stem, q.current_version.options) == key:
             raise QuestionInvalid([Problem(Location(column="题干"),
@@ -466,7 +330,7 @@ def create_question(session: Session, bank: Bank, record: QuestionRecord, *, act
             select(Question.id).where(Question.bank_id == bank.id, Question.external_id == record.external_id)):
         raise QuestionInvalid([Problem(Location(column="题目ID"),
                                        f"题目ID“{record.external_id}”已被本题库使用")])
-    question = _new_question(bank, record.external_id or None, record_content(record), actor=actor, now=now)
+    question = new_question(bank, record.external_id or None, record_content(record), actor=actor, now=now)
     session.add(question)
     session.flush()
     audit.record(session, "question.create", actor=actor, target_type="question", target_id=question.id, now=now)
@@ -485,7 +349,7 @@ def update_question(session: Session, question: Question, record: QuestionRecord
             raise QuestionInvalid([Problem(Location(column="题目ID"),
                                            f"题目ID“{record.external_id}”已被本题库使用")])
         question.external_id = record.external_id
-    saved = _apply_content(session, question, record_content(record), actor=actor, now=now)
+    saved = apply_content(session, question, record_content(record), actor=actor, now=now)
     if saved.changed:
         audit.record(session, "question.update", actor=actor, target_type="question", target_id=question.id,
                      now=now, version=saved.version_no, papers_follow=saved.papers_follow)

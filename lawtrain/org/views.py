@@ -130,7 +130,6 @@ def create_user():
                 department_id=_dept_id(form.department_id.data), password=form.password.data or None,
                 must_change=form.must_change.data)
         except auth.AuthError as e:
-            db.session.rollback()
             _form_error(form, e)
         else:
             shown = None if form.password.data else initial  # a chosen password is never echoed back
@@ -152,7 +151,6 @@ def edit_user(user_id: int):
                              display_name=form.display_name.data, staff_no=form.staff_no.data,
                              department_id=_dept_id(form.department_id.data), roles=form.roles.data)
         except auth.AuthError as e:
-            db.session.rollback()
             _form_error(form, e)
         else:
             flash(_("已保存 %(name)s 的资料", name=user.display_name), "success")
@@ -165,7 +163,6 @@ def _set_active(user_id: int, active: bool):
     try:
         auth.set_active(db.session, user, active, actor=current_user, ip=client_ip(), now=utcnow())
     except auth.AuthError as e:
-        db.session.rollback()
         flash(str(e), "danger")
     else:
         flash(_("已启用账号 %(login)s", login=user.username) if active
@@ -205,7 +202,6 @@ def departments():
             dept = services.create_department(db.session, form.name.data, _dept_id(form.parent_id.data),
                                               actor=current_user, ip=client_ip(), now=utcnow())
         except services.OrgError as e:
-            db.session.rollback()
             form.name.errors = [*form.name.errors, str(e)]
         else:
             flash(_("已创建部门 %(path)s", path=dept.name_path), "success")
@@ -229,7 +225,6 @@ def edit_department(dept_id: int):
             services.update_department(db.session, dept, form.name.data, _dept_id(form.parent_id.data),
                                        actor=current_user, ip=client_ip(), now=utcnow())
         except services.OrgError as e:
-            db.session.rollback()
             form.name.errors = [*form.name.errors, str(e)]
         else:
             flash(_("已保存部门 %(path)s", path=dept.name_path), "success")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lawtrain.banks import services
+from lawtrain.banks import importing, services
 from lawtrain.banks.formats.detect import WRITABLE, parse_file
 from lawtrain.banks.formats.records import Citation, ParseResult, QuestionRecord
 from lawtrain.banks.models import Bank, Question, QuestionVersion
@@ -35,7 +35,7 @@ def records() -> list[QuestionRecord]:
 def bank(session, now):
     trainer = make_user(session, roles=["trainer"])
     bank = services.build_bank(session, "导出测试题库", owner=trainer, now=now)
-    report = services.import_records(session, bank, ParseResult(records=records()), actor=trainer, now=now)
+    report = importing.import_records(session, bank, ParseResult(records=records()), actor=trainer, now=now)
     assert report.stored, [str(p) for p in report.errors]
     return bank
 
