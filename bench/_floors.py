@@ -22,7 +22,7 @@ def _sqlite_worker(path: str, go, seconds: float, seed: int, out, synchronous: s
     import sqlite3
 
     conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-    # The same settings the application uses (lawtrain.extensions.configure_sqlite).
+    # The same settings the application uses (lawtrain.sqlite_writes.configure_sqlite).
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA busy_timeout=30000")

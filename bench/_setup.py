@@ -119,7 +119,8 @@ def seed(app, *, users: int, questions: int, probes: int = 20, rng: random.Rando
     from lawtrain.auth.models import User, UserRole
     from lawtrain.auth.passwords import _PROFILES
     from lawtrain.banks.models import Bank, Question, QuestionCitation, QuestionVersion
-    from lawtrain.exams import services
+    from lawtrain.exams import authoring, papers
+    from lawtrain.exams.models import Exam
     from lawtrain.extensions import db
     from lawtrain.org.services import ensure_path
     from lawtrain.timeutil import utcnow
@@ -166,27 +167,27 @@ def seed(app, *, users: int, questions: int, probes: int = 20, rng: random.Rando
         exams = {}
         closes = now + timedelta(minutes=50)  # duration 60 > window: every attempt shares this deadline
         for name in ("save", "start_nopregen", "start_pregen"):
-            data = services.ExamData(title=f"基准考试：{name}", opens_at=now - timedelta(minutes=5), closes_at=closes,
+            data = authoring.ExamData(title=f"基准考试：{name}", opens_at=now - timedelta(minutes=5), closes_at=closes,
                                      duration_minutes=60, attempts_allowed=1, release="immediate",
                                      department_ids=[dept.id], rules=[dict(r) for r in RULES])
-            exam, check = services.save_exam(s, None, data, actor=trainer, now=now)
+            exam, check = authoring.save_exam(s, None, data, actor=trainer, now=now)
             if check.messages:
                 raise RuntimeError(f"exam setup: {check.messages}")
-            services.publish_exam(s, exam, actor=trainer, now=now)
+            authoring.publish_exam(s, exam, actor=trainer, now=now)
             exams[name] = exam.id
-        probe = services.ExamData(title="基准考试：probe", opens_at=now - timedelta(minutes=5), closes_at=closes,
+        probe = authoring.ExamData(title="基准考试：probe", opens_at=now - timedelta(minutes=5), closes_at=closes,
                                   duration_minutes=60, attempts_allowed=1000, release="immediate",
                                   user_ids=[ids[u] for u in probe_names], rules=[dict(r) for r in RULES])
-        exam, _check = services.save_exam(s, None, probe, actor=trainer, now=now)
-        services.publish_exam(s, exam, actor=trainer, now=now)
+        exam, _check = authoring.save_exam(s, None, probe, actor=trainer, now=now)
+        authoring.publish_exam(s, exam, actor=trainer, now=now)
         exams["probe"] = exam.id
 
         # The start_pregen exam's papers, by the service a trainer runs before a big exam (timed), and the
         # save exam's (setup for the save scenarios, not a measured figure).
         t1 = time.perf_counter()
-        made = services.pregenerate_papers(s, s.get(services.Exam, exams["start_pregen"]), rng=rng, now=utcnow())
+        made = papers.pregenerate_papers(s, s.get(Exam, exams["start_pregen"]), rng=rng, now=utcnow())
         t_pregen = time.perf_counter() - t1
-        services.pregenerate_papers(s, s.get(services.Exam, exams["save"]), rng=rng, now=utcnow())
+        papers.pregenerate_papers(s, s.get(Exam, exams["save"]), rng=rng, now=utcnow())
         log(f"seeded {users} staff, {questions} questions in {t_seed:.1f}s; pregenerate_papers: {made} papers "
             f"in {t_pregen:.1f}s")
         timings = {"seed_s": t_seed, "pregen_papers": made, "pregen_s": t_pregen}

@@ -163,8 +163,8 @@ def verify_and_regrade(scratch: Scratch, seeded, result: dict) -> dict:
     from sqlalchemy import select
 
     from lawtrain.auth.models import User
-    from lawtrain.exams import queries, services
-    from lawtrain.exams.models import Answer, Attempt
+    from lawtrain.exams import grading, queries
+    from lawtrain.exams.models import Answer, Attempt, Exam
     from lawtrain.extensions import db
     from lawtrain.timeutil import utcnow
 
@@ -176,10 +176,10 @@ def verify_and_regrade(scratch: Scratch, seeded, result: dict) -> dict:
         ids = result["end_attempts"]
         graded = s.scalar(select(db.func.count(Attempt.id)).where(
             Attempt.id.in_(ids), Attempt.status == "submitted", Attempt.graded_at.is_not(None)))
-        exam = s.get(services.Exam, seeded.exams["start_pregen"])
+        exam = s.get(Exam, seeded.exams["start_pregen"])
         trainer = s.scalar(select(User).where(User.username == "bench-trainer"))
         t0 = time.perf_counter()
-        event_id = services.regrade_exam(s, exam, actor=trainer, now=utcnow())
+        event_id = grading.regrade_exam(s, exam, actor=trainer, now=utcnow())
         regrade_s = time.perf_counter() - t0
         rows = queries.regrade_report(s, event_id).rows
         db.engine.dispose()
@@ -202,7 +202,7 @@ def run_database(kind: str, sizes: Sizes, workers: int, *, sweep: bool) -> dict:
         t = seeded.timings
         emit("pregenerate_papers", db=kind, papers=t["pregen_papers"], seconds=round(t["pregen_s"], 2),
              papers_per_s=round(t["pregen_papers"] / max(t["pregen_s"], 1e-9), 1),
-             note="lawtrain.exams.services.pregenerate_papers for the start_pregen exam (pools read once)")
+             note="lawtrain.exams.papers.pregenerate_papers for the start_pregen exam (pools read once)")
 
         profile_path = os.path.join(scratch.instance, "..", f"lawtrain-bench-profile-{kind}.txt")
         profile_path = os.path.abspath(profile_path)
@@ -229,7 +229,7 @@ def run_database(kind: str, sizes: Sizes, workers: int, *, sweep: bool) -> dict:
              goal=f"all {sizes.users} graded within {GOALS['end_burst_s']} s, 0 lost")
         emit("regrade_service", db=kind, attempts=check["regraded"], seconds=round(check["regrade_s"], 2),
              attempts_per_s=round(check["regraded"] / max(check["regrade_s"], 1e-9), 1),
-             note="services.regrade_exam in process: load, grade and store every submitted attempt of one exam")
+             note="grading.regrade_exam in process: load, grade and store every submitted attempt of one exam")
         result["check"] = check
         result["setup_s"] = time.perf_counter() - t0
         return result

@@ -7,38 +7,15 @@ import os
 from flask import Flask, request
 
 from lawtrain.config import load_config
-from lawtrain.extensions import (
-    babel,
-    begin_writing,
-    configure_sqlite,
-    csrf,
-    db,
-    login_manager,
-    migrate,
-    sqlite_write_intent,
-)
+from lawtrain.extensions import babel, csrf, db, login_manager, migrate
+from lawtrain.sqlite_writes import begin_writing, configure_sqlite, sqlite_write_intent
 
 _ROOT = os.path.dirname(os.path.abspath(__file__))
 
-BLUEPRINT_MODULES = (
-    "lawtrain.main.views",
-    "lawtrain.auth.views",
-    "lawtrain.org.views",
-    "lawtrain.courses.views",
-    "lawtrain.banks.views",
-    "lawtrain.exams.views",
-    "lawtrain.exams.api",
-    "lawtrain.certificates.views",
-    "lawtrain.reports.views",
-    "lawtrain.settings.views",
-)
-
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: config, extensions, blueprints, CLI. Wiring only."""
-    from importlib import import_module
-
-    from lawtrain import assets, cli, errors, i18n, models, proxy, security  # noqa: F401 (models: full metadata)
+    """Build the application: config, extensions, then every area (lawtrain.areas). Wiring only."""
+    from lawtrain import areas, assets, cli, errors, i18n, models, proxy, security  # noqa: F401 (models: full metadata)
     from lawtrain.auth import sessions
 
     app = Flask(
@@ -82,10 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
 
-    for module_name in BLUEPRINT_MODULES:
-        module = import_module(module_name)
-        app.register_blueprint(module.bp)
     cli.init_app(app)
+    areas.register_all(app)
     return app
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import sys
-from importlib import import_module
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -13,20 +13,9 @@ from flask.cli import with_appcontext
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 
-# Areas that add their own commands (each module defines register(app)).
-AREA_COMMANDS = (
-    "lawtrain.org.cli",
-    "lawtrain.courses.cli",
-    "lawtrain.banks.cli",
-    "lawtrain.exams.cli",
-    "lawtrain.certificates.cli",
-    "lawtrain.reports.cli",
-    "lawtrain.settings.cli",
-)
 
-
-def fail(message: str) -> None:
-    """Print one clear line to stderr and exit non-zero."""
+def fail(message: str) -> NoReturn:
+    """Print one clear line to stderr and exit non-zero (every command's way to stop on an error)."""
     click.echo(f"错误: {message}", err=True)
     sys.exit(1)
 
@@ -139,21 +128,13 @@ def create_user_command(username, roles, department, name, staff_no, password) -
         user, initial = create_user(db.session, actor=None, now=utcnow(), username=username,
                                     display_name=name or username, roles=roles, department_id=dept_id,
                                     staff_no=staff_no, password=password)
-    except AuthError as e:
-        db.session.rollback()
+    except AuthError as e:  # refused before anything was added
         fail(str(e))
     click.echo(f"已创建用户 {user.username} (roles: {', '.join(sorted(user.roles))}); 初始密码: {initial}")
 
 
 def init_app(app: Flask) -> None:
+    """The commands of the whole platform; each area adds its own in its register(app)."""
     for command in (init_db_command, seed_demo_command, load_content_command, purge_stored_files_command,
                     create_user_command):
         app.cli.add_command(command)
-    for name in AREA_COMMANDS:
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
-        module.register(app)

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import import_module
 from pathlib import Path
 
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from lawtrain.extensions import sqlite_bulk_load
+from lawtrain.sqlite_writes import sqlite_bulk_load
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEMO_PASSWORD = "lawtrain2025"
 
-# Areas seed in this order (each module defines seed_demo(session, ctx)).
-DEMO_SEEDERS = (
-    "lawtrain.org.demo",
-    "lawtrain.courses.demo",
-    "lawtrain.banks.demo",
-    "lawtrain.exams.demo",
-    "lawtrain.certificates.demo",
-)
-# The shipped content alone (`flask load-content`, for LAWTRAIN_DEMO=0): law texts, course modules, banks.
-CONTENT_SEEDERS = ("lawtrain.courses.demo", "lawtrain.banks.demo")
+_SEEDERS = "lawtrain.demo_seeders"  # app.extensions key: the areas' seeders, in registration order
+_CONTENT = "lawtrain.content_seeders"  # the subset that loads the shipped content (`flask load-content`)
 
 
 @dataclass
@@ -50,31 +43,33 @@ def default_laws_dir(configured: str | None) -> Path | None:
     return None
 
 
+def add_seeder(app: Flask, seeder: Callable[[Session, DemoContext], None], *, ships_content: bool = False) -> None:
+    """An area's register(app) adds its demo seeder; seeders run in the order the areas register. A seeder that
+    loads shipped content (laws, modules, banks) also runs for `flask load-content`, with ctx.content_only set."""
+    app.extensions.setdefault(_SEEDERS, []).append(seeder)
+    if ships_content:
+        app.extensions.setdefault(_CONTENT, []).append(seeder)
+
+
 def seed_demo(session: Session, ctx: DemoContext) -> DemoContext:
-    """Run every area's seeder."""
-    return _run_seeders(session, ctx, DEMO_SEEDERS)
+    """Run every area's seeder (in the current app)."""
+    return _run_seeders(session, ctx, current_app.extensions.get(_SEEDERS, []))
 
 
 def seed_content(session: Session, ctx: DemoContext) -> DemoContext:
     """Load the content the platform ships (laws, modules, banks) into a real bureau's database."""
     ctx.content_only = True
-    return _run_seeders(session, ctx, CONTENT_SEEDERS)
+    return _run_seeders(session, ctx, current_app.extensions.get(_CONTENT, []))
 
 
-def _run_seeders(session: Session, ctx: DemoContext, names: tuple[str, ...]) -> DemoContext:
+def _run_seeders(session: Session, ctx: DemoContext, seeders: list) -> DemoContext:
     """Run seeders in order. On SQLite the many small commits skip fsync (the content is rebuilt on demand
     from the shipped files); the durable setting is restored afterwards."""
     session.commit()
     token = sqlite_bulk_load.set(True)
     try:
-        for name in names:
-            try:
-                module = import_module(name)
-            except ModuleNotFoundError as e:
-                if e.name != name:
-                    raise
-                continue
-            module.seed_demo(session, ctx)
+        for seeder in seeders:
+            seeder(session, ctx)
     finally:
         session.commit()
         sqlite_bulk_load.reset(token)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from lawtrain.timeutil import format_local
 
@@ -18,6 +18,15 @@ def select_locale() -> str:
         session["lang"] = wanted
         return wanted
     return session.get("lang") if session.get("lang") in langs else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def translate(message: str, **values: object) -> str:
+    """gettext in a request; the Chinese source text outside one (CLI, tests, background jobs, bench).
+
+    Import it as `_` so that message extraction finds the calls."""
+    if has_request_context():
+        return gettext(message, **values)
+    return message % values if values else message
 
 
 def init_app(app: Flask) -> None:

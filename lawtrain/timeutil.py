@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -33,3 +33,8 @@ def format_local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def iso_utc(dt: datetime | None) -> str | None:
     """ISO 8601 with an explicit UTC offset, for the JSON API."""
     return dt.replace(tzinfo=UTC).isoformat() if dt else None
+
+
+def local_date(dt: datetime) -> date:
+    """The Asia/Shanghai calendar date of a naive UTC instant (study days, due dates, certificates)."""
+    return to_local(dt).date()

@@ -82,9 +82,9 @@ def _schema():
 
 
 def _empty_tables() -> None:
-    from lawtrain.exams import services as exam_services
+    from lawtrain.exams import papers
 
-    exam_services.forget_pools()  # ids start again at 1: a pool kept from the last test is not this test's
+    papers.forget_pools()  # ids start again at 1: a pool kept from the last test is not this test's
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in tables)

@@ -20,7 +20,8 @@ from lawtrain.cli import fail
 def import_bank_command(file: Path, bank_name: str, fmt: str | None, dry_run: bool) -> None:
     """Import questions from FILE into bank NAME (all or nothing)."""
     from lawtrain.banks.formats.detect import FORMATS, FormatError, parse_file
-    from lawtrain.banks.services import BankError, build_bank, find_bank, import_records
+    from lawtrain.banks.importing import import_records
+    from lawtrain.banks.services import BankError, build_bank, find_bank
     from lawtrain.extensions import db
     from lawtrain.timeutil import utcnow
 
@@ -47,7 +48,6 @@ def import_bank_command(file: Path, bank_name: str, fmt: str | None, dry_run: bo
     if report.errors:
         for problem in report.errors:
             click.echo(f"错误: {problem}", err=True)
-        db.session.rollback()
         fail(f"共 {len(report.errors)} 个错误，未导入任何题目")
     prefix = "（试运行，未保存）" if dry_run else ""
     click.echo(f"{prefix}新增 {report.added} 题，更新 {report.updated} 题，未变 {report.unchanged} 题，"
@@ -81,6 +81,6 @@ def export_bank_command(name: str, fmt: str, output: Path | None) -> None:
     click.echo(f"已导出 {bank.name} 到 {output}（{len(data)} 字节）", err=True)
 
 
-def register(app: Flask) -> None:
+def add_commands(app: Flask) -> None:
     app.cli.add_command(import_bank_command)
     app.cli.add_command(export_bank_command)

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User
 from lawtrain.banks.formats.detect import parse_file
+from lawtrain.banks.importing import import_records
 from lawtrain.banks.queries import needs_review_count
-from lawtrain.banks.services import build_bank, find_bank, import_records
+from lawtrain.banks.services import build_bank, find_bank
 
 
 def seed_demo(session: Session, ctx) -> None:
@@ -25,7 +26,6 @@ def seed_demo(session: Session, ctx) -> None:
                                                         description=result.bank_description, now=ctx.now)
         report = import_records(session, bank, result, actor=None, now=ctx.now)
         if report.errors:
-            session.rollback()
             ctx.notes.append(f"题库 {path.parent.name} 未导入：{len(report.errors)} 个错误（{report.errors[0]}）")
         else:
             flagged = needs_review_count(session, report.bank_id)

@@ -12,12 +12,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lawtrain.banks.formats import common
 from lawtrain.banks.formats.records import LETTERS, Citation, QuestionRecord
-from lawtrain.banks.models import QUESTION_TYPES, STATUS_ACTIVE, STATUS_NEEDS_REVIEW, STATUS_RETIRED
+from lawtrain.banks.models import QUESTION_TYPES, QuestionStatus
 from lawtrain.forms import choices
 
 TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"),
                "fill_blank": _l("填空题")}
-STATUS_LABELS = {STATUS_ACTIVE: _l("在用"), STATUS_NEEDS_REVIEW: _l("待复核"), STATUS_RETIRED: _l("已停用")}
+STATUS_LABELS = {QuestionStatus.ACTIVE: _l("在用"), QuestionStatus.NEEDS_REVIEW: _l("待复核"),
+                 QuestionStatus.RETIRED: _l("已停用")}
 DIFFICULTY_LABELS = {1: _l("1 易"), 2: _l("2 较易"), 3: _l("3 中"), 4: _l("4 较难"), 5: _l("5 难")}
 FORMAT_LABELS = {"xlsx": _l("Excel 模板 (.xlsx)"), "csv": _l("CSV 模板 (.csv)"), "gift": _l("GIFT (.txt/.gift)"),
                  "aiken": _l("Aiken (.txt)"), "moodle_xml": _l("Moodle XML (.xml)"),

@@ -7,17 +7,25 @@ that an attempt has used adds a version, so an attempt always shows what the per
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 
 QUESTION_TYPES = ("single", "multiple", "true_false", "fill_blank")
-STATUS_ACTIVE, STATUS_RETIRED, STATUS_NEEDS_REVIEW = "active", "retired", "needs_review"
-QUESTION_STATUSES = (STATUS_ACTIVE, STATUS_NEEDS_REVIEW, STATUS_RETIRED)
+
+
+class QuestionStatus(StrEnum):
+    ACTIVE = "active"
+    NEEDS_REVIEW = "needs_review"  # a law revision changed an article it cites
+    RETIRED = "retired"
+
+
+QUESTION_STATUSES = tuple(QuestionStatus)
 
 
 class Bank(db.Model):
@@ -36,12 +44,15 @@ class Bank(db.Model):
 
 class Question(db.Model):
     __tablename__ = "questions"
-    __table_args__ = (UniqueConstraint("bank_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("bank_id", "external_id"),
+        CheckConstraint("status IN ('active', 'needs_review', 'retired')", name="status_valid"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default=STATUS_ACTIVE, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=QuestionStatus.ACTIVE, index=True)
     review_reason: Mapped[str | None] = mapped_column(Text)
     # Denormalised from the current version for pool filters (exam rules, search).
     type: Mapped[str] = mapped_column(String(16), index=True)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from lawtrain.banks.formats.records import DEFAULT_DIFFICULTY
 from lawtrain.banks.models import (
     QUESTION_TYPES,
-    STATUS_NEEDS_REVIEW,
-    STATUS_RETIRED,
     Bank,
     Question,
     QuestionCitation,
+    QuestionStatus,
     QuestionTag,
     QuestionVersion,
 )
@@ -30,6 +32,44 @@ SORTS = {
 MAX_SEARCH_LENGTH = 200
 
 
+def citing(law: str | None = None, articles: Sequence[int] = ()) -> Select:
+    """Ids of questions citing the law (any law when None) and, when given, one of the articles."""
+    cited = select(QuestionCitation.question_id)
+    if law:
+        cited = cited.where(QuestionCitation.law_name == law)
+    if articles:
+        cited = cited.where(QuestionCitation.article_no.in_(list(articles)))
+    return cited
+
+
+def pool_conditions(*, type: str | None = None, bank_ids: Sequence[int] = (), bank_names: Sequence[str] = (),
+                    law: str | None = None, articles: Sequence[int] = (), tags: Sequence[str] = (),
+                    difficulty_min: int | None = None, difficulty_max: int | None = None) -> list:
+    """The one question-pool filter that exam rules, practice sets and module checks share: active questions
+    of the banks, citing the law's articles (a law alone also takes in the questions of its own banks), with
+    one of the tags, within the difficulty range (unrated counts as the default difficulty)."""
+    conds = [Question.status == QuestionStatus.ACTIVE]
+    if type:
+        conds.append(Question.type == type)
+    if bank_ids:
+        conds.append(Question.bank_id.in_(list(bank_ids)))
+    if bank_names:
+        conds.append(Question.bank_id.in_(select(Bank.id).where(Bank.name.in_(list(bank_names)))))
+    if law and not articles:
+        conds.append(or_(Question.id.in_(citing(law)),
+                         Question.bank_id.in_(select(Bank.id).where(Bank.law_name == law))))
+    elif law or articles:
+        conds.append(Question.id.in_(citing(law, articles)))
+    if tags:
+        conds.append(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag.in_(list(tags)))))
+    rated = func.coalesce(Question.difficulty, DEFAULT_DIFFICULTY)
+    if difficulty_min is not None:
+        conds.append(rated >= difficulty_min)
+    if difficulty_max is not None:
+        conds.append(rated <= difficulty_max)
+    return conds
+
+
 def question_select(bank_id: int | None, filters: QuestionFilters, sort: str = "id") -> Select:
     """Questions of a bank (or of all banks) narrowed by the filters, in an allow-listed order."""
     stmt = select(Question)
@@ -45,13 +85,9 @@ def question_select(bank_id: int | None, filters: QuestionFilters, sort: str = "
         stmt = stmt.where(Question.difficulty == filters.difficulty)
     if filters.status:
         stmt = stmt.where(Question.status == filters.status)
-    if filters.article is not None or filters.law:
-        cited = select(QuestionCitation.question_id)
-        if filters.article is not None:
-            cited = cited.where(QuestionCitation.article_no == filters.article)
-        if filters.law:
-            cited = cited.where(QuestionCitation.law_name == filters.law)
-        stmt = stmt.where(Question.id.in_(cited))
+    if filters.article is not None or filters.law:  # here a law means the questions citing it
+        stmt = stmt.where(Question.id.in_(citing(filters.law or None,
+                                                 [filters.article] if filters.article is not None else ())))
     if filters.tag:
         stmt = stmt.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == filters.tag)))
     order = SORTS.get(sort, SORTS["id"])
@@ -77,10 +113,10 @@ def bank_summaries(session: Session) -> list[dict]:
     }
     for bank_id, status, qtype, difficulty, n in rows:
         s = stats[bank_id]
-        if status == STATUS_RETIRED:
+        if status == QuestionStatus.RETIRED:
             s["retired"] += n
             continue
-        if status == STATUS_NEEDS_REVIEW:
+        if status == QuestionStatus.NEEDS_REVIEW:
             s["needs_review"] += n
         s["total"] += n
         s["types"][qtype] = s["types"].get(qtype, 0) + n
@@ -104,13 +140,13 @@ def bank_laws(session: Session, bank_id: int) -> list[str]:
 
 def review_queue_select() -> Select:
     """Questions flagged by law revisions, oldest flag first."""
-    return (select(Question).where(Question.status == STATUS_NEEDS_REVIEW)
+    return (select(Question).where(Question.status == QuestionStatus.NEEDS_REVIEW)
             .order_by(Question.updated_at.asc(), Question.id.asc()))
 
 
 def needs_review_count(session: Session, bank_id: int | None = None) -> int:
     """Questions flagged by law revisions, in one bank or in all."""
-    stmt = select(func.count()).select_from(Question).where(Question.status == STATUS_NEEDS_REVIEW)
+    stmt = select(func.count()).select_from(Question).where(Question.status == QuestionStatus.NEEDS_REVIEW)
     return session.scalar(stmt if bank_id is None else stmt.where(Question.bank_id == bank_id))
 
 
@@ -119,4 +155,4 @@ def bank_count(session: Session) -> int:
 
 
 def active_question_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Question).where(Question.status != STATUS_RETIRED))
+    return session.scalar(select(func.count()).select_from(Question).where(Question.status != QuestionStatus.RETIRED))

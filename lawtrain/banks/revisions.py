@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from lawtrain.auth import audit
-from lawtrain.banks.models import STATUS_ACTIVE, STATUS_NEEDS_REVIEW, Bank, Question
-from lawtrain.banks.services import BankError, QuestionSaved, _apply_content, version_content
+from lawtrain.banks.models import Bank, Question, QuestionStatus
+from lawtrain.banks.services import BankError, QuestionSaved, apply_content, version_content
 from lawtrain.courses.lawtext import containment, propose_article
 from lawtrain.courses.models import Article, Law, LawRevision, RevisionChange
 from lawtrain.courses.numerals import article_label
@@ -87,7 +87,7 @@ def _stale(state: _LawState, law: str, number: int) -> StaleCitation | None:
 
 def flagged_select(bank_id: int):
     """The bank's questions waiting for review, oldest first."""
-    return (select(Question).where(Question.bank_id == bank_id, Question.status == STATUS_NEEDS_REVIEW)
+    return (select(Question).where(Question.bank_id == bank_id, Question.status == QuestionStatus.NEEDS_REVIEW)
             .options(selectinload(Question.current_version), selectinload(Question.citations))
             .order_by(Question.id))
 
@@ -111,7 +111,7 @@ def recite_question(session: Session, question: Question, mapping: dict[tuple[st
                     now: datetime) -> QuestionSaved:
     """Point the question's citations at articles of the current revision ({(law, old): new}), as a new
     version (so the history shows the change), and clear its review flag."""
-    if question.status != STATUS_NEEDS_REVIEW:
+    if question.status != QuestionStatus.NEEDS_REVIEW:
         raise BankError(f"题目 #{question.id} 不在待复核状态，无需改引")
     cache: dict[str, _LawState | None] = {}
     for (law, _old), new in mapping.items():
@@ -128,8 +128,8 @@ def recite_question(session: Session, question: Question, mapping: dict[tuple[st
         if key not in seen:
             seen.add(key)
             basis.append({"law": key[0], "article": key[1]})
-    saved = _apply_content(session, question, {**content, "basis": basis}, actor=actor, now=now, keep_history=True)
-    question.status, question.review_reason, question.updated_at = STATUS_ACTIVE, None, now
+    saved = apply_content(session, question, {**content, "basis": basis}, actor=actor, now=now, keep_history=True)
+    question.status, question.review_reason, question.updated_at = QuestionStatus.ACTIVE, None, now
     audit.record(session, "question.recite", actor=actor, target_type="question", target_id=question.id, now=now,
                  citations={f"{law} {old}": new for (law, old), new in mapping.items()})
     session.commit()

@@ -1,7 +1,7 @@
 """Bank use cases: import (validate + store, all or nothing), authoring, retiring, review, export.
 
 Questions are versioned: content lives in QuestionVersion rows. A change to a version that an
-exam paper holds (as the hooks in VERSION_USAGE_CHECKS report) adds a version; otherwise the
+exam paper holds (as the receivers of signals.version_usage report) adds a version; otherwise the
 current version is edited in place. Papers keep the version they were drawn with, except after a
 key correction (see `is_key_correction`), which they follow so that they can be regraded.
 Question.type/difficulty and the citation and tag rows always mirror the current version.
@@ -10,7 +10,7 @@ Question.type/difficulty and the citation and tag rows always mirror the current
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -18,33 +18,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from lawtrain import signals
 from lawtrain.auth import audit
 from lawtrain.banks.formats.detect import write_file
-from lawtrain.banks.formats.records import Citation, Location, ParseResult, Problem, QuestionRecord
+from lawtrain.banks.formats.records import Citation, Location, Problem, QuestionRecord
 from lawtrain.banks.formats.validate import validate_records
 from lawtrain.banks.models import (
-    STATUS_ACTIVE,
-    STATUS_NEEDS_REVIEW,
-    STATUS_RETIRED,
     Bank,
     Question,
     QuestionCitation,
+    QuestionStatus,
     QuestionTag,
     QuestionVersion,
 )
 from lawtrain.courses.models import Article, Law, LawRevision
 
 DEFAULT_POINTS = 1.0
-
-# fn(session, version_id) -> True when some exam paper holds that version (the exams area appends).
-VERSION_USAGE_CHECKS: list[Callable[[Session, int], bool]] = []
-# fn(session, question_id, old_version_id, new_version_id, actor, now) -> int | None: papers holding
-# old_version_id are to follow a key correction to new_version_id (it shows exactly what the old one
-# showed: `is_key_correction`), or, when new_version_id is None, the question was voided. A listener
-# returns the id of the audit entry recording what it changed (None: nothing to change), so the trainer
-# can be shown the outcome. The exams area registers its regrade here.
-ANSWER_KEY_LISTENERS: list[Callable[..., int | None]] = []
-
 
 class BankError(Exception):
     """A bank rule was broken; the message is for people."""
@@ -149,8 +138,11 @@ def question_to_record(question: Question) -> QuestionRecord:
 
 
 def version_in_use(session: Session, version_id: int) -> bool:
-    """Is this version on an exam paper (shown, or drawn in advance)? Asks every registered check."""
-    return any(check(session, version_id) for check in VERSION_USAGE_CHECKS)
+    """Is this version on an exam paper (shown, or drawn in advance)? Asks the exams area through
+    signals.version_usage; with nobody to answer, the version counts as used (a new version is the safe side)."""
+    if not signals.version_usage.receivers:
+        return True
+    return any(signals.ask(signals.version_usage, session=session, version_id=version_id))
 
 
 def is_key_correction(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -166,10 +158,11 @@ def is_key_correction(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return old["type"] != "fill_blank" or len(old["answer"]) == len(new["answer"])
 
 
-def _notify_answer_key(session, question_id, old_version_id, new_version_id, actor, now) -> list[int]:
-    """Tell the listeners; returns the ids of the audit entries they recorded."""
-    results = (listener(session, question_id, old_version_id, new_version_id, actor, now)
-               for listener in ANSWER_KEY_LISTENERS)
+def _notify_key_corrected(session, question_id, old_version_id, new_version_id, actor, now) -> list[int]:
+    """Papers holding old_version_id follow the key correction (signals.answer_key_corrected); returns the ids
+    of the audit entries the receivers recorded."""
+    results = signals.ask(signals.answer_key_corrected, session=session, question_id=question_id,
+                          old_version_id=old_version_id, new_version_id=new_version_id, actor=actor, now=now)
     return [r for r in results if r is not None]
 
 
@@ -208,8 +201,8 @@ class QuestionSaved:
         return self.new_version and not self.papers_follow
 
 
-def _apply_content(session: Session, question: Question, content: dict[str, Any], *, actor, now,
-                   keep_history: bool = False) -> QuestionSaved:
+def apply_content(session: Session, question: Question, content: dict[str, Any], *, actor, now,
+                  keep_history: bool = False) -> QuestionSaved:
     """Store content as the question's current version (a new one if papers hold the current one, or when
     `keep_history` asks for the change to stay visible in the version history)."""
     current = question.current_version
@@ -234,13 +227,13 @@ def _apply_content(session: Session, question: Question, content: dict[str, Any]
     events: list[int] = []
     if follow:
         session.flush()
-        events = _notify_answer_key(session, question.id, old_id, question.current_version.id, actor, now)
+        events = _notify_key_corrected(session, question.id, old_id, question.current_version.id, actor, now)
     return QuestionSaved(True, question.current_version.version_no, in_use, follow, events)
 
 
-def _new_question(bank: Bank, external_id: str | None, content: dict[str, Any], *, actor, now) -> Question:
+def new_question(bank: Bank, external_id: str | None, content: dict[str, Any], *, actor, now) -> Question:
     actor_id = getattr(actor, "id", None)  # before the question exists: loading it may autoflush
-    question = Question(bank=bank, external_id=external_id, status=STATUS_ACTIVE, type=content["type"],
+    question = Question(bank=bank, external_id=external_id, status=QuestionStatus.ACTIVE, type=content["type"],
                         difficulty=content["difficulty"], created_at=now, updated_at=now)
     version = QuestionVersion(question=question, version_no=1, created_at=now, created_by_id=actor_id, **content)
     question.current_version = version
@@ -248,71 +241,7 @@ def _new_question(bank: Bank, external_id: str | None, content: dict[str, Any], 
     return question
 
 
-# ------------------------------------------------------------------ import
-
-
-@dataclass
-class ImportItem:
-    """One record and what the import does with it: add, update, unchanged or skip (duplicate)."""
-
-    record: QuestionRecord
-    action: str = "add"
-    problems: list[Problem] = field(default_factory=list)
-    question_id: int | None = None
-
-    @property
-    def has_errors(self) -> bool:
-        return any(p.severity == "error" for p in self.problems)
-
-
-@dataclass
-class ImportReport:
-    items: list[ImportItem] = field(default_factory=list)
-    general: list[Problem] = field(default_factory=list)  # problems not tied to one question
-    notes: list[str] = field(default_factory=list)  # how the file was read (e.g. which rule split options)
-    stored: bool = False
-    bank_id: int | None = None
-
-    @property
-    def problems(self) -> list[Problem]:
-        return self.general + [p for item in self.items for p in item.problems]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    def count(self, action: str) -> int:
-        return sum(1 for item in self.items if item.action == action)
-
-    @property
-    def added(self) -> int:
-        return self.count("add")
-
-    @property
-    def updated(self) -> int:
-        return self.count("update")
-
-    @property
-    def unchanged(self) -> int:
-        return self.count("unchanged")
-
-    @property
-    def skipped(self) -> int:
-        return self.count("skip")
-
-    def summary(self) -> dict[str, int]:
-        return {"total": len(self.items), "added": self.added, "updated": self.updated,
-                "unchanged": self.unchanged, "skipped": self.skipped,
-                "errors": len(self.errors), "warnings": len(self.warnings)}
-
-
-def _location_key(loc: Location) -> tuple | None:
-    key = (loc.file or "", loc.sheet, loc.row, loc.line, getattr(loc, "index", None))
-    return None if key[2:] == (None, None, None) else key
+# ------------------------------------------------------------------ what a bank holds
 
 
 def current_articles(session: Session, law_names: Iterable[str]) -> dict[str, set[int]]:
@@ -334,7 +263,7 @@ def current_articles(session: Session, law_names: Iterable[str]) -> dict[str, se
     return found
 
 
-def _article_warnings(record: QuestionRecord, articles: dict[str, set[int]]) -> list[Problem]:
+def article_warnings(record: QuestionRecord, articles: dict[str, set[int]]) -> list[Problem]:
     out = []
     for c in record.basis:
         known = articles.get(c.law)
@@ -345,7 +274,7 @@ def _article_warnings(record: QuestionRecord, articles: dict[str, set[int]]) -> 
     return out
 
 
-def _bank_questions(session: Session, bank: Bank) -> list[Question]:
+def bank_questions(session: Session, bank: Bank) -> list[Question]:
     if bank.id is None:
         return []
     return list(session.scalars(
@@ -353,83 +282,6 @@ def _bank_questions(session: Session, bank: Bank) -> list[Question]:
         .options(selectinload(Question.current_version), selectinload(Question.citations),
                  selectinload(Question.tag_rows))
     ))
-
-
-def _main_law(records: list[QuestionRecord]) -> str | None:
-    counts: dict[str, int] = {}
-    for r in records:
-        for c in r.basis:
-            counts[c.law] = counts.get(c.law, 0) + 1
-    return max(counts, key=counts.get) if counts else None
-
-
-def import_records(session: Session, bank: Bank, parse_result: ParseResult, *, actor, now: datetime,
-                   dry_run: bool = False) -> ImportReport:
-    """Validate records against the file and the bank; store all of them, or nothing if any error.
-
-    `bank` may be new (not yet added to the session): it is added only when the import is stored.
-    """
-    records = parse_result.records
-    report = ImportReport(items=[ImportItem(r) for r in records], bank_id=bank.id, notes=list(parse_result.notes))
-    by_location: dict[tuple, ImportItem] = {}
-    for item in report.items:
-        key = _location_key(item.record.location)
-        if key is not None:
-            by_location.setdefault(key, item)
-    for problem in list(parse_result.problems) + validate_records(records):
-        item = by_location.get(_location_key(problem.location))
-        (item.problems if item else report.general).append(problem)
-
-    existing = _bank_questions(session, bank)
-    by_external = {q.external_id: q for q in existing if q.external_id}
-    by_key = {duplicate_key(q.current_version.stem, q.current_version.options): q
-              for q in existing if q.current_version is not None}
-    articles = current_articles(session, {c.law for r in records for c in r.basis})
-    for item in report.items:
-        record = item.record
-        item.problems.extend(_article_warnings(record, articles))
-        target = by_external.get(record.external_id) if record.external_id else None
-        if target is not None:
-            item.question_id = target.id
-            current = target.current_version
-            same = current is not None and version_content(current) == record_content(record)
-            item.action = "unchanged" if same else "update"
-            continue
-        twin = by_key.get(duplicate_key(record.stem, record.options))
-        if twin is not None:
-            item.action, item.question_id = "skip", twin.id
-            item.problems.append(Problem(replace(record.location, column=record.location.column or "题干"),
-                                         f"与题库中已有题目重复（题目 #{twin.id}），将跳过", "warning"))
-
-    if report.errors or dry_run:
-        return report
-
-    if bank.id is None:
-        session.add(bank)
-    if not bank.law_name:
-        bank.law_name = _main_law(records)
-    if bank.law_id is None and bank.law_name:
-        bank.law_id = session.scalar(select(Law.id).where(Law.short_name == bank.law_name))
-    getattr(actor, "id", None)  # load an expired actor now, not halfway through building questions
-    touched: list[Question] = []
-    with session.no_autoflush:
-        for item in report.items:
-            content = record_content(item.record)
-            if item.action == "update":
-                touched.append(by_external[item.record.external_id])
-                _apply_content(session, touched[-1], content, actor=actor, now=now)
-            elif item.action == "add":
-                touched.append(_new_question(bank, item.record.external_id, content, actor=actor, now=now))
-                session.add(touched[-1])
-    session.flush()
-    if parse_result.law_name and parse_result.law_revision:
-        flag_older_numbering(session, touched, parse_result.law_name, parse_result.law_revision, now)
-    report.stored, report.bank_id = True, bank.id
-    if report.added or report.updated:
-        audit.record(session, "bank.import", actor=actor, target_type="bank", target_id=bank.id, now=now,
-                     **{k: v for k, v in report.summary().items() if k != "errors"})
-    session.commit()
-    return report
 
 
 # ------------------------------------------------------------------ banks
@@ -460,12 +312,12 @@ def _check_record(session: Session, record: QuestionRecord) -> list[Problem]:
     problems = validate_records([record])
     if any(p.severity == "error" for p in problems):
         raise QuestionInvalid(problems)
-    return problems + _article_warnings(record, current_articles(session, {c.law for c in record.basis}))
+    return problems + article_warnings(record, current_articles(session, {c.law for c in record.basis}))
 
 
 def _ensure_not_duplicate(session: Session, bank: Bank, record: QuestionRecord, exclude_id: int | None) -> None:
     key = duplicate_key(record.stem, record.options)
-    for q in _bank_questions(session, bank):
+    for q in bank_questions(session, bank):
         if q.id != exclude_id and q.current_version is not None and \
                 duplicate_key(q.current_version.stem, q.current_version.options) == key:
             raise QuestionInvalid([Problem(Location(column="题干"),
@@ -480,7 +332,7 @@ def create_question(session: Session, bank: Bank, record: QuestionRecord, *, act
             select(Question.id).where(Question.bank_id == bank.id, Question.external_id == record.external_id)):
         raise QuestionInvalid([Problem(Location(column="题目ID"),
                                        f"题目ID“{record.external_id}”已被本题库使用")])
-    question = _new_question(bank, record.external_id or None, record_content(record), actor=actor, now=now)
+    question = new_question(bank, record.external_id or None, record_content(record), actor=actor, now=now)
     session.add(question)
     session.flush()
     audit.record(session, "question.create", actor=actor, target_type="question", target_id=question.id, now=now)
@@ -499,7 +351,7 @@ def update_question(session: Session, question: Question, record: QuestionRecord
             raise QuestionInvalid([Problem(Location(column="题目ID"),
                                            f"题目ID“{record.external_id}”已被本题库使用")])
         question.external_id = record.external_id
-    saved = _apply_content(session, question, record_content(record), actor=actor, now=now)
+    saved = apply_content(session, question, record_content(record), actor=actor, now=now)
     if saved.changed:
         audit.record(session, "question.update", actor=actor, target_type="question", target_id=question.id,
                      now=now, version=saved.version_no, papers_follow=saved.papers_follow)
@@ -513,10 +365,10 @@ def retire_questions(session: Session, bank: Bank, ids: Iterable[int], *, actor,
     if not ids:
         return 0
     questions = session.scalars(select(Question).where(
-        Question.bank_id == bank.id, Question.id.in_(ids), Question.status != STATUS_RETIRED))
+        Question.bank_id == bank.id, Question.id.in_(ids), Question.status != QuestionStatus.RETIRED))
     count = 0
     for q in questions:
-        q.status, q.updated_at = STATUS_RETIRED, now
+        q.status, q.updated_at = QuestionStatus.RETIRED, now
         count += 1
     if count:
         audit.record(session, "question.retire", actor=actor, target_type="bank", target_id=bank.id, now=now,
@@ -525,33 +377,22 @@ def retire_questions(session: Session, bank: Bank, ids: Iterable[int], *, actor,
     return count
 
 
-def restore_question(session: Session, question: Question, *, actor, now: datetime) -> None:
-    """Bring a retired question back into use."""
-    question.status, question.review_reason, question.updated_at = STATUS_ACTIVE, None, now
-    audit.record(session, "question.restore", actor=actor, target_type="question", target_id=question.id, now=now)
-    session.commit()
-
-
-def void_question(session: Session, question: Question, *, actor, now: datetime, reason: str = "") -> list[int]:
-    """Withdraw a faulty question: retire it and tell listeners (exams take it out of the scoring of every
-    paper that holds it and regrade). Returns the ids of the audit entries listing that regrade."""
-    old_id = question.current_version_id
-    question.status, question.updated_at = STATUS_RETIRED, now
+def withdraw_question(session: Session, question: Question, *, actor, now: datetime, reason: str = "") -> None:
+    """Retire a faulty question with the reason (never commits: the exams area's void_question takes it out of
+    every paper's scoring and commits)."""
+    question.status, question.updated_at = QuestionStatus.RETIRED, now
     question.review_reason = reason or question.review_reason
-    events = _notify_answer_key(session, question.id, old_id, None, actor, now)
     audit.record(session, "question.void", actor=actor, target_type="question", target_id=question.id, now=now,
                  reason=reason)
-    session.commit()
-    return events
 
 
 def mark_reviewed(session: Session, ids: Iterable[int], *, actor, now: datetime) -> int:
     """Clear the needs-review flag of these questions (they return to active)."""
     ids = {int(i) for i in ids}
-    questions = list(session.scalars(select(Question).where(Question.id.in_(ids),
-                                                            Question.status == STATUS_NEEDS_REVIEW))) if ids else []
+    flagged = select(Question).where(Question.id.in_(ids), Question.status == QuestionStatus.NEEDS_REVIEW)
+    questions = list(session.scalars(flagged)) if ids else []
     for q in questions:
-        q.status, q.review_reason, q.updated_at = STATUS_ACTIVE, None, now
+        q.status, q.review_reason, q.updated_at = QuestionStatus.ACTIVE, None, now
     if questions:
         audit.record(session, "question.reviewed", actor=actor, target_type="question",
                      target_id=",".join(str(q.id) for q in questions)[:64], now=now, count=len(questions))
@@ -562,23 +403,22 @@ def mark_reviewed(session: Session, ids: Iterable[int], *, actor, now: datetime)
 # ------------------------------------------------------------------ law revisions
 
 
-def flag_questions_for_revision(session: Session, law_short_name: str, affected_article_numbers: set[int],
-                                reason: str, now: datetime) -> int:
-    """REVISION_LISTENERS hook: mark active questions citing the affected articles as needing review.
+def flag_questions_for_revision(_sender, *, session: Session, law_name: str, articles: set[int], reason: str,
+                                now: datetime) -> int:
+    """Receiver of signals.law_revised: mark active questions citing the affected articles as needing review.
 
     Runs inside the caller's transaction (the courses service commits)."""
-    if not affected_article_numbers:
+    if not articles:
         return 0
     questions = session.scalars(
         select(Question).where(
-            Question.status == STATUS_ACTIVE,
+            Question.status == QuestionStatus.ACTIVE,
             Question.id.in_(select(QuestionCitation.question_id).where(
-                QuestionCitation.law_name == law_short_name,
-                QuestionCitation.article_no.in_(sorted(affected_article_numbers)))),
+                QuestionCitation.law_name == law_name, QuestionCitation.article_no.in_(sorted(articles)))),
         )
     ).all()
     for q in questions:
-        q.status, q.review_reason, q.updated_at = STATUS_NEEDS_REVIEW, reason, now
+        q.status, q.review_reason, q.updated_at = QuestionStatus.NEEDS_REVIEW, reason, now
     return len(questions)
 
 
@@ -600,23 +440,10 @@ def flag_older_numbering(session: Session, questions: list[Question], law_name: 
     count = 0
     for q in questions:
         cited = {c.article_no for c in q.citations if c.law_name == law_name}
-        if q.status == STATUS_ACTIVE and cited and (affected is None or cited & affected):
-            q.status, q.review_reason, q.updated_at = STATUS_NEEDS_REVIEW, reason, now
+        if q.status == QuestionStatus.ACTIVE and cited and (affected is None or cited & affected):
+            q.status, q.review_reason, q.updated_at = QuestionStatus.NEEDS_REVIEW, reason, now
             count += 1
     return count
-
-
-def _register_revision_listener() -> None:
-    try:
-        from lawtrain.courses import services as course_services
-    except ImportError:
-        return
-    listeners = getattr(course_services, "REVISION_LISTENERS", None)
-    if listeners is not None and flag_questions_for_revision not in listeners:
-        listeners.append(flag_questions_for_revision)
-
-
-_register_revision_listener()
 
 
 # ------------------------------------------------------------------ export

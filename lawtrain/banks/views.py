@@ -26,7 +26,7 @@ from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, roles_required
 from lawtrain.auth.roles import TRAINER
 from lawtrain.auth.sessions import client_ip
-from lawtrain.banks import queries, revisions, services
+from lawtrain.banks import importing, queries, revisions, services
 from lawtrain.banks.formats.detect import FORMATS, WRITABLE, FormatError, parse_file
 from lawtrain.banks.formats.template import build_template_xlsx
 from lawtrain.banks.forms import (
@@ -119,7 +119,8 @@ def _dry_run(data: bytes, meta: dict, *, dry_run: bool = True):
     if bank is None:
         bank = services.build_bank(db.session, meta.get("new_bank_name") or result.bank_name or "",
                                    owner=current_user, description=result.bank_description, now=utcnow())
-    report = services.import_records(db.session, bank, result, actor=current_user, now=utcnow(), dry_run=dry_run)
+    report = importing.import_records(db.session, bank, result, actor=current_user, now=utcnow(),
+                                      dry_run=dry_run)
     return bank, report
 
 

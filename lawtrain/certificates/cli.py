@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from lawtrain.cli import fail
 from lawtrain.extensions import db
 from lawtrain.timeutil import format_local, utcnow
 
@@ -20,7 +21,6 @@ from lawtrain.timeutil import format_local, utcnow
 def certificates_zip_command(exam_id: int, output: str, base_url: str | None) -> None:
     """Write every unrevoked certificate of EXAM_ID as 工号_姓名_证书编号.pdf into one zip file."""
     from lawtrain.certificates import queries, services
-    from lawtrain.cli import fail
     from lawtrain.exams.models import Exam
 
     exam = db.session.get(Exam, exam_id)
@@ -52,7 +52,6 @@ def certificates_zip_command(exam_id: int, output: str, base_url: str | None) ->
 def revoke_certificate_command(serial: str, reason: str) -> None:
     """Revoke the certificate with number SERIAL (e.g. BSYJ-2025-000123)."""
     from lawtrain.certificates import queries, services
-    from lawtrain.cli import fail
 
     cert = queries.by_serial(db.session, serial)
     if cert is None:
@@ -65,6 +64,6 @@ def revoke_certificate_command(serial: str, reason: str) -> None:
     click.echo(f"已撤销证书 {cert.serial}（{cert.person_name}）：{cert.revoke_reason}")
 
 
-def register(app: Flask) -> None:
+def add_commands(app: Flask) -> None:
     app.cli.add_command(certificates_zip_command)
     app.cli.add_command(revoke_certificate_command)

@@ -205,10 +205,27 @@ def render_certificate(
     c.setSubject(exam_title)
     c.setCreator("LawTrain")
     c.setKeywords([serial])
-    f = font_name
     _frame(c)
+    _heading(c, org_name, title, font_name)
+    who = f"{person_name} 同志（工号：{staff_no or '—'}，{department or '—'}）于{cn_date(exam_date)}"
+    y = _body(c, who, exam_title, training, font_name)
+    law_text = "、".join(f"《{law}》" if not law.startswith("《") else law for law in laws) or "—"
+    _details(c, y, TRAINING_LABELS if training else EXAM_LABELS,
+             (exam_title, law_text, score_text, cn_date(exam_date)), font_name)
+    _bottom_band(c, org_name=org_name, serial=serial, issued_on=issued_on, valid_until=valid_until,
+                 verify_url=verify_url, seal_png=seal_png, f=font_name)
+    if void_note:
+        _void_stamp(c, void_note, font_name)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
 
-    # heading: organisation, title (drawn filled and stroked for weight), a rule
+
+_LEFT, _RIGHT = 110, PAGE_W - 110  # the text block's margins
+
+
+def _heading(c: Canvas, org_name: str, title: str, f: str) -> None:
+    """Organisation, title (drawn filled and stroked for weight), a rule with a dot."""
     c.setFillColor(INK)
     _centre(c, org_name, PAGE_H - 96, f, _fit(org_name, f, 20, PAGE_W - 200, 12))
     c.setFillColor(RED)
@@ -223,42 +240,45 @@ def render_certificate(
     c.setFillColor(GOLD)
     c.circle(PAGE_W / 2, PAGE_H - 180, 3, stroke=0, fill=1)
 
-    # body sentence
-    left, right = 110, PAGE_W - 110
-    who = f"{person_name} 同志（工号：{staff_no or '—'}，{department or '—'}）于{cn_date(exam_date)}"
+
+def _body(c: Canvas, who: str, exam_title: str, training: bool, f: str) -> float:
+    """The body sentence; returns where the next block starts."""
     c.setFillColor(INK)
     y = PAGE_H - 222
-    size, lines = _body_lines(who, exam_title, training, f, right - left)
+    size, lines = _body_lines(who, exam_title, training, f, _RIGHT - _LEFT)
     for line in lines:
         c.setFont(f, size)
-        c.drawString(left, y, line)
+        c.drawString(_LEFT, y, line)
         y -= size * 1.75
+    return y
 
-    # details: label / value rows
+
+def _details(c: Canvas, y: float, labels: Sequence[str], values: Sequence[str], f: str) -> None:
+    """Label / value rows; a value takes two lines at most, so every row stays above the bottom band."""
     y -= 6
-    label_x, value_x = left + 34, left + 34 + 80
-    law_text = "、".join(f"《{law}》" if not law.startswith("《") else law for law in laws) or "—"
-    labels = TRAINING_LABELS if training else EXAM_LABELS
-    details = zip(labels, (exam_title, law_text, score_text, cn_date(exam_date)), strict=True)
-    for label, value in details:
+    label_x, value_x = _LEFT + 34, _LEFT + 34 + 80
+    for label, value in zip(labels, values, strict=True):
         c.setFillColor(GREY)
         c.setFont(f, 13)
         c.drawString(label_x, y, label)
         c.setFillColor(INK)
-        value_lines = wrap(value, f, 13, right - value_x)
-        if len(value_lines) > 2:  # two lines at most, so every row stays above the bottom band
+        value_lines = wrap(value, f, 13, _RIGHT - value_x)
+        if len(value_lines) > 2:
             value_lines = [value_lines[0], value_lines[1][:-1] + "…"]
         for i, line in enumerate(value_lines):
             c.drawString(value_x, y - i * 19, line)
         y -= 19 * len(value_lines) + 6
 
-    # bottom band: serial and validity (left), issuer and date with the seal (centre right), QR (right)
+
+def _bottom_band(c: Canvas, *, org_name: str, serial: str, issued_on: date, valid_until: date | None,
+                 verify_url: str, seal_png: bytes | None, f: str) -> None:
+    """Serial and validity (left), issuer and date with the seal (centre right), the QR code (right)."""
     base = 62
     c.setFillColor(INK)
     c.setFont(f, 11)
-    c.drawString(left, base + 44, f"证书编号：{serial}")
-    c.drawString(left, base + 26, f"发证日期：{cn_date(issued_on)}")
-    c.drawString(left, base + 8, f"有效期至：{cn_date(valid_until) if valid_until else '长期有效'}")
+    c.drawString(_LEFT, base + 44, f"证书编号：{serial}")
+    c.drawString(_LEFT, base + 26, f"发证日期：{cn_date(issued_on)}")
+    c.drawString(_LEFT, base + 8, f"有效期至：{cn_date(valid_until) if valid_until else '长期有效'}")
 
     qr_x, qr_y = PAGE_W - 60 - QR_SIZE, base - 4
     issuer_x = qr_x - 150
@@ -278,12 +298,6 @@ def render_certificate(
     _centre(c, "扫码核验", qr_y - 10, f, 8.5, x=qr_x + QR_SIZE / 2)
     c.setFont(f, 7.5)
     c.drawCentredString(PAGE_W / 2, 42, f"核验网址：{verify_url}")
-
-    if void_note:
-        _void_stamp(c, void_note, f)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
 
 
 def _body_lines(who: str, subject: str, training: bool, font: str, width: float) -> tuple[float, list[str]]:

@@ -29,19 +29,12 @@ from lawtrain.certificates import pdf, queries
 from lawtrain.certificates.fonts import get_cjk_font
 from lawtrain.certificates.models import Certificate
 from lawtrain.courses.models import TrainingAssignment
-from lawtrain.courses.services import (
-    ASSIGNMENT_CREATED_LISTENERS,
-    MODULE_COMPLETED_LISTENERS,
-    assigned_user_ids,
-    assignment_module_ids,
-    assignments_for_user,
-)
-from lawtrain.exams import events
-from lawtrain.exams.models import SUBMITTED, Attempt, Exam
+from lawtrain.courses.services import assigned_user_ids, assignment_module_ids, assignments_for_user
+from lawtrain.exams.models import Attempt, AttemptStatus, Exam
 from lawtrain.settings import services as org_settings
 from lawtrain.settings.context import current as current_org_settings
 from lawtrain.storage import services as storage
-from lawtrain.timeutil import to_local
+from lawtrain.timeutil import local_date, to_local
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +61,6 @@ class CertificateSettings:
 
 
 # ------------------------------------------------------------------ dates and numbers
-
-
-def local_date(dt: datetime) -> date:
-    return to_local(dt).date()
 
 
 def add_years(d: date, years: int) -> date:
@@ -204,16 +193,13 @@ def current_settings() -> CertificateSettings:
     return replace(CertificateSettings.from_config(current_app.config), prefix=current_org_settings().cert_prefix)
 
 
-def on_attempt_graded(session: Session, attempt: Attempt, *, previous_passed: bool | None, now: datetime) -> None:
-    """Exams listener: re-evaluate the certificate whenever an attempt is graded or regraded."""
-    if attempt.status != SUBMITTED:
+def on_attempt_graded(_sender, *, session: Session, attempt: Attempt, previous_passed: bool | None,
+                      now: datetime) -> None:
+    """Receiver of signals.attempt_graded: re-evaluate the certificate whenever an attempt is graded or regraded."""
+    if attempt.status != AttemptStatus.SUBMITTED:
         return
     sync_certificate(session, attempt.exam, attempt.user_id, current_settings(), now=now,
                      regrade=previous_passed is not None)
-
-
-if on_attempt_graded not in events.ATTEMPT_GRADED_LISTENERS:
-    events.ATTEMPT_GRADED_LISTENERS.append(on_attempt_graded)
 
 
 # ------------------------------------------------------------------ training assignments (no commit)
@@ -251,25 +237,20 @@ def sync_training_certificates(session: Session, assignment: TrainingAssignment,
     return issued
 
 
-def on_module_completed(session: Session, user_id: int, module_id: int, now: datetime) -> None:
-    """Courses listener: a completed module may complete an assignment that awards a certificate."""
+def on_module_completed(_sender, *, session: Session, user_id: int, module_id: int, now: datetime) -> None:
+    """Receiver of signals.module_completed: a completed module may complete an assignment that awards a certificate."""
     user = session.get(User, user_id)
     for assignment in assignments_for_user(session, user):
         if assignment.awards_certificate and module_id in assignment_module_ids(session, assignment):
             sync_training_certificates(session, assignment, [user_id], current_settings(), now=now)
 
 
-def on_assignment_created(session: Session, assignment: TrainingAssignment, now: datetime) -> None:
-    """Courses listener: people who had already completed a new assignment's modules earn it at once."""
+def on_assignment_created(_sender, *, session: Session, assignment: TrainingAssignment, now: datetime) -> None:
+    """Receiver of signals.assignment_created: people who had already completed its modules earn it at once."""
     if assignment.awards_certificate:
         sync_training_certificates(session, assignment, assigned_user_ids(session, assignment), current_settings(),
                                    now=now)
 
-
-if on_module_completed not in MODULE_COMPLETED_LISTENERS:
-    MODULE_COMPLETED_LISTENERS.append(on_module_completed)
-if on_assignment_created not in ASSIGNMENT_CREATED_LISTENERS:
-    ASSIGNMENT_CREATED_LISTENERS.append(on_assignment_created)
 
 
 # ------------------------------------------------------------------ use cases (one commit each)
@@ -292,7 +273,7 @@ def issue_missing(session: Session, settings: CertificateSettings, *, now: datet
     training completed before its assignment awarded certificates); `exam_id` limits it to one exam."""
     stmt = (select(Attempt.exam_id, Attempt.user_id).distinct()
             .outerjoin(Certificate, (Certificate.exam_id == Attempt.exam_id) & (Certificate.user_id == Attempt.user_id))
-            .where(Attempt.status == SUBMITTED, Attempt.passed.is_(True), Certificate.id.is_(None)))
+            .where(Attempt.status == AttemptStatus.SUBMITTED, Attempt.passed.is_(True), Certificate.id.is_(None)))
     if exam_id is not None:
         stmt = stmt.where(Attempt.exam_id == exam_id)
     issued = 0

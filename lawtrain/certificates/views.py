@@ -28,7 +28,7 @@ from lawtrain.exams.models import Exam
 from lawtrain.extensions import db
 from lawtrain.org.services import subtree_ids, visible_root
 from lawtrain.settings.context import current as current_org_settings
-from lawtrain.timeutil import iso_utc, to_local, utcnow
+from lawtrain.timeutil import iso_utc, local_date, utcnow
 
 bp = Blueprint("certificates", __name__)  # no prefix: /certificates/..., /api/certificates, /verify/<code>
 
@@ -39,7 +39,7 @@ VERIFY_MAX_UNKNOWN = 30  # unknown codes per address per window before 429
 
 def _home_panel(session, user, now):
     certs = session.scalars(queries.user_certificates(user.id).limit(3)).all()
-    return {"certs": certs, "today": to_local(now).date()}
+    return {"certs": certs, "today": local_date(now)}
 
 
 nav.add_nav(_l("我的证书"), "certificates.index", {STAFF}, 45)
@@ -60,7 +60,7 @@ bp.add_app_template_filter(services.hours_text, "cert_hours")
 
 
 def _today() -> date:
-    return to_local(utcnow()).date()
+    return local_date(utcnow())
 
 
 def _scope() -> Select | None:

@@ -77,6 +77,6 @@ def import_course_command(directory: Path) -> None:
                f"未变 {len(report.unchanged)}")
 
 
-def register(app: Flask) -> None:
+def add_commands(app: Flask) -> None:
     app.cli.add_command(import_law_command)
     app.cli.add_command(import_course_command)

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from lawtrain.auth.models import User
 from lawtrain.courses.lawtext import parse_law_file
 from lawtrain.courses.models import Article, CourseModule, Law, LawRevision, StudyRecord, TrainingAssignment
-from lawtrain.courses.services import add_study_time, create_assignment, import_course, import_law, local_day
+from lawtrain.courses.services import add_study_time, create_assignment, import_course, import_law
 from lawtrain.org.services import find_by_path
+from lawtrain.timeutil import local_date
 
 # file -> (revision date, effective date), in import order: a superseded text before the one replacing it, so
 # the library holds the 2007 突发事件应对法 as an earlier revision and its comparison with the 2024 text.
@@ -26,12 +27,12 @@ DEMO_LAWS = {
 }
 def assignment_title(now) -> str:
     """The demo's training assignment, for the current year: 2026年度法治学习任务."""
-    return f"{local_day(now).year}年度法治学习任务"
+    return f"{local_date(now).year}年度法治学习任务"
 
 
 def induction_title(now) -> str:
     """The demo's smaller assignment that awards a training certificate (its first two modules)."""
-    return f"{local_day(now).year}年度 法治入门学习（颁发证书）"
+    return f"{local_date(now).year}年度 法治入门学习（颁发证书）"
 
 
 # login -> (completed modules, minutes into the next one)
@@ -52,13 +53,13 @@ def seed_demo(session: Session, ctx) -> None:
     if bureau is not None and session.scalar(select(TrainingAssignment).where(
             TrainingAssignment.title == assignment_title(ctx.now))) is None:
         create_assignment(session, title=assignment_title(ctx.now), module_ids=[m.id for m in modules], law_name=None,
-                          department_ids=[bureau.id], user_ids=[], due_date=local_day(ctx.now) + timedelta(days=60),
+                          department_ids=[bureau.id], user_ids=[], due_date=local_date(ctx.now) + timedelta(days=60),
                           note="全局学员完成三部法律的全部课程模块并通过各模块小测。", actor=None, now=ctx.now)
     if bureau is not None and session.scalar(select(TrainingAssignment).where(
             TrainingAssignment.title == induction_title(ctx.now))) is None:
         create_assignment(session, title=induction_title(ctx.now), module_ids=[m.id for m in modules[:2]],
                           law_name=None, department_ids=[bureau.id], user_ids=[],
-                          due_date=local_day(ctx.now) + timedelta(days=30), awards_certificate=True,
+                          due_date=local_date(ctx.now) + timedelta(days=30), awards_certificate=True,
                           note="完成这两个模块即获得培训合格证书。", actor=None, now=ctx.now)
     _seed_progress(session, ctx, modules)
     ctx.notes.append(f"课程：{len(modules)} 个模块；学习任务“{assignment_title(ctx.now)}”（staff01 已完成 2 个模块）"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lawtrain.courses.models import CourseModule, StudyRecord, StudyTimeEntry
-from lawtrain.courses.services import _
+from lawtrain.i18n import translate as _
 
 # Channels that count towards a gate's minimum study minutes (time spent in exams does not).
 GATE_CHANNELS = ("reading", "practice")

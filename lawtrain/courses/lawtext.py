@@ -134,14 +134,7 @@ def parse_law_text(text: str, filename: str) -> ParsedLaw:
         m = _ARTICLE.match(body)
         if m:
             number = cn_to_int(m.group(1))
-            expected = articles[-1]["number"] + 1 if articles else 1
-            if number != expected:
-                if not articles:
-                    raise LawTextError(f"{where(lineno)}：第一个条文应为第一条，实际是{article_label(number)}")
-                previous = article_label(articles[-1]["number"])
-                if number <= articles[-1]["number"]:
-                    raise LawTextError(f"{where(lineno)}：条号重复或倒序，{previous}之后出现{article_label(number)}")
-                raise LawTextError(f"{where(lineno)}：条号跳跃，{previous}之后出现{article_label(number)}")
+            _check_numbering(articles[-1]["number"] if articles else None, number, where(lineno))
             articles.append({"number": number, "chapter": chapter, "section": section, "line": lineno,
                              "paragraphs": [m.group(2).strip()] if m.group(2) else []})
             continue
@@ -152,11 +145,28 @@ def parse_law_text(text: str, filename: str) -> ParsedLaw:
         else:
             preamble.append(body)
 
+    return _parsed_law(name, preamble, chapters, articles, filename)
+
+
+def _check_numbering(previous: int | None, number: int, where: str) -> None:
+    """Articles run 第一条, 第二条 … without gaps or repeats."""
+    if number == (previous or 0) + 1:
+        return
+    if previous is None:
+        raise LawTextError(f"{where}：第一个条文应为第一条，实际是{article_label(number)}")
+    if number <= previous:
+        raise LawTextError(f"{where}：条号重复或倒序，{article_label(previous)}之后出现{article_label(number)}")
+    raise LawTextError(f"{where}：条号跳跃，{article_label(previous)}之后出现{article_label(number)}")
+
+
+def _parsed_law(name: str | None, preamble: list[str], chapters: list[list], articles: list[dict],
+                filename: str) -> ParsedLaw:
+    """The parsed pieces checked (articles with text, a name) and assembled, with the dates of the preamble."""
     if not articles:
         raise LawTextError(f"{filename}：没有找到任何条文（应有以“第一条”开头的段落）")
     for a in articles:
         if not a["paragraphs"]:
-            raise LawTextError(f"{where(a['line'])}：{article_label(a['number'])}没有正文")
+            raise LawTextError(f"{filename} 第{a['line']}行：{article_label(a['number'])}没有正文")
     if not name:
         raise LawTextError(f"{filename} 第1行：没有找到法律名称")
     name = _CJK_GAP.sub("", name)

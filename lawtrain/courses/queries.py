@@ -236,9 +236,6 @@ class LedgerRow:
     def total(self) -> int:
         return sum(self.minutes.values())
 
-    def law_total(self, law: str) -> int:
-        return sum(v for (ln, _), v in self.minutes.items() if ln == law)
-
     def channel_total(self, channel: str) -> int:
         return sum(v for (_, ch), v in self.minutes.items() if ch == channel)
 

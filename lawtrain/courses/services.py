@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from flask import has_request_context
-from flask_babel import gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from lawtrain import signals
 from lawtrain.auth import audit
 from lawtrain.auth.models import User, UserRole
 from lawtrain.auth.roles import STAFF
@@ -37,13 +35,9 @@ from lawtrain.courses.models import (
 )
 from lawtrain.courses.modules import ModuleFormatError, ModuleRecord, parse_module
 from lawtrain.courses.numerals import article_label
+from lawtrain.i18n import translate as _
 from lawtrain.org.models import Department
-from lawtrain.timeutil import to_local
-
-
-def _(message: str, **values: object) -> str:
-    """gettext in a request; the Chinese source text outside one (CLI, tests, background jobs)."""
-    return gettext(message, **values) if has_request_context() else message % values if values else message
+from lawtrain.timeutil import local_date
 
 
 class CourseError(Exception):
@@ -57,17 +51,6 @@ class LawImportError(CourseError):
 class ModuleImportError(CourseError):
     pass
 
-
-# fn(session, law_short_name, affected_article_numbers, reason, now) -> number of items flagged.
-# Called inside import_law's transaction, before it commits (the banks area flags its questions).
-REVISION_LISTENERS: list[Callable[[Session, str, set[int], str, datetime], int]] = []
-
-# fn(session, user_id, module_id, now), called when a person completes a module, before the commit (the
-# certificates area issues the certificate of an assignment the person has now completed). Must not commit.
-MODULE_COMPLETED_LISTENERS: list[Callable[[Session, int, int, datetime], None]] = []
-# fn(session, assignment, now), called when an assignment is created, before the commit (people who had already
-# completed its modules earn its certificate at once). Must not commit.
-ASSIGNMENT_CREATED_LISTENERS: list[Callable[[Session, TrainingAssignment, datetime], None]] = []
 
 HEARTBEAT_MIN_INTERVAL = 10  # seconds: faster heartbeats credit nothing
 HEARTBEAT_MAX_CREDIT = 20  # seconds credited per heartbeat at most
@@ -108,51 +91,47 @@ def import_law(session: Session, parsed: ParsedLaw, *, revision_date: date, effe
         if previous is not None and previous.revision_date > revision_date:
             raise LawImportError(_("《%(law)s》已有更新的版本（%(date)s），不能把较早的版本导入为现行版本",
                                    law=law.short_name, date=previous.revision_date.isoformat()))
-    try:
-        is_new = law is None
-        if law is None:
-            law = Law(name=parsed.name[:128], short_name=parsed.short_name[:64])
-            session.add(law)
-        revision = LawRevision(law=law, revision_date=revision_date, effective_date=effective_date,
-                               source=(source or parsed.filename or None) and (source or parsed.filename)[:255],
-                               preamble=parsed.preamble, is_current=True, imported_at=now,
-                               imported_by_id=getattr(actor, "id", None))
-        revision.articles = [Article(number=a.number, label=a.label, chapter=a.chapter, section=a.section,
-                                     text=a.text) for a in parsed.articles]
-        session.add(revision)
-        report = LawImportReport(law=law, revision=revision, is_new_law=is_new, article_count=len(parsed.articles))
-        if previous is not None:
-            previous.is_current = False
-            comparison = compare_articles({a.number: a.text for a in previous.articles},
-                                          {a.number: a.text for a in parsed.articles})
-            revision.changes = [
-                RevisionChange(kind=c.kind, old_number=c.old_number, new_number=c.new_number, old_text=c.old_text,
-                               new_text=c.new_text, diff=[list(s) for s in c.diff], diff_text=c.diff_text)
-                for c in comparison.changes
-            ]
-            report.comparison = comparison
-            report.affected_articles = comparison.affected_old_numbers
-        session.flush()
-        for module in session.scalars(select(CourseModule).where(CourseModule.law_name == law.short_name,
-                                                                 CourseModule.law_id.is_(None))):
-            module.law_id = law.id
-        if report.affected_articles:
-            reason = _("《%(law)s》%(date)s 修订后，以下条文已修改、删除或改号：%(articles)s",
-                       law=law.short_name, date=revision_date.isoformat(),
-                       articles=_labels(report.affected_articles))
-            report.flagged_modules = flag_modules_for_revision(session, law.short_name, report.affected_articles,
-                                                               reason, now)
-            for listener in list(REVISION_LISTENERS):
-                report.flagged_by_listeners += listener(session, law.short_name, set(report.affected_articles),
-                                                        reason, now) or 0
-        revision.flagged_modules, revision.flagged_other = report.flagged_modules, report.flagged_by_listeners
-        audit.record(session, "law.imported", actor=actor, target_type="law_revision", target_id=revision.id,
-                     now=now, law=law.short_name, revision_date=revision_date.isoformat(),
-                     articles=report.article_count, affected=sorted(report.affected_articles))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    is_new = law is None
+    if law is None:
+        law = Law(name=parsed.name[:128], short_name=parsed.short_name[:64])
+        session.add(law)
+    revision = LawRevision(law=law, revision_date=revision_date, effective_date=effective_date,
+                           source=(source or parsed.filename or None) and (source or parsed.filename)[:255],
+                           preamble=parsed.preamble, is_current=True, imported_at=now,
+                           imported_by_id=getattr(actor, "id", None))
+    revision.articles = [Article(number=a.number, label=a.label, chapter=a.chapter, section=a.section,
+                                 text=a.text) for a in parsed.articles]
+    session.add(revision)
+    report = LawImportReport(law=law, revision=revision, is_new_law=is_new, article_count=len(parsed.articles))
+    if previous is not None:
+        previous.is_current = False
+        comparison = compare_articles({a.number: a.text for a in previous.articles},
+                                      {a.number: a.text for a in parsed.articles})
+        revision.changes = [
+            RevisionChange(kind=c.kind, old_number=c.old_number, new_number=c.new_number, old_text=c.old_text,
+                           new_text=c.new_text, diff=[list(s) for s in c.diff], diff_text=c.diff_text)
+            for c in comparison.changes
+        ]
+        report.comparison = comparison
+        report.affected_articles = comparison.affected_old_numbers
+    session.flush()
+    for module in session.scalars(select(CourseModule).where(CourseModule.law_name == law.short_name,
+                                                             CourseModule.law_id.is_(None))):
+        module.law_id = law.id
+    if report.affected_articles:
+        reason = _("《%(law)s》%(date)s 修订后，以下条文已修改、删除或改号：%(articles)s",
+                   law=law.short_name, date=revision_date.isoformat(),
+                   articles=_labels(report.affected_articles))
+        report.flagged_modules = flag_modules_for_revision(session, law.short_name, report.affected_articles,
+                                                           reason, now)
+        report.flagged_by_listeners += sum(n or 0 for n in signals.ask(
+            signals.law_revised, session=session, law_name=law.short_name,
+            articles=set(report.affected_articles), reason=reason, now=now))
+    revision.flagged_modules, revision.flagged_other = report.flagged_modules, report.flagged_by_listeners
+    audit.record(session, "law.imported", actor=actor, target_type="law_revision", target_id=revision.id,
+                 now=now, law=law.short_name, revision_date=revision_date.isoformat(),
+                 articles=report.article_count, affected=sorted(report.affected_articles))
+    session.commit()
     return report
 
 
@@ -280,31 +259,27 @@ def import_course(session: Session, directory: str | os.PathLike, *, now: dateti
         more = ["\n" + _("……共 %(n)d 处错误", n=len(errors))] if len(errors) > 20 else []
         raise ModuleImportError("\n".join(errors[:20]) + "".join(more))
     report = CourseImportReport()
-    try:
-        existing = {m.key: m for m in session.scalars(select(CourseModule).where(
-            CourseModule.key.in_([r.key for r in records])))}
-        laws = {law.short_name: law for law in session.scalars(select(Law))}
-        for record in records:
-            module = existing.get(record.key)
-            if module is None:
-                module = CourseModule(key=record.key, created_at=now, updated_at=now, status=MODULE_ACTIVE)
-                _apply_record(module, record, laws.get(record.law_name))
-                session.add(module)
-                report.created.append(record.key)
-                continue
-            before = _snapshot(module)
+    existing = {m.key: m for m in session.scalars(select(CourseModule).where(
+        CourseModule.key.in_([r.key for r in records])))}
+    laws = {law.short_name: law for law in session.scalars(select(Law))}
+    for record in records:
+        module = existing.get(record.key)
+        if module is None:
+            module = CourseModule(key=record.key, created_at=now, updated_at=now, status=MODULE_ACTIVE)
             _apply_record(module, record, laws.get(record.law_name))
-            if _snapshot(module) != before:
-                module.updated_at = now
-                report.updated.append(record.key)
-            else:
-                report.unchanged.append(record.key)
-        audit.record(session, "course.imported", actor=actor, target_type="course", target_id=str(root.name),
-                     now=now, created=len(report.created), updated=len(report.updated))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+            session.add(module)
+            report.created.append(record.key)
+            continue
+        before = _snapshot(module)
+        _apply_record(module, record, laws.get(record.law_name))
+        if _snapshot(module) != before:
+            module.updated_at = now
+            report.updated.append(record.key)
+        else:
+            report.unchanged.append(record.key)
+    audit.record(session, "course.imported", actor=actor, target_type="course", target_id=str(root.name),
+                 now=now, created=len(report.created), updated=len(report.updated))
+    session.commit()
     return report
 
 
@@ -354,11 +329,6 @@ def save_module(session: Session, module: CourseModule | None, data: ModuleData,
 # ------------------------------------------------------------------ study time
 
 
-def local_day(now: datetime) -> date:
-    """The Shanghai calendar day of a stored UTC time."""
-    return to_local(now).date()
-
-
 def add_study_time(session: Session, user_id: int, law_short_name: str, channel: str, seconds: int,
                    now: datetime) -> None:
     """Add seconds to the ledger row of (person, law, channel, Shanghai day). No commit: the caller commits."""
@@ -367,7 +337,7 @@ def add_study_time(session: Session, user_id: int, law_short_name: str, channel:
     seconds = int(seconds)
     if seconds <= 0:
         return
-    day = local_day(now)
+    day = local_date(now)
     entry = session.scalar(select(StudyTimeEntry).where(
         StudyTimeEntry.user_id == user_id, StudyTimeEntry.law_name == law_short_name,
         StudyTimeEntry.channel == channel, StudyTimeEntry.day == day))
@@ -395,8 +365,7 @@ def _maybe_complete(session: Session, record: StudyRecord, module: CourseModule,
             and record.seconds >= module.min_study_minutes * 60):
         record.completed_at = now
         session.flush()
-        for listener in list(MODULE_COMPLETED_LISTENERS):
-            listener(session, record.user_id, module.id, now)
+        signals.module_completed.send(None, session=session, user_id=record.user_id, module_id=module.id, now=now)
 
 
 def can_credit(session: Session, user: User, module: CourseModule) -> bool:
@@ -443,14 +412,14 @@ def record_heartbeat(session: Session, user: User, module: CourseModule, *, now:
 
 def record_module_check(session: Session, user: User, module: CourseModule, *, passed: bool, score: float,
                         now: datetime) -> StudyRecord:
-    """Store an end-of-module check result; the module completes once the study time is also reached."""
+    """Store an end-of-module check result; the module completes once the study time is also reached (never
+    commits: the module check use case, exams.practice.grade_module_check, does)."""
     record = study_record(session, user, module, now)
     record.check_attempts = (record.check_attempts or 0) + 1
     record.check_best_score = max(score, record.check_best_score or 0.0)
     if passed and record.check_passed_at is None:
         record.check_passed_at = now
     _maybe_complete(session, record, module, now)
-    session.commit()
     return record
 
 
@@ -531,7 +500,7 @@ def create_assignment(session: Session, *, title: str, module_ids: list[int], la
         raise CourseError(_("请选择要学习的模块，或选择整部法律"))
     if not department_ids and not user_ids:
         raise CourseError(_("请选择参加学习的部门或人员"))
-    if due_date is not None and due_date < local_day(now):
+    if due_date is not None and due_date < local_date(now):
         raise CourseError(_("截止日期不能早于今天"))
     found = set(session.scalars(select(CourseModule.id).where(CourseModule.id.in_(module_ids or [0]))))
     if set(module_ids) - found:
@@ -547,7 +516,6 @@ def create_assignment(session: Session, *, title: str, module_ids: list[int], la
     audit.record(session, "assignment.created", actor=actor, target_type="training_assignment",
                  target_id=assignment.id, now=now, title=assignment.title,
                  awards_certificate=assignment.awards_certificate)
-    for listener in list(ASSIGNMENT_CREATED_LISTENERS):
-        listener(session, assignment, now)
+    signals.assignment_created.send(None, session=session, assignment=assignment, now=now)
     session.commit()
     return assignment

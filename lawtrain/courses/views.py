@@ -41,7 +41,7 @@ from lawtrain.forms import choices
 from lawtrain.html import render_markdown
 from lawtrain.org.models import Department
 from lawtrain.org.services import department_tree, visible_root
-from lawtrain.timeutil import utcnow
+from lawtrain.timeutil import local_date, utcnow
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -53,7 +53,7 @@ def _module(module_id: int) -> CourseModule:
 
 
 def _today() -> date:
-    return services.local_day(utcnow())
+    return local_date(utcnow())
 
 
 def _is_staff_only() -> bool:
@@ -342,7 +342,7 @@ def ledger_export():
 
 
 def _staff_panel(session, user, now) -> dict:
-    today = services.local_day(now)
+    today = local_date(now)
     groups, records = queries.progress_by_law(session, user)
     next_module = next((m for g in groups for m in g.modules
                         if not (records.get(m.id) and records[m.id].completed_at)), None)
@@ -352,7 +352,7 @@ def _staff_panel(session, user, now) -> dict:
 def _trainer_panel(session, user, now) -> dict:
     needs_review = session.scalars(queries.modules_select().where(CourseModule.status == MODULE_NEEDS_REVIEW)).all()
     recent = session.scalars(queries.assignments_select().limit(5)).all()
-    return {"needs_review": needs_review, "assignments": recent, "today": services.local_day(now),
+    return {"needs_review": needs_review, "assignments": recent, "today": local_date(now),
             "module_count": len(session.scalars(queries.modules_select()).all())}
 
 

@@ -1,13 +1,14 @@
 """The exam JSON API (session cookie + X-CSRFToken header), used by the exam page and integration tests.
 
-Contract (the lead may copy this into the README):
+Contract (documented in docs/API.md):
   GET  /api/exams                                   exams open to the current user
   POST /api/exams/<exam_id>/attempts                start or resume
   PUT  /api/attempts/<attempt_id>/answers/<qid>     save {"response": [...], "seq": n}; 409 when closed
   POST /api/attempts/<attempt_id>/submit            idempotent; {"reason": "time_up"} from a countdown at 0:00
   GET  /api/attempts/<attempt_id>                   status, remaining seconds, result once released
   POST /api/attempts/<attempt_id>/events            {"kind": "focus_lost" | "focus_back"}
-Someone else's attempt, or a question not on the paper, is 404.
+Someone else's attempt, or a question not on the paper, is 404. The GET never writes: an overdue attempt is
+reported as timed out and graded (queries.as_seen); it is stored by the next write path.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from flask_login import current_user
 
 from lawtrain.auth.policy import login_required
 from lawtrain.auth.sessions import client_ip
-from lawtrain.exams import practice, queries, services
-from lawtrain.exams.models import Attempt
-from lawtrain.extensions import begin_writing, begins_writing_itself, db, reads_from_here
+from lawtrain.exams import attempts, availability, errors, papers, practice, queries
+from lawtrain.exams.views import own_attempt
+from lawtrain.extensions import db
+from lawtrain.sqlite_writes import begin_writing, begins_writing_itself, reads_from_here
 from lawtrain.timeutil import iso_utc, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -31,18 +33,10 @@ def _error(status: int, message: str, **extra):
     return jsonify(error=message, status=status, **extra), status
 
 
-def own_attempt(attempt_id: int) -> Attempt:
-    """The current user's attempt, else 404 (never 403: other people's attempts do not exist for them)."""
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.user_id != current_user.id:
-        abort(404)
-    return attempt
-
-
 @bp.get("/exams")
 @login_required
 def exams():
-    rows = services.exams_for_user(db.session, current_user, utcnow())
+    rows = availability.exams_for_user(db.session, current_user, utcnow())
     return jsonify([
         {"id": s.exam.id, "title": s.exam.title, "status": s.status, "locked_reasons": s.locked_reasons,
          "attempts_left": s.attempts_left, "opens_at": iso_utc(s.opens_at), "closes_at": iso_utc(s.closes_at),
@@ -57,15 +51,15 @@ def exams():
 def start(exam_id: int):
     now = utcnow()
     try:
-        exam = services.visible_exam(db.session, exam_id, current_user)
-        drawer = services.paper_drawer_for_start(db.session, exam, current_user)
+        exam = availability.visible_exam(db.session, exam_id, current_user)
+        drawer = papers.drawer_for_start(db.session, exam, current_user.id)
         begin_writing(db.session())
-        attempt, resumed = services.start_attempt(db.session, exam, current_user, now, ip=client_ip(), drawer=drawer)
-    except services.ExamNotFound:
+        attempt, resumed = attempts.start_attempt(db.session, exam, current_user, now, ip=client_ip(), drawer=drawer)
+    except errors.ExamNotFound:
         abort(404)
-    except services.ExamUnavailable as e:
+    except errors.ExamUnavailable as e:
         return _error(403, str(e), locked_reasons=e.reasons)
-    except services.PaperError as e:
+    except errors.PaperError as e:
         return _error(409, str(e))
     reads_from_here()
     return jsonify(queries.delivery(db.session, attempt, now) | {"resumed": resumed})
@@ -81,17 +75,17 @@ def save(attempt_id: int, question_id: int):
         if not isinstance(body, dict) or isinstance(body.get("seq"), bool):
             raise ValueError("body")
         seq = int(body["seq"])
-        response = services.validate_response(body.get("response"))
+        response = attempts.validate_response(body.get("response"))
         if not 1 <= seq <= MAX_SEQ:
             raise ValueError("seq")
     except (KeyError, TypeError, ValueError, OverflowError):
         return _error(400, _("请求格式错误：需要 %(shape)s", shape='{"response": [...], "seq": 1..}'))
     begin_writing(db.session())
     try:
-        result = services.save_answer(db.session, attempt, question_id, response, seq, utcnow())
-    except services.NotOnPaper:
+        result = attempts.save_answer(db.session, attempt, question_id, response, seq, utcnow())
+    except errors.NotOnPaper:
         abort(404)
-    except services.AttemptClosed as e:
+    except errors.AttemptClosed as e:
         return _error(409, str(e), attempt_status=attempt.status)
     return jsonify(saved=result.saved, seq=result.seq, remaining_seconds=result.remaining_seconds)
 
@@ -102,7 +96,7 @@ def submit(attempt_id: int):
     attempt = own_attempt(attempt_id)
     now = utcnow()
     time_up = (request.get_json(silent=True) or {}).get("reason") == "time_up"  # the page's countdown hit 0:00
-    services.submit_attempt(db.session, attempt, now, time_up=time_up)
+    attempts.submit_attempt(db.session, attempt, now, time_up=time_up)
     reads_from_here()
     return jsonify(queries.result_payload(attempt, now))
 
@@ -110,9 +104,8 @@ def submit(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def attempt_status(attempt_id: int):
-    attempt = own_attempt(attempt_id)
     now = utcnow()
-    services.refresh_attempt(db.session, attempt, now)
+    attempt = queries.as_seen(db.session, own_attempt(attempt_id), now)
     return jsonify(queries.result_payload(attempt, now))
 
 
@@ -125,8 +118,8 @@ def focus_event(attempt_id: int):
     if kind is None:
         return _error(400, _("%(field)s 必须是 %(values)s", field="kind", values="focus_lost / focus_back"))
     try:
-        services.record_focus(db.session, attempt, kind, utcnow())
-    except services.AttemptClosed as e:
+        attempts.record_focus(db.session, attempt, kind, utcnow())
+    except errors.AttemptClosed as e:
         return _error(409, str(e))
     return jsonify(status=attempt.status, tab_switches=attempt.tab_switches)
 
@@ -137,7 +130,7 @@ def practice_answer():
     body = request.get_json(silent=True) or {}
     try:
         question_id = int(body["question_id"])
-        response = services.validate_response(body.get("response"))
+        response = attempts.validate_response(body.get("response"))
     except (KeyError, TypeError, ValueError):
         return _error(400, _("请求格式错误：需要 %(shape)s", shape="question_id, response"))
     try:

@@ -8,6 +8,11 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from lawtrain.cli import fail
+from lawtrain.exams.attempts import close_overdue
+from lawtrain.exams.errors import PaperError
+from lawtrain.exams.models import Exam
+from lawtrain.exams.papers import pregenerate_papers
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 
@@ -16,8 +21,6 @@ from lawtrain.timeutil import utcnow
 @with_appcontext
 def close_overdue_command() -> None:
     """Close and grade every attempt whose deadline (plus grace) has passed."""
-    from lawtrain.exams.services import close_overdue
-
     n = close_overdue(db.session, utcnow())
     click.echo(f"已关闭 {n} 份超时答卷 (closed {n} overdue attempts)")
 
@@ -27,10 +30,6 @@ def close_overdue_command() -> None:
 @with_appcontext
 def pregenerate_papers_command(exam_id: int) -> None:
     """Draw a paper now for every person assigned to EXAM_ID who has none."""
-    from lawtrain.cli import fail
-    from lawtrain.exams.models import Exam
-    from lawtrain.exams.services import PaperError, pregenerate_papers
-
     exam = db.session.get(Exam, exam_id)
     if exam is None:
         fail(f"考试 {exam_id} 不存在")
@@ -41,6 +40,6 @@ def pregenerate_papers_command(exam_id: int) -> None:
     click.echo(f"已为考试“{exam.title}”预生成 {n} 份试卷")
 
 
-def register(app: Flask) -> None:
+def add_commands(app: Flask) -> None:
     app.cli.add_command(close_overdue_command)
     app.cli.add_command(pregenerate_papers_command)

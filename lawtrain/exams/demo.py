@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from lawtrain.auth.models import User, UserRole
 from lawtrain.auth.roles import STAFF
 from lawtrain.banks.models import Bank, Question
-from lawtrain.exams import services
+from lawtrain.courses.models import CourseModule
+from lawtrain.exams import attempts, queries
 from lawtrain.exams.models import Exam, ExamAssignee, ExamRule
 from lawtrain.exams.scoring import LETTERS
 from lawtrain.org.models import Department
@@ -62,13 +63,14 @@ def _assign_bureau(session: Session, exam: Exam) -> None:
         exam.assignees = [ExamAssignee(user_id=u) for u in staff]
 
 
-def _make_exam(session: Session, ctx, title: str, bank: Bank, *, opens, closes, gate=None, attempts=1) -> Exam:
+def _make_exam(session: Session, ctx, title: str, bank: Bank, *, opens, closes, gate=None) -> Exam:
     trainer = session.scalar(select(User).where(User.username == "trainer"))
-    exam = Exam(title=title, instructions="本次考试共20题，满分100分，60分及格。请独立作答，答案随时自动保存。",
-                opens_at=opens, closes_at=closes, duration_minutes=30, attempts_allowed=attempts, counting="best",
-                pass_percent=60.0, multiple_scoring="partial", release="immediate", review="full",
-                shuffle_questions=True, shuffle_options=True, gate=gate or {}, paper_mode="rules",
-                status="published", created_by_id=trainer.id if trainer else None, created_at=ctx.now)
+    exam = Exam.draft(title=title, instructions="本次考试共20题，满分100分，60分及格。请独立作答，答案随时自动保存。",
+                      opens_at=opens, closes_at=closes, duration_minutes=30, attempts_allowed=1, counting="best",
+                      pass_percent=60.0, multiple_scoring="partial", release="immediate", review="full",
+                      shuffle_questions=True, shuffle_options=True, gate=gate or {}, paper_mode="rules",
+                      created_by_id=trainer.id if trainer else None, created_at=ctx.now)
+    exam.publish()
     exam.rules = _rules(session, bank)
     _assign_bureau(session, exam)
     session.add(exam)
@@ -101,20 +103,20 @@ def _sit_past_exam(session: Session, ctx, exam: Exam, users: list[User]) -> int:
     for i, user in enumerate(users):
         ability = 0.35 + 0.6 * ctx.rng.random()
         start = exam.opens_at + timedelta(hours=2 + i, minutes=ctx.rng.randrange(0, 50))
-        attempt, _resumed = services.start_attempt(session, exam, user, start, seed=ctx.rng.getrandbits(48))
+        attempt, _resumed = attempts.start_attempt(session, exam, user, start, seed=ctx.rng.getrandbits(48))
         seq = 0
-        for row, version in services.paper_rows(session, attempt):
+        for row, version in queries.paper_rows(session, attempt):
             if ctx.rng.random() < 0.04:
                 continue  # left blank
             seq += 1
             response = _response(version.type, version, row.option_order or [], ctx.rng.random() < ability, ctx.rng)
-            services.save_answer(session, attempt, row.question_id, response, seq,
+            attempts.save_answer(session, attempt, row.question_id, response, seq,
                                  start + timedelta(seconds=40 * seq))
         finish = start + timedelta(minutes=ctx.rng.randrange(12, 29))
         if ctx.rng.random() < 0.1:
-            services.close_overdue(session, attempt.deadline_at + timedelta(minutes=5))  # forgot to submit
+            attempts.close_overdue(session, attempt.deadline_at + timedelta(minutes=5))  # forgot to submit
         else:
-            services.submit_attempt(session, attempt, finish)
+            attempts.submit_attempt(session, attempt, finish)
         sat += 1
     return sat
 
@@ -135,14 +137,8 @@ def seed_demo(session: Session, ctx) -> None:
 
     erl = _bank(session, "突发事件应对法")
     if GATED_EXAM not in exists and erl is not None:
-        modules = []
-        try:
-            from lawtrain.courses.models import CourseModule
-
-            modules = list(session.scalars(select(CourseModule.id).where(CourseModule.law_name == "突发事件应对法")
-                                           .order_by(CourseModule.id).limit(2)))
-        except ImportError:
-            pass
+        modules = list(session.scalars(select(CourseModule.id).where(CourseModule.law_name == "突发事件应对法")
+                                       .order_by(CourseModule.id).limit(2)))
         gate = {"modules": modules} if modules else {"minutes": {"突发事件应对法": 30}}
         _make_exam(session, ctx, GATED_EXAM, erl, opens=ctx.now - timedelta(days=1),
                    closes=ctx.now + timedelta(days=45), gate=gate)

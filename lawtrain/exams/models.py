@@ -9,33 +9,96 @@ Attempt state machine: in_progress -> submitted, or in_progress -> expired -> su
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 
-COUNTING = ("best", "last")
-MULTIPLE_SCORING = ("all_or_nothing", "partial")
-RELEASE = ("immediate", "after_close", "manual")
-REVIEW = ("score_only", "full")
-PAPER_MODES = ("fixed", "rules")
-EXAM_STATUSES = ("draft", "published", "archived")
 
-IN_PROGRESS, EXPIRED, SUBMITTED = "in_progress", "expired", "submitted"
-ATTEMPT_STATUSES = (IN_PROGRESS, EXPIRED, SUBMITTED)
-# Why an attempt finished.
-FINISH_SUBMITTED, FINISH_TIMEOUT, FINISH_TAB_LIMIT = "submitted", "timeout", "tab_limit"
+class ExamStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class AttemptStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    EXPIRED = "expired"
+    SUBMITTED = "submitted"
+
+
+class FinishReason(StrEnum):
+    """Why an attempt finished."""
+
+    SUBMITTED = "submitted"
+    TIMEOUT = "timeout"
+    TAB_LIMIT = "tab_limit"
+
+
+class ResultRelease(StrEnum):
+    IMMEDIATE = "immediate"
+    AFTER_CLOSE = "after_close"
+    MANUAL = "manual"
+
+
+class ReviewMode(StrEnum):
+    SCORE_ONLY = "score_only"
+    FULL = "full"
+
+
+class PaperMode(StrEnum):
+    FIXED = "fixed"
+    RULES = "rules"
+
+
+class Counting(StrEnum):
+    BEST = "best"
+    LAST = "last"
+
+
+class MultipleScoring(StrEnum):
+    ALL_OR_NOTHING = "all_or_nothing"
+    PARTIAL = "partial"
+
+
+class WrongBookSource(StrEnum):
+    EXAM = "exam"
+    PRACTICE = "practice"
+
+
+class PracticeMode(StrEnum):
+    LAW = "law"
+    ARTICLE = "article"
+    MODULE = "module"
+    WRONG_BOOK = "wrong_book"
+    CHECK = "check"
+
+
+# The names the reports area reads (SQL over the attempts table); the enum members themselves.
+IN_PROGRESS, EXPIRED, SUBMITTED = AttemptStatus.IN_PROGRESS, AttemptStatus.EXPIRED, AttemptStatus.SUBMITTED
+
+
+def one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    """CHECK that a status column holds one of its enum's strings (named by the naming convention)."""
+    return CheckConstraint(f"{column} IN ({', '.join(repr(str(v)) for v in values)})", name=f"{column}_valid")
 
 
 class AttemptStateError(Exception):
-    """A transition the attempt state machine does not allow."""
+    """A transition a state machine (exam or attempt) does not allow."""
 
 
 class Exam(db.Model):
+    """An exam; its status moves draft -> published -> archived (or draft -> archived) by its methods only."""
+
     __tablename__ = "exams"
+    __table_args__ = (
+        one_of("status", ExamStatus), one_of("paper_mode", PaperMode), one_of("release", ResultRelease),
+        one_of("review", ReviewMode), one_of("counting", Counting), one_of("multiple_scoring", MultipleScoring),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(128))
@@ -69,10 +132,30 @@ class Exam(db.Model):
     assignees: Mapped[list[ExamAssignee]] = relationship(back_populates="exam", cascade="all, delete-orphan")
     overrides: Mapped[list[ExamOverride]] = relationship(back_populates="exam", cascade="all, delete-orphan")
 
+    @classmethod
+    def draft(cls, **values: Any) -> Exam:
+        """A new exam, in draft."""
+        return cls(status=ExamStatus.DRAFT, **values)
+
     @property
-    def is_gated(self) -> bool:
-        gate = self.gate or {}
-        return bool(gate.get("modules") or gate.get("minutes"))
+    def can_publish(self) -> bool:
+        return self.status == ExamStatus.DRAFT
+
+    @property
+    def can_archive(self) -> bool:
+        return self.status != ExamStatus.ARCHIVED
+
+    def publish(self) -> None:
+        """draft -> published."""
+        if not self.can_publish:
+            raise AttemptStateError(f"cannot publish an exam in state {self.status}")
+        self.status = ExamStatus.PUBLISHED
+
+    def archive(self) -> None:
+        """draft | published -> archived."""
+        if not self.can_archive:
+            raise AttemptStateError("exam already archived")
+        self.status = ExamStatus.ARCHIVED
 
 
 class ExamRule(db.Model):
@@ -148,6 +231,9 @@ class Attempt(db.Model):
         # Covering index for report aggregation (per person and period, without touching the table).
         Index("ix_attempts_report", "user_id", "status", "submitted_at", "exam_id", "percent", "passed"),
         # One open attempt per person and exam, enforced by the database.
+        one_of("status", AttemptStatus),
+        CheckConstraint("finish_reason IS NULL OR finish_reason IN ('submitted', 'timeout', 'tab_limit')",
+                        name="finish_reason_valid"),
         Index(
             "uq_attempts_one_open",
             "exam_id",
@@ -183,23 +269,34 @@ class Attempt(db.Model):
         back_populates="attempt", order_by="AttemptQuestion.position", cascade="all, delete-orphan"
     )
 
+    @classmethod
+    def begin(cls, **values: Any) -> Attempt:
+        """A new attempt, in progress."""
+        return cls(status=AttemptStatus.IN_PROGRESS, last_seq=0, **values)
+
     @property
     def is_open(self) -> bool:
-        return self.status == IN_PROGRESS
+        return self.status == AttemptStatus.IN_PROGRESS
 
     def expire(self) -> None:
         """in_progress -> expired (the deadline passed; grading follows)."""
-        if self.status != IN_PROGRESS:
+        if self.status != AttemptStatus.IN_PROGRESS:
             raise AttemptStateError(f"cannot expire an attempt in state {self.status}")
-        self.status = EXPIRED
+        self.status = AttemptStatus.EXPIRED
 
-    def mark_submitted(self, at: datetime, reason: str) -> None:
+    def mark_submitted(self, at: datetime, reason: FinishReason) -> None:
         """in_progress|expired -> submitted."""
-        if self.status == SUBMITTED:
+        if self.status == AttemptStatus.SUBMITTED:
             raise AttemptStateError("attempt already submitted")
-        self.status = SUBMITTED
+        self.status = AttemptStatus.SUBMITTED
         self.submitted_at = at
-        self.finish_reason = reason
+        self.finish_reason = FinishReason(reason)
+
+    def record_grade(self, score: float, max_score: float, percent: float, passed: bool, at: datetime) -> None:
+        """Store the totals of a (re)grading; only a submitted attempt has grades."""
+        if self.status != AttemptStatus.SUBMITTED:
+            raise AttemptStateError(f"cannot grade an attempt in state {self.status}")
+        self.score, self.max_score, self.percent, self.passed, self.graded_at = score, max_score, percent, passed, at
 
 
 class AttemptQuestion(db.Model):
@@ -267,7 +364,7 @@ class WrongBookEntry(db.Model):
     """A question a person got wrong; it leaves the book after correct answers on two different days."""
 
     __tablename__ = "wrong_book_entries"
-    __table_args__ = (UniqueConstraint("user_id", "question_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "question_id"), one_of("source", WrongBookSource))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -288,6 +385,7 @@ class PracticeAnswer(db.Model):
     """One practice answer (instant feedback); also feeds practice study time."""
 
     __tablename__ = "practice_answers"
+    __table_args__ = (one_of("mode", PracticeMode),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

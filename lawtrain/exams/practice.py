@@ -5,20 +5,27 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User
-from lawtrain.banks.models import Bank, Question, QuestionCitation, QuestionVersion
-from lawtrain.exams import scoring, services
-from lawtrain.exams.models import AttemptQuestion, PracticeAnswer, WrongBookEntry
-from lawtrain.timeutil import to_local
+from lawtrain.banks.models import Question, QuestionStatus, QuestionVersion
+from lawtrain.banks.queries import pool_conditions
+from lawtrain.courses import services as course_services
+from lawtrain.courses.models import CourseModule
+from lawtrain.exams import scoring
+from lawtrain.exams.availability import hidden_question_ids
+from lawtrain.exams.errors import ExamError
+from lawtrain.exams.grading import law_of
+from lawtrain.exams.models import AttemptQuestion, PracticeAnswer, PracticeMode, WrongBookEntry, WrongBookSource
+from lawtrain.exams.queries import answer_text, scoring_item
+from lawtrain.exams.wrong_book import record_right, record_wrong
+from lawtrain.timeutil import local_date
 
-MODES = ("law", "article", "module", "wrong_book", "check")
 MODULE_CHECK_MAX = 5  # questions per end-of-module check
 MODULE_CHECK_PASS_PERCENT = 60.0
 # Practice time counted per answer: the real gap since the previous answer, capped (a coffee break is not study);
@@ -28,23 +35,15 @@ MAX_PRACTICE_SECONDS = 120
 FIRST_ANSWER_SECONDS = 30
 
 
-class PracticeError(services.ExamError):
+class PracticeError(ExamError):
     """The question is not available for practice."""
 
 
 def pool_select(*, law: str | None = None, articles: Sequence[int] = (), bank_names: Sequence[str] = (),
                 user_id: int | None = None, wrong_book: bool = False) -> Select:
-    """Active question ids for a practice set, in a stable order."""
-    stmt = select(Question.id).where(Question.status == services.ACTIVE).order_by(Question.id)
-    if bank_names:
-        stmt = stmt.where(Question.bank_id.in_(select(Bank.id).where(Bank.name.in_(list(bank_names)))))
-    if law:
-        cited = select(QuestionCitation.question_id).where(QuestionCitation.law_name == law)
-        if articles:
-            stmt = stmt.where(Question.id.in_(cited.where(QuestionCitation.article_no.in_(list(articles)))))
-        else:
-            stmt = stmt.where(or_(Question.id.in_(cited),
-                                  Question.bank_id.in_(select(Bank.id).where(Bank.law_name == law))))
+    """Active question ids for a practice set, in a stable order (articles count only with their law)."""
+    stmt = select(Question.id).where(*pool_conditions(bank_names=bank_names, law=law,
+                                                      articles=articles if law else ())).order_by(Question.id)
     if wrong_book and user_id is not None:
         stmt = stmt.where(Question.id.in_(select(WrongBookEntry.question_id).where(
             WrongBookEntry.user_id == user_id, WrongBookEntry.cleared_at.is_(None))))
@@ -62,7 +61,7 @@ def pick(ids: Sequence[int], *, order: str, index: int, rng: random.Random) -> i
 
 def question_view(session: Session, question_id: int) -> tuple[Question, QuestionVersion]:
     question = session.get(Question, question_id)
-    if question is None or question.status != services.ACTIVE or question.current_version is None:
+    if question is None or question.status != QuestionStatus.ACTIVE or question.current_version is None:
         raise PracticeError(_("题目不存在"))
     return question, question.current_version
 
@@ -78,21 +77,12 @@ def public_question(version: QuestionVersion, question_id: int) -> dict[str, Any
 
 
 def _item(version: QuestionVersion) -> scoring.Item:
-    key = scoring.fill_key(version.answer or []) if version.type == scoring.FILL_BLANK else tuple(
-        str(a).strip().lower() if version.type == scoring.TRUE_FALSE else str(a).strip().upper()
-        for a in version.answer or [])
-    return scoring.Item(version.type, key, float(version.points or 1), ())
+    return scoring_item(version, version.points or 1)
 
 
 def feedback_for(version: QuestionVersion, response: Sequence, correct: bool) -> dict[str, Any]:
-    answer = version.answer or []
-    if version.type == scoring.TRUE_FALSE:
-        answer_text = _("正确") if answer and answer[0] == "true" else _("错误")
-    elif version.type == scoring.FILL_BLANK:
-        answer_text = "；".join(" / ".join(b) if isinstance(b, list) else str(b) for b in answer)
-    else:
-        answer_text = "".join(sorted(str(a) for a in answer))
-    return {"correct": correct, "answer": answer_text, "response": list(response),
+    answer = answer_text(version) or "".join(sorted(str(a) for a in version.answer or []))
+    return {"correct": correct, "answer": answer, "response": list(response),
             "explanation": version.explanation or "", "basis": list(version.basis or [])}
 
 
@@ -104,17 +94,13 @@ def practice_credit(gap_seconds: float | None) -> int:
 
 
 def _add_practice_time(session: Session, user: User, version: QuestionVersion, now: datetime) -> None:
-    try:
-        from lawtrain.courses.services import add_study_time
-    except ImportError:
-        return
-    law = services._law_of(version)
+    law = law_of(version)
     if not law:
         return
     previous = session.scalar(select(PracticeAnswer.answered_at).where(PracticeAnswer.user_id == user.id)
                               .order_by(PracticeAnswer.answered_at.desc()).limit(1))
     seconds = practice_credit(None if previous is None else (now - previous).total_seconds())
-    add_study_time(session, user.id, law, "practice", seconds, now)
+    course_services.add_study_time(session, user.id, law, "practice", seconds, now)
 
 
 def record_answer(session: Session, user: User, question_id: int, version: QuestionVersion, response: Sequence,
@@ -122,19 +108,19 @@ def record_answer(session: Session, user: User, question_id: int, version: Quest
     """Practice answer + study time + wrong book (no commit)."""
     _add_practice_time(session, user, version, now)
     session.add(PracticeAnswer(user_id=user.id, question_id=question_id, question_version_id=version.id,
-                               mode=mode if mode in MODES else "law", response=list(response), is_correct=correct,
-                               answered_at=now, local_day=to_local(now).date()))
+                               mode=mode if mode in tuple(PracticeMode) else PracticeMode.LAW, response=list(response),
+                               is_correct=correct, answered_at=now, local_day=local_date(now)))
     if correct:
-        services.record_right(session, user.id, question_id, now)
+        record_right(session, user.id, question_id, now)
     else:
-        services.record_wrong(session, user.id, question_id, now, source="practice")
+        record_wrong(session, user.id, question_id, now, source=WrongBookSource.PRACTICE)
 
 
 def answer_question(session: Session, user: User, question_id: int, response: Sequence, mode: str,
                     now: datetime) -> dict[str, Any]:
     """Grade one practice answer with instant feedback; a wrong-book question leaves after two right days."""
     _question, version = question_view(session, question_id)
-    if session.scalar(services.hidden_question_ids(user.id, now).where(
+    if session.scalar(hidden_question_ids(user.id, now).where(
             AttemptQuestion.question_id == question_id).limit(1)) is not None:
         raise PracticeError(_("题目不存在"))  # on a live or unreleased paper: feedback would give the key away
     correct = bool(scoring.grade_item(_item(version), list(response)).is_correct)
@@ -163,13 +149,9 @@ class ModuleCheckResult:
     feedback: dict[int, dict[str, Any]]
 
 
-def module_check_pool(session: Session, module) -> list[int]:
+def module_check_pool(session: Session, module: CourseModule) -> list[int]:
     """Question ids for a module's check, from the courses area's description of the module."""
-    try:
-        from lawtrain.courses.services import module_check_pool as describe
-    except ImportError:
-        return []
-    bank_names, law, articles = describe(session, module)
+    bank_names, law, articles = course_services.module_check_pool(session, module)
     ids = list(session.scalars(pool_select(law=law, articles=list(articles or []), bank_names=list(bank_names or []))))
     if not ids and articles:  # no question cites these articles: fall back to the law's pool
         ids = list(session.scalars(pool_select(law=law, bank_names=list(bank_names or []))))
@@ -178,7 +160,7 @@ def module_check_pool(session: Session, module) -> list[int]:
 
 def draw_module_check(session: Session, module, rng: random.Random, *, user_id: int, now: datetime) -> list[int]:
     """Up to MODULE_CHECK_MAX of the module's questions, none on a paper of this person's still hidden."""
-    hidden = set(session.scalars(services.hidden_question_ids(user_id, now)))
+    hidden = set(session.scalars(hidden_question_ids(user_id, now)))
     ids = [q for q in module_check_pool(session, module) if q not in hidden]
     return sorted(rng.sample(ids, min(len(ids), MODULE_CHECK_MAX)))
 
@@ -188,7 +170,7 @@ def grade_module_check(session: Session, user: User, module, answers: Mapping[in
     """Grade exactly the questions drawn for this person (kept on the server between showing and grading), an
     unanswered one as wrong: sending other questions, or leaving the hard ones out, does not help. Records the
     result with the courses area and commits."""
-    hidden = set(session.scalars(services.hidden_question_ids(user.id, now)))
+    hidden = set(session.scalars(hidden_question_ids(user.id, now)))
     ids = [q for q in dict.fromkeys(drawn_ids) if q not in hidden][:MODULE_CHECK_MAX]
     if not ids:
         raise PracticeError(_("本次测验已失效，请重新开始"))
@@ -206,21 +188,6 @@ def grade_module_check(session: Session, user: User, module, answers: Mapping[in
         feedback[qid] = feedback_for(version, answers[qid], bool(result.is_correct))
         record_answer(session, user, qid, version, answers[qid], bool(result.is_correct), "check", now)
     totals = scoring.totals(score, max_score, MODULE_CHECK_PASS_PERCENT)
-    try:
-        from lawtrain.courses.services import record_module_check
-    except ImportError:
-        record_module_check = None
-    if record_module_check is not None:
-        record_module_check(session, user, module, passed=totals.passed, score=totals.percent, now=now)
+    course_services.record_module_check(session, user, module, passed=totals.passed, score=totals.percent, now=now)
     session.commit()
     return ModuleCheckResult(totals.score, totals.max_score, totals.percent, totals.passed, feedback)
-
-
-def practice_progress(session: Session, user_id: int, since: datetime) -> dict[str, int]:
-    rows = session.execute(select(PracticeAnswer.is_correct).where(PracticeAnswer.user_id == user_id,
-                                                                    PracticeAnswer.answered_at >= since)).all()
-    return {"answered": len(rows), "correct": sum(1 for r in rows if r.is_correct)}
-
-
-def since_days(now: datetime, days: int) -> datetime:
-    return now - timedelta(days=days)

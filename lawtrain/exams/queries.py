@@ -1,4 +1,8 @@
-"""Read side of exams: what the exam page receives, result reviews, trainer lists."""
+"""Read side of exams: what the exam page receives, graded papers and reviews, trainer lists, regrade reports.
+
+Below the services: nothing here writes or calls a service. A GET that meets an overdue attempt reads it
+through `as_seen`, which shows it timed out and graded without storing anything.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,28 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, Text, case, cast, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lawtrain.auth.audit import AuditEvent
 from lawtrain.auth.models import User
 from lawtrain.banks import queries as bank_queries
-from lawtrain.banks.models import STATUS_ACTIVE, Question, QuestionVersion
+from lawtrain.banks.models import Question, QuestionStatus, QuestionVersion
 from lawtrain.banks.services import QuestionFilters
-from lawtrain.exams import scoring, services, timing
+from lawtrain.exams import scoring, timing
+from lawtrain.exams.availability import grace_seconds, result_visible
+from lawtrain.exams.availability import hidden_question_ids as hidden_question_ids
 from lawtrain.exams.models import (
-    SUBMITTED,
+    Answer,
     Attempt,
     AttemptEvent,
     AttemptQuestion,
+    AttemptStatus,
     Exam,
     ExamFixedQuestion,
+    FinishReason,
+    PaperPregen,
     WrongBookEntry,
 )
 from lawtrain.timeutil import iso_utc
@@ -41,10 +51,100 @@ def delivered_options(version: QuestionVersion, option_order: list[int]) -> list
     return [{"key": LETTERS[pos], "text": options[orig]} for pos, orig in enumerate(order) if orig < len(options)]
 
 
+# ------------------------------------------------------------------ papers as stored, graded in memory
+
+
+@dataclass(frozen=True)
+class GradedQuestion:
+    row: AttemptQuestion
+    version: QuestionVersion
+    response: list | None
+    item: scoring.Item
+
+
+def paper_rows(session: Session, attempt: Attempt) -> list[tuple[AttemptQuestion, QuestionVersion]]:
+    return list(session.execute(
+        select(AttemptQuestion, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+        .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
+    ).tuples())
+
+
+def saved_responses(session: Session, attempt_id: int) -> dict[int, list]:
+    return dict(session.execute(select(Answer.question_id, Answer.response).where(Answer.attempt_id == attempt_id))
+                .tuples().all())
+
+
+def scoring_item(version: QuestionVersion, points: float, option_order=(), voided: bool = False) -> scoring.Item:
+    """A question version as the grader sees it (exam papers and practice alike)."""
+    return scoring.Item(version.type, scoring.answer_key(version.type, version.answer or []), float(points),
+                        tuple(option_order or ()), bool(voided))
+
+
+def graded_paper(session: Session, attempt: Attempt) -> list[GradedQuestion]:
+    responses = saved_responses(session, attempt.id)
+    return [GradedQuestion(row, version, responses.get(row.question_id),
+                           scoring_item(version, row.points, row.option_order, row.is_voided))
+            for row, version in paper_rows(session, attempt)]
+
+
+def grade(session: Session, attempt: Attempt) -> tuple[list[GradedQuestion], scoring.PaperResult]:
+    """Score the attempt's paper from its saved answers; the caller decides whether to store the result."""
+    exam = attempt.exam
+    paper = graded_paper(session, attempt)
+    result = scoring.grade_paper([g.item for g in paper], [g.response for g in paper],
+                                 exam.multiple_scoring, exam.pass_percent)
+    return paper, result
+
+
+def as_seen(session: Session, attempt: Attempt, now: datetime) -> Attempt:
+    """The attempt as a reader should see it now. An open attempt past its deadline and grace is shown the way
+    the next write path (a submit, a refused save, `close-overdue`) will store it: finished at its deadline as a
+    time-out, graded from its saved answers. The values are set on the loaded objects as if read from the
+    database, so nothing becomes dirty and nothing is written."""
+    if attempt.status == AttemptStatus.SUBMITTED or not timing.is_overdue(attempt.deadline_at, now, grace_seconds()):
+        return attempt
+    paper, result = grade(session, attempt)
+    for g, r in zip(paper, result.items, strict=True):
+        set_committed_value(g.row, "score", r.score)
+        set_committed_value(g.row, "is_correct", r.is_correct)
+    for name, value in (("status", AttemptStatus.SUBMITTED), ("submitted_at", attempt.deadline_at),
+                        ("finish_reason", FinishReason.TIMEOUT), ("score", result.score),
+                        ("max_score", result.max_score), ("percent", result.percent), ("passed", result.passed),
+                        ("graded_at", now)):
+        set_committed_value(attempt, name, value)
+    return attempt
+
+
+def unused_pregens(session: Session, key: str, value: int) -> list[PaperPregen]:
+    """Pre-generated papers nobody has started yet with an item whose `key` ("question_id" or "version_id")
+    is `value`. The paper is JSON, so SQL only narrows by its text (alike on SQLite and PostgreSQL) and the
+    exact match is made here."""
+    candidates = session.scalars(select(PaperPregen).where(
+        PaperPregen.used_at.is_(None), cast(PaperPregen.paper, Text).contains(str(value))).order_by(PaperPregen.id))
+    return [p for p in candidates if any(item.get(key) == value for item in p.paper or [])]
+
+
+def version_on_paper(session: Session, version_id: int) -> bool:
+    """Does an attempt hold this question version, or a pre-generated paper not yet started? Either way it must
+    not change in place: what the paper shows and its option permutation were fixed when it was drawn."""
+    on_attempt = session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.question_version_id == version_id)
+                                .limit(1)) is not None
+    return on_attempt or bool(unused_pregens(session, "version_id", version_id))
+
+
+def paper_is_frozen(session: Session, exam: Exam) -> bool:
+    """Has anyone started this exam? Then its paper setup (mode, rules, fixed list) can no longer change."""
+    return session.scalar(select(Attempt.id).where(Attempt.exam_id == exam.id).limit(1)) is not None
+
+
+# ------------------------------------------------------------------ what the exam page receives
+
+
 def delivery(session: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
     """The start/resume payload: questions in order, saved responses, last seq. Never a key or a score."""
     questions = []
-    for row, version in services.paper_rows(session, attempt):
+    for row, version in paper_rows(session, attempt):
         questions.append({
             "id": row.question_id,
             "position": row.position,
@@ -62,7 +162,7 @@ def delivery(session: Session, attempt: Attempt, now: datetime) -> dict[str, Any
         "deadline": iso_utc(attempt.deadline_at),
         "remaining_seconds": timing.remaining_seconds(attempt.deadline_at, now),
         "questions": questions,
-        "responses": {str(k): v for k, v in services.saved_responses(session, attempt.id).items()},
+        "responses": {str(k): v for k, v in saved_responses(session, attempt.id).items()},
         "last_seq": attempt.last_seq,
     }
 
@@ -75,7 +175,7 @@ def result_payload(attempt: Attempt, now: datetime) -> dict[str, Any]:
         "deadline": iso_utc(attempt.deadline_at),
         "remaining_seconds": timing.remaining_seconds(attempt.deadline_at, now) if attempt.is_open else 0,
         "submitted_at": iso_utc(attempt.submitted_at),
-        "released": services.result_visible(attempt, now),
+        "released": result_visible(attempt, now),
     }
     if data["released"]:
         data.update(score=attempt.score, max_score=attempt.max_score, percent=attempt.percent, passed=attempt.passed)
@@ -96,7 +196,8 @@ class ReviewItem:
     is_voided: bool
 
 
-def _answer_text(version: QuestionVersion) -> str:
+def answer_text(version: QuestionVersion) -> str:
+    """The right answer in words for true/false and fill-in ("" for choice types: their keys say it)."""
     if version.type == scoring.TRUE_FALSE:
         return _("正确") if (version.answer or [""])[0] == "true" else _("错误")
     if version.type == scoring.FILL_BLANK:
@@ -107,10 +208,10 @@ def _answer_text(version: QuestionVersion) -> str:
 def review_items(session: Session, attempt: Attempt) -> list[ReviewItem]:
     """Each question with the person's answer, the right answer (in their keys), score and explanation."""
     items = []
-    for g in services.graded_paper(session, attempt):
+    for g in graded_paper(session, attempt):
         items.append(ReviewItem(
             g.row.position, g.version, delivered_options(g.version, g.row.option_order), g.response,
-            scoring.correct_display_keys(g.item), _answer_text(g.version), g.row.score, g.row.points,
+            scoring.correct_display_keys(g.item), answer_text(g.version), g.row.score, g.row.points,
             g.row.is_correct, g.row.is_voided,
         ))
     return items
@@ -129,7 +230,7 @@ def submitted_counts(session: Session, exam_ids: list[int]) -> dict[int, int]:
     if not exam_ids:
         return {}
     rows = session.execute(select(Attempt.exam_id, func.count(Attempt.id))
-                           .where(Attempt.exam_id.in_(exam_ids), Attempt.status == "submitted")
+                           .where(Attempt.exam_id.in_(exam_ids), Attempt.status == AttemptStatus.SUBMITTED)
                            .group_by(Attempt.exam_id)).all()
     return {exam_id: n for exam_id, n in rows}
 
@@ -150,16 +251,22 @@ def attempt_events(session: Session, attempt_id: int) -> list[AttemptEvent]:
                                 .order_by(AttemptEvent.at, AttemptEvent.id)))
 
 
-def exam_stats(session: Session, exam_id: int) -> dict[str, Any]:
+def exam_stats(session: Session, exam_id: int, now: datetime) -> dict[str, Any]:
+    """Submitted, passed, mean percent and live attempts. An open attempt past its deadline and grace counts as
+    handed in (timed out), not as live, though its grade is stored only when it is closed."""
     row = session.execute(
         select(func.count(Attempt.id), func.avg(Attempt.percent),
                func.sum(case((Attempt.passed.is_(True), 1), else_=0)))
-        .where(Attempt.exam_id == exam_id, Attempt.status == "submitted")
+        .where(Attempt.exam_id == exam_id, Attempt.status == AttemptStatus.SUBMITTED)
     ).one()
-    in_progress = session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam_id,
-                                                                       Attempt.status == "in_progress"))
-    return {"submitted": row[0] or 0, "mean_percent": round(row[1], 1) if row[1] is not None else None,
-            "passed": int(row[2] or 0), "in_progress": in_progress or 0}
+    overdue = Attempt.deadline_at < timing.overdue_cutoff(now, grace_seconds())
+    open_rows = dict(session.execute(
+        select(overdue, func.count(Attempt.id))
+        .where(Attempt.exam_id == exam_id, Attempt.status.in_((AttemptStatus.IN_PROGRESS, AttemptStatus.EXPIRED)))
+        .group_by(overdue)).tuples().all())
+    return {"submitted": (row[0] or 0) + open_rows.get(True, 0),
+            "mean_percent": round(row[1], 1) if row[1] is not None else None,
+            "passed": int(row[2] or 0), "in_progress": open_rows.get(False, 0)}
 
 
 def wrong_book_select(user_id: int, now: datetime | None = None) -> Select:
@@ -172,12 +279,8 @@ def wrong_book_select(user_id: int, now: datetime | None = None) -> Select:
             .where(WrongBookEntry.user_id == user_id, WrongBookEntry.cleared_at.is_(None))
             .order_by(WrongBookEntry.last_wrong_at.desc()))
     if now is not None:
-        stmt = stmt.where(WrongBookEntry.question_id.not_in(services.hidden_question_ids(user_id, now)))
+        stmt = stmt.where(WrongBookEntry.question_id.not_in(hidden_question_ids(user_id, now)))
     return stmt
-
-
-def paper_question_count(session: Session, attempt_id: int) -> int:
-    return session.scalar(select(func.count(AttemptQuestion.id)).where(AttemptQuestion.attempt_id == attempt_id)) or 0
 
 
 def fixed_paper_select(exam_id: int) -> Select:
@@ -193,13 +296,45 @@ def pickable_questions(session: Session, bank_id: int | None, filters: QuestionF
     PICK_LIMIT, whether there are more)."""
     if not bank_id:
         return [], False
-    filters = QuestionFilters(q=filters.q, type=filters.type, article=filters.article, status=STATUS_ACTIVE)
+    filters = QuestionFilters(q=filters.q, type=filters.type, article=filters.article,
+                              status=QuestionStatus.ACTIVE)
     rows = session.scalars(bank_queries.question_select(bank_id, filters).options(
         *bank_queries.question_page_options()).limit(PICK_LIMIT + 1)).all()
     return list(rows[:PICK_LIMIT]), len(rows) > PICK_LIMIT
 
 
 # ------------------------------------------------------------------ regrade and voiding
+
+
+@dataclass(frozen=True)
+class RegradeRow:
+    """One attempt before and after a regrade (what the trainer is shown and the audit entry keeps)."""
+
+    attempt_id: int
+    user_name: str
+    before_score: float | None
+    after_score: float | None
+    before_passed: bool | None
+    after_passed: bool | None
+    exam_id: int | None = None
+    exam_title: str = ""
+    before_max: float | None = None
+    after_max: float | None = None
+
+    @property
+    def pass_changed(self) -> bool:
+        return self.before_passed != self.after_passed
+
+    @property
+    def score_changed(self) -> bool:
+        return (self.before_score, self.before_max) != (self.after_score, self.after_max)
+
+    @property
+    def certificate_effect(self) -> str | None:
+        """What the certificates listener does about a pass/fail change: "revoke", "issue" or None."""
+        if not self.pass_changed:
+            return None
+        return "issue" if self.after_passed else "revoke"
 
 
 @dataclass(frozen=True)
@@ -219,8 +354,9 @@ def question_usage(session: Session, question_id: int) -> QuestionUsage:
         .where(AttemptQuestion.question_id == question_id).group_by(Attempt.status)).tuples().all())
     voided = session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.question_id == question_id,
                                                              AttemptQuestion.is_voided.is_(True)).limit(1))
-    return QuestionUsage(counts.get(SUBMITTED, 0), sum(n for s, n in counts.items() if s != SUBMITTED),
-                         len(services.unused_pregens(session, "question_id", question_id)), voided is not None)
+    return QuestionUsage(counts.get(AttemptStatus.SUBMITTED, 0),
+                         sum(n for s, n in counts.items() if s != AttemptStatus.SUBMITTED),
+                         len(unused_pregens(session, "question_id", question_id)), voided is not None)
 
 
 @dataclass(frozen=True)
@@ -231,7 +367,7 @@ class RegradeReport:
     why: str | None  # manual | key_changed | voided (None: an entry older than the reason)
     exam: Exam | None  # a manual regrade of one exam
     question: Question | None  # a key correction or a voided question
-    rows: list[services.RegradeRow]
+    rows: list[RegradeRow]
     in_progress: int = 0
     pregenerated: int = 0
 
@@ -241,7 +377,7 @@ class RegradeReport:
 
 
 def regrade_report(session: Session, event_id: int) -> RegradeReport | None:
-    """A regrade as its audit entry recorded it (services._record_regrade), with today's names of the
+    """A regrade as its audit entry recorded it (grading.record_regrade), with today's names of the
     people and exams; None when the entry is not a regrade."""
     event = session.get(AuditEvent, event_id)
     if event is None or event.action != "exam.regrade":
@@ -256,7 +392,7 @@ def regrade_report(session: Session, event_id: int) -> RegradeReport | None:
     rows = []
     for c in changes:
         person = who.get(c["attempt"])
-        rows.append(services.RegradeRow(
+        rows.append(RegradeRow(
             c["attempt"], person.display_name if person else "", c.get("before"), c.get("after"),
             c.get("passed_before"), c.get("passed_after"), person.exam_id if person else None,
             person.title if person else "", c.get("max_before"), c.get("max_after")))

@@ -7,7 +7,7 @@ original option letters the answer key uses. Scores never come from the client.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 SINGLE, MULTIPLE, TRUE_FALSE, FILL_BLANK = "single", "multiple", "true_false", "fill_blank"
@@ -184,11 +184,11 @@ def totals(score: float, max_score: float, pass_percent: float, items: tuple[Ite
     return PaperResult(score, round(max_score, 2), percent, percent + _EPS >= pass_percent and max_score > 0, items)
 
 
-def grade_responses(
-    items: Sequence[Item], responses: Mapping[int, Sequence], question_ids: Sequence[int], **kw
-) -> PaperResult:
-    """Convenience: responses keyed by question id, in the order of `question_ids`."""
-    return grade_paper(items, [responses.get(q) for q in question_ids], **kw)
+def answer_key(qtype: str, answer: Sequence) -> tuple:
+    """A stored answer as the grader's key: blanks normalised, true/false lower case, option letters upper case."""
+    if qtype == FILL_BLANK:
+        return fill_key(answer)
+    return tuple(str(a).strip().lower() if qtype == TRUE_FALSE else str(a).strip().upper() for a in answer)
 
 
 def correct_display_keys(item: Item) -> list[str]:

@@ -11,10 +11,11 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lawtrain.banks.formats.records import DEFAULT_DIFFICULTY
+
 SINGLE, MULTIPLE, TRUE_FALSE, FILL_BLANK = "single", "multiple", "true_false", "fill_blank"
 CHOICE_TYPES = (SINGLE, MULTIPLE)
 TYPE_LABELS = {SINGLE: "单选题", MULTIPLE: "多选题", TRUE_FALSE: "判断题", FILL_BLANK: "填空题"}
-DEFAULT_DIFFICULTY = 3
 
 
 @dataclass(frozen=True, slots=True)

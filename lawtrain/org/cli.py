@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -38,8 +37,7 @@ def import_users_command(file: Path, dry_run: bool, create_departments: bool) ->
     if problems:
         for problem in problems:
             click.echo(str(problem), err=True)
-        click.echo(f"错误: 共 {len(problems)} 处问题，未导入任何账号", err=True)
-        sys.exit(1)
+        fail(f"共 {len(problems)} 处问题，未导入任何账号")
     if result.new_departments:
         verb = "将新建" if dry_run else "已新建"
         click.echo(f"{verb} {len(result.new_departments)} 个部门: " + "、".join(result.new_departments))
@@ -53,5 +51,5 @@ def import_users_command(file: Path, dry_run: bool, create_departments: bool) ->
         click.echo(f"  {a.username}\t{a.display_name}\t{a.initial_password}")
 
 
-def register(app: Flask) -> None:
+def add_commands(app: Flask) -> None:
     app.cli.add_command(import_users_command)

@@ -351,12 +351,10 @@ def import_staff(session: Session, rows: list[StaffRow], *, create_missing_depar
     if not rows:
         raise StaffImportError([ImportProblem(0, "", _("文件中没有人员数据"))])
     problems, planned, missing_paths = _check_rows(session, rows, create_missing_departments)
-    if problems:
-        session.rollback()
+    if problems:  # checked before anything changed: nothing to undo
         raise StaffImportError(problems)
     result = ImportResult(accounts=[a for a, _ in planned], new_departments=missing_paths, dry_run=dry_run)
     if dry_run:
-        session.rollback()
         return result
     for account in result.accounts:
         account.initial_password = password_factory()

@@ -129,7 +129,6 @@ def create_user():
                 department_id=_dept_id(form.department_id.data), password=form.password.data or None,
                 must_change=form.must_change.data)
         except auth.AuthError as e:
-            db.session.rollback()
             _form_error(form, e)
         else:
             shown = None if form.password.data else initial  # a chosen password is never echoed back
@@ -151,7 +150,6 @@ def edit_user(user_id: int):
                              display_name=form.display_name.data, staff_no=form.staff_no.data,
                              department_id=_dept_id(form.department_id.data), roles=form.roles.data)
         except auth.AuthError as e:
-            db.session.rollback()
             _form_error(form, e)
         else:
             flash(_("已保存 %(name)s 的资料", name=user.display_name), "success")
@@ -164,7 +162,6 @@ def _set_active(user_id: int, active: bool):
     try:
         auth.set_active(db.session, user, active, actor=current_user, ip=client_ip(), now=utcnow())
     except auth.AuthError as e:
-        db.session.rollback()
         flash(str(e), "danger")
     else:
         flash(_("已启用账号 %(login)s", login=user.username) if active
@@ -204,7 +201,6 @@ def departments():
             dept = services.create_department(db.session, form.name.data, _dept_id(form.parent_id.data),
                                               actor=current_user, ip=client_ip(), now=utcnow())
         except services.OrgError as e:
-            db.session.rollback()
             form.name.errors = [*form.name.errors, str(e)]
         else:
             flash(_("已创建部门 %(path)s", path=dept.name_path), "success")
@@ -228,7 +224,6 @@ def edit_department(dept_id: int):
             services.update_department(db.session, dept, form.name.data, _dept_id(form.parent_id.data),
                                        actor=current_user, ip=client_ip(), now=utcnow())
         except services.OrgError as e:
-            db.session.rollback()
             form.name.errors = [*form.name.errors, str(e)]
         else:
             flash(_("已保存部门 %(path)s", path=dept.name_path), "success")

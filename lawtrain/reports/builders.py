@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask import has_request_context
-from flask_babel import gettext
-
 from lawtrain.courses.numerals import article_label
+from lawtrain.i18n import translate as _
 from lawtrain.reports import charts, stats
 from lawtrain.reports.documents import Document, Table, number_text, percent_text
 from lawtrain.reports.queries import (
@@ -18,13 +16,6 @@ from lawtrain.reports.queries import (
     ReportFilter,
     WeakArticles,
 )
-
-
-def _(message: str, **values: object) -> str:
-    """gettext in a request; the Chinese source text outside one (CLI, bench)."""
-    if has_request_context():
-        return gettext(message, **values)
-    return message % values if values else message
 
 
 def month_labels() -> list[str]:

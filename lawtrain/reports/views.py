@@ -30,7 +30,7 @@ from lawtrain.reports.pdf import render_report
 from lawtrain.reports.queries import ReportFilter
 from lawtrain.reports.xlsx import csv_stream, workbook_bytes
 from lawtrain.settings.context import current as current_org_settings
-from lawtrain.timeutil import format_local, to_local, utcnow
+from lawtrain.timeutil import format_local, local_date, utcnow
 
 bp = Blueprint("reports", __name__)  # pages under /reports, the JSON API under /api/reports
 
@@ -41,7 +41,7 @@ FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 def _home_panel(session, user, now):
     root = visible_root(user) if not user.has_role(ADMIN) else None
-    today = to_local(now).date()
+    today = local_date(now)
     dash = queries.completion_report(session, ReportFilter(year=today.year), root=root, today=today, now=now,
                                      people="none")
     return {"year": today.year, "total": dash.total, "node": dash.node}
@@ -61,7 +61,7 @@ def _rate_filter(row_or_part, whole: int | None = None) -> str:
 
 def _now_today():
     now = utcnow()
-    return now, to_local(now).date()
+    return now, local_date(now)
 
 
 def _root() -> Department | None:

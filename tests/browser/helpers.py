@@ -111,13 +111,13 @@ def make_exam(session, title: str, usernames: list[str], *, duration_minutes: in
 
 def paper_keys(session, attempt_id: int) -> list[tuple[int, str, list[str]]]:
     """(question id, type, the right inputs as this person sees them) for each question, in paper order."""
-    from lawtrain.exams import services
+    from lawtrain.exams import queries
     from lawtrain.exams.models import Attempt
     from lawtrain.exams.scoring import LETTERS
 
     attempt = session.get(Attempt, attempt_id)
     rows = []
-    for row, version in services.paper_rows(session, attempt):
+    for row, version in queries.paper_rows(session, attempt):
         order = row.option_order or list(range(len(version.options or [])))
         shown = {LETTERS[orig]: LETTERS[pos] for pos, orig in enumerate(order)}
         rows.append((row.question_id, version.type, key_inputs(version.type, version.answer or [], shown)))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from lawtrain.auth.models import User
 from lawtrain.banks.models import Bank, Question
-from lawtrain.exams import services as exam_services
+from lawtrain.exams import attempts, queries
 from lawtrain.exams.models import Attempt, Exam
 from lawtrain.exams.scoring import LETTERS
 from lawtrain.timeutil import to_local, utcnow
@@ -86,13 +86,13 @@ def _sit_with_true_keys(live_server, exam_id: int, username: str) -> int:
     with live_server.db_session() as s:
         exam, user = s.get(Exam, exam_id), s.scalar(select(User).where(User.username == username))
         now = utcnow()
-        attempt, _resumed = exam_services.start_attempt(s, exam, user, now)
-        for seq, (row, version) in enumerate(exam_services.paper_rows(s, attempt), start=1):
+        attempt, _resumed = attempts.start_attempt(s, exam, user, now)
+        for seq, (row, version) in enumerate(queries.paper_rows(s, attempt), start=1):
             ext = s.get(Question, row.question_id).external_id
             order = row.option_order or list(range(len(version.options)))
             shown = [LETTERS[order.index(LETTERS.index(letter))] for letter in truth[ext]]
-            exam_services.save_answer(s, attempt, row.question_id, sorted(shown), seq, now)
-        exam_services.submit_attempt(s, attempt, now)
+            attempts.save_answer(s, attempt, row.question_id, sorted(shown), seq, now)
+        attempts.submit_attempt(s, attempt, now)
         return attempt.id
 
 

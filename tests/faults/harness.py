@@ -92,7 +92,7 @@ class Seeded:
 def seed(db: Database, takers: int, *, duration_minutes: int = 30) -> Seeded:
     """Schema, a bank with every question type, one exam assigned to a department of `takers` people."""
     from lawtrain.extensions import db as sa
-    from lawtrain.extensions import sqlite_bulk_load
+    from lawtrain.sqlite_writes import sqlite_bulk_load
     from lawtrain.timeutil import utcnow
     from tests import factories
     from tests.conftest import make_app

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from lawtrain.exams import services
+from lawtrain.exams import attempts
 from lawtrain.exams.models import Answer, Attempt, AttemptEvent
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
@@ -133,19 +133,19 @@ def test_a_deadline_that_passes_with_nobody_connected_is_closed_and_graded(app, 
     exam.assignees.append(type(exam.assignees[0])(user_id=bob.id))
     session.commit()
     long_ago = utcnow() - timedelta(minutes=45)  # 30 minutes + grace are over
-    attempts = {}
+    started = {}
     for person in (alice, bob):
-        attempt, _ = services.start_attempt(session, exam, person, long_ago)
+        attempt, _ = attempts.start_attempt(session, exam, person, long_ago)
         rows = paper(session, attempt)
         for i, row in enumerate(rows, start=1):  # everything right except the first question
             make = wrong_response if i == 1 else right_response
-            services.save_answer(session, attempt, row.question_id, make(row, row_type(session, row)), i,
+            attempts.save_answer(session, attempt, row.question_id, make(row, row_type(session, row)), i,
                                  long_ago + timedelta(minutes=1))
-        attempts[person.username] = attempt
+        started[person.username] = attempt
     # nobody comes back; cron runs the sweep
     result = runner.invoke(args=["close-overdue"])
     assert result.exit_code == 0 and result.output.startswith("已关闭 2 ")
-    for attempt in attempts.values():
+    for attempt in started.values():
         db.session.refresh(attempt)
         assert attempt.status == "submitted" and attempt.finish_reason == "timeout"
         assert attempt.submitted_at == attempt.deadline_at
@@ -157,9 +157,9 @@ def test_a_deadline_that_passes_with_nobody_connected_is_closed_and_graded(app, 
 def test_an_overdue_attempt_is_closed_on_the_next_access(app, client, session):
     user = factories.make_user(session)
     exam = _exam(session, user, duration_minutes=30)
-    attempt, _ = services.start_attempt(session, exam, user, utcnow() - timedelta(minutes=40))
+    attempt, _ = attempts.start_attempt(session, exam, user, utcnow() - timedelta(minutes=40))
     row = paper(session, attempt)[0]
-    services.save_answer(session, attempt, row.question_id, right_response(row, row_type(session, row)), 1,
+    attempts.save_answer(session, attempt, row.question_id, right_response(row, row_type(session, row)), 1,
                          utcnow() - timedelta(minutes=35))
     login(client, user.username)
     late = client.put(f"/api/attempts/{attempt.id}/answers/{row.question_id}", json={"response": ["B"], "seq": 2})

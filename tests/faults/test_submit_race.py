@@ -18,7 +18,7 @@ TAKERS = 12
 
 def _regraded_scores(db) -> dict[int, tuple[float, float]]:
     """attempt id -> (stored score, score recomputed from the answers table now)."""
-    from lawtrain.exams import scoring, services
+    from lawtrain.exams import queries, scoring
     from lawtrain.exams.models import Attempt
     from lawtrain.extensions import db as sa
     from tests.conftest import make_app
@@ -27,7 +27,7 @@ def _regraded_scores(db) -> dict[int, tuple[float, float]]:
     out = {}
     with app.app_context():
         for attempt in sa.session.scalars(sa.select(Attempt)):
-            paper = services.graded_paper(sa.session, attempt)
+            paper = queries.graded_paper(sa.session, attempt)
             result = scoring.grade_paper([g.item for g in paper], [g.response for g in paper],
                                          attempt.exam.multiple_scoring, attempt.exam.pass_percent)
             out[attempt.id] = (attempt.score, result.score)

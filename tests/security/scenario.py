@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from lawtrain.exams import services as exam_services
+from lawtrain.exams import attempts
 from lawtrain.exams.models import Attempt
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
@@ -52,14 +52,14 @@ def build_bureau(session, *, release: str = "immediate") -> Bureau:
     bank = exam_bank(session)
     exam = factories.make_exam(session, bank=bank, rules=RULES, departments=[root], release=release,
                                opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
-    alice_attempt, _ = exam_services.start_attempt(session, exam, alice, now)
+    alice_attempt, _ = attempts.start_attempt(session, exam, alice, now)
     for row in paper(session, alice_attempt):
         version_type = row_type(session, row)
-        exam_services.save_answer(session, alice_attempt, row.question_id, right_response(row, version_type), 1, now)
-    exam_services.submit_attempt(session, alice_attempt, now)
-    bob_attempt, _ = exam_services.start_attempt(session, exam, bob, now)
+        attempts.save_answer(session, alice_attempt, row.question_id, right_response(row, version_type), 1, now)
+    attempts.submit_attempt(session, alice_attempt, now)
+    bob_attempt, _ = attempts.start_attempt(session, exam, bob, now)
     first = paper(session, bob_attempt)[0]
-    exam_services.save_answer(session, bob_attempt, first.question_id, ["A"], 1, now)
+    attempts.save_answer(session, bob_attempt, first.question_id, ["A"], 1, now)
     from lawtrain.certificates.models import Certificate
 
     certificate = session.scalar(select(Certificate).where(Certificate.attempt_id == alice_attempt.id))

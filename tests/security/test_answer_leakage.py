@@ -141,10 +141,10 @@ def test_after_release_the_result_and_review_appear(app, session, now):
     client = app.test_client()
     assert login(client, b.alice.username).status_code == 302
     assert client.get(f"/api/attempts/{b.alice_attempt.id}").get_json()["released"] is False
-    from lawtrain.exams import services
+    from lawtrain.exams import authoring
     from lawtrain.timeutil import utcnow
 
-    services.release_results(session, b.exam, actor=b.trainer, now=utcnow())
+    authoring.release_results(session, b.exam, actor=b.trainer, now=utcnow())
     data = client.get(f"/api/attempts/{b.alice_attempt.id}").get_json()
     assert data["released"] is True and data["score"] == data["max_score"]
     row = paper(session, b.alice_attempt)[0]

@@ -80,12 +80,12 @@ def test_saves_to_questions_not_on_the_paper_are_refused(app, session):
 def test_saves_to_another_persons_attempt_are_refused(app, session):
     b = build_bureau(session)
     # alice's attempt is submitted; give carol a live one and let bob aim at it
-    from lawtrain.exams import services
+    from lawtrain.exams import attempts
     from lawtrain.timeutil import utcnow
     from tests import factories
 
     carol = factories.make_user(session, roles=["staff"], department=b.dept_b)
-    carol_attempt, _ = services.start_attempt(session, b.exam, carol, utcnow())
+    carol_attempt, _ = attempts.start_attempt(session, b.exam, carol, utcnow())
     client = _signed_in(app, b.bob)
     for row in paper(session, carol_attempt):
         r = client.put(f"/api/attempts/{carol_attempt.id}/answers/{row.question_id}",

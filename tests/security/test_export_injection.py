@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from lawtrain.banks.models import QuestionVersion
-from lawtrain.exams import services as exam_services
+from lawtrain.exams import attempts
 from lawtrain.timeutil import utcnow
 from tests import factories
 from tests.conftest import login
@@ -83,8 +83,8 @@ def _hostile_exports_bureau(session):
     session.commit()
     for row in paper(session, b.bob_attempt):
         if row_type(session, row) == "fill_blank":
-            exam_services.save_answer(session, b.bob_attempt, row.question_id, [FORMULAS[0]], 9, utcnow())
-    exam_services.submit_attempt(session, b.bob_attempt, utcnow())
+            attempts.save_answer(session, b.bob_attempt, row.question_id, [FORMULAS[0]], 9, utcnow())
+    attempts.submit_attempt(session, b.bob_attempt, utcnow())
     module = factories.make_course_module(session, title=FORMULAS[4])
     factories.make_study_record(session, b.alice, module, completed_at=utcnow())
     factories.make_study_time(session, b.alice, seconds=600, day=utcnow().date())

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from lawtrain.banks.formats.detect import write_file
 from lawtrain.banks.formats.records import Citation, QuestionRecord
 from lawtrain.banks.models import Bank, Question, QuestionVersion
-from lawtrain.exams import services as exam_services
+from lawtrain.exams import attempts
 from lawtrain.timeutil import utcnow
 from tests import factories
 from tests.conftest import login
@@ -92,7 +92,7 @@ def _hostile_bureau(session):
     # fill-in answers are free text typed by the taker
     fill = [r for r in paper(session, b.bob_attempt) if row_type(session, r) == "fill_blank"]
     for row in fill:
-        exam_services.save_answer(session, b.bob_attempt, row.question_id, [PAYLOADS[0][:400]], 5, utcnow())
+        attempts.save_answer(session, b.bob_attempt, row.question_id, [PAYLOADS[0][:400]], 5, utcnow())
     module = factories.make_course_module(session, body="## 标题\n\n" + "\n\n".join(PAYLOADS)
                                           + "\n\n[链接](javascript:alert(9)) <a href='javascript:alert(10)'>x</a>",
                                           title="模块" + PAYLOADS[1], is_open=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import event, select
 
 from lawtrain.banks.models import Question
-from lawtrain.exams import services
+from lawtrain.exams import attempts
 from lawtrain.exams.models import AttemptQuestion
 from lawtrain.exams.scoring import LETTERS
 from lawtrain.extensions import db
@@ -56,11 +56,11 @@ def paper(session, attempt) -> list[AttemptQuestion]:
 
 def sit(session, exam, user, now, answer_for):
     """Start, answer every question with answer_for(row, type) and submit five minutes later."""
-    attempt, _ = services.start_attempt(session, exam, user, now)
+    attempt, _ = attempts.start_attempt(session, exam, user, now)
     qtypes = {q.id: q.type for q in session.scalars(select(Question))}
     for seq, row in enumerate(paper(session, attempt), start=1):
-        services.save_answer(session, attempt, row.question_id, answer_for(row, qtypes[row.question_id]), seq, now)
-    return services.submit_attempt(session, attempt, now + timedelta(minutes=5))
+        attempts.save_answer(session, attempt, row.question_id, answer_for(row, qtypes[row.question_id]), seq, now)
+    return attempts.submit_attempt(session, attempt, now + timedelta(minutes=5))
 
 
 def right_response(row: AttemptQuestion, qtype: str) -> list[str]:

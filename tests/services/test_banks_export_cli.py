@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lawtrain.banks import services
+from lawtrain.banks import importing, services
 from lawtrain.banks.formats.detect import WRITABLE, parse_file
 from lawtrain.banks.formats.records import Citation, ParseResult, QuestionRecord
 from lawtrain.banks.models import Bank, Question, QuestionVersion
@@ -35,7 +35,7 @@ def records() -> list[QuestionRecord]:
 def bank(session, now):
     trainer = make_user(session, roles=["trainer"])
     bank = services.build_bank(session, "导出测试题库", owner=trainer, now=now)
-    report = services.import_records(session, bank, ParseResult(records=records()), actor=trainer, now=now)
+    report = importing.import_records(session, bank, ParseResult(records=records()), actor=trainer, now=now)
     assert report.stored, [str(p) for p in report.errors]
     return bank
 
@@ -122,7 +122,7 @@ def test_update_question_versions_only_when_in_use(session, now, monkeypatch):
     assert (saved.changed, saved.new_version) == (True, False)
     assert (len(q.versions), q.current_version.stem, [c.article_no for c in q.citations]) == (1, "新题干", [22])
 
-    monkeypatch.setattr(services, "VERSION_USAGE_CHECKS", [lambda s, vid: True])
+    monkeypatch.setattr(services, "version_in_use", lambda s, vid: True)
     edited.answer = ["C"]
     saved = services.update_question(session, q, edited, actor=trainer, now=now)
     assert (saved.changed, saved.new_version, saved.version_no) == (True, True, 2)
@@ -146,18 +146,15 @@ def test_create_question_rejects_invalid_and_duplicate(session, now):
     assert q.id and q.current_version.version_no == 1
 
 
-def test_retire_only_touches_the_banks_own_questions_and_void_notifies(session, now, monkeypatch):
+def test_retire_only_touches_the_banks_own_questions_and_withdraw_retires(session, now):
     trainer = make_user(session, roles=["trainer"])
     bank, other = make_bank(session), make_bank(session)
     mine, theirs = make_question(session, bank), make_question(session, other)
     assert services.retire_questions(session, bank, [mine.id, theirs.id], actor=trainer, now=now) == 1
     assert (mine.status, theirs.status) == ("retired", "active")
 
-    calls = []
-    monkeypatch.setattr(services, "ANSWER_KEY_LISTENERS", [lambda *a: calls.append(a)])
-    services.void_question(session, theirs, actor=trainer, now=now, reason="答案有误")
-    assert theirs.status == "retired"
-    assert [(c[1], c[2], c[3]) for c in calls] == [(theirs.id, theirs.current_version_id, None)]
+    services.withdraw_question(session, theirs, actor=trainer, now=now, reason="答案有误")
+    assert (theirs.status, theirs.review_reason) == ("retired", "答案有误")
 
 
 def test_demo_loads_banks_idempotently(session, now, tmp_path):

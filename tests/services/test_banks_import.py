@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lawtrain.auth.audit import AuditEvent
-from lawtrain.banks import services
+from lawtrain.banks import importing, services
 from lawtrain.banks.formats.records import Citation, Location, ParseResult, QuestionRecord
 from lawtrain.banks.models import Bank, Question, QuestionTag, QuestionVersion
 from tests.factories import make_bank, make_law, make_user
@@ -43,7 +43,7 @@ def count(session, model) -> int:
 def test_import_adds_questions_with_citations_and_tags(session, trainer, now):
     make_law(session)
     bank = services.build_bank(session, "安全生产法题库", owner=trainer, now=now)
-    report = services.import_records(session, bank, ParseResult(records=sample()), actor=trainer, now=now)
+    report = importing.import_records(session, bank, ParseResult(records=sample()), actor=trainer, now=now)
 
     assert report.stored and report.errors == [] and report.added == 4
     assert session.get(Bank, report.bank_id).law_name == "安全生产法"
@@ -60,7 +60,7 @@ def test_import_adds_questions_with_citations_and_tags(session, trainer, now):
 def test_errors_block_the_whole_import(session, trainer, now):
     records = sample() + [rec(5, stem="   "), rec(6, answer=[])]
     bank = services.build_bank(session, "新题库", owner=trainer, now=now)
-    report = services.import_records(session, bank, ParseResult(records=records), actor=trainer, now=now)
+    report = importing.import_records(session, bank, ParseResult(records=records), actor=trainer, now=now)
 
     assert not report.stored
     assert len(report.errors) >= 2
@@ -75,14 +75,14 @@ def test_parser_problems_also_block(session, trainer, now):
 
     bank = make_bank(session)
     result = ParseResult(records=sample(2), problems=[Problem(Location("t.csv", row=9, column="题型"), "不支持的题型")])
-    report = services.import_records(session, bank, result, actor=trainer, now=now)
+    report = importing.import_records(session, bank, result, actor=trainer, now=now)
     assert not report.stored and [str(p) for p in report.general] == ["t.csv 第9行 “题型”列：不支持的题型"]
     assert count(session, Question) == 0
 
 
 def test_dry_run_reports_counts_and_stores_nothing(session, trainer, now):
     bank = make_bank(session)
-    report = services.import_records(session, bank, ParseResult(records=sample()), actor=trainer, now=now,
+    report = importing.import_records(session, bank, ParseResult(records=sample()), actor=trainer, now=now,
                                      dry_run=True)
     assert (report.stored, report.added) == (False, 4)
     session.rollback()
@@ -91,10 +91,10 @@ def test_dry_run_reports_counts_and_stores_nothing(session, trainer, now):
 
 def test_reimport_updates_by_external_id_in_place_when_unused(session, trainer, now):
     bank = make_bank(session)
-    services.import_records(session, bank, ParseResult(records=sample()), actor=trainer, now=now)
+    importing.import_records(session, bank, ParseResult(records=sample()), actor=trainer, now=now)
     edited = rec(1, stem="改写后的题干", answer=["B"], tags=["新标签"], basis=[Citation("安全生产法", 7)])
     changed = [edited] + sample()[1:]
-    report = services.import_records(session, bank, ParseResult(records=changed), actor=trainer, now=now)
+    report = importing.import_records(session, bank, ParseResult(records=changed), actor=trainer, now=now)
 
     assert (report.added, report.updated, report.unchanged) == (0, 1, 3)
     q = session.scalar(select(Question).where(Question.external_id == "WSL-001"))
@@ -106,14 +106,14 @@ def test_reimport_updates_by_external_id_in_place_when_unused(session, trainer, 
 
 def test_reimport_adds_a_version_when_the_current_one_is_in_use(session, trainer, now, monkeypatch):
     bank = make_bank(session)
-    services.import_records(session, bank, ParseResult(records=sample(1)), actor=trainer, now=now)
+    importing.import_records(session, bank, ParseResult(records=sample(1)), actor=trainer, now=now)
     q = session.scalar(select(Question))
     first_version_id = q.current_version_id
-    monkeypatch.setattr(services, "VERSION_USAGE_CHECKS", [lambda s, vid: vid == first_version_id])
+    monkeypatch.setattr(services, "version_in_use", lambda s, vid: vid == first_version_id)
     calls = []
-    monkeypatch.setattr(services, "ANSWER_KEY_LISTENERS", [lambda *args: calls.append(args)])
+    monkeypatch.setattr(services, "_notify_key_corrected", lambda *args: calls.append(args) or [])
 
-    report = services.import_records(session, bank, ParseResult(records=[rec(1, answer=["C"])]),
+    report = importing.import_records(session, bank, ParseResult(records=[rec(1, answer=["C"])]),
                                      actor=trainer, now=now)
     assert report.updated == 1
     session.refresh(q)
@@ -125,20 +125,20 @@ def test_reimport_adds_a_version_when_the_current_one_is_in_use(session, trainer
 
 def test_unchanged_reimport_writes_nothing(session, trainer, now):
     bank = make_bank(session)
-    services.import_records(session, bank, ParseResult(records=sample()), actor=trainer, now=now)
+    importing.import_records(session, bank, ParseResult(records=sample()), actor=trainer, now=now)
     events = count(session, AuditEvent)
-    report = services.import_records(session, bank, ParseResult(records=sample()), actor=trainer, now=now)
+    report = importing.import_records(session, bank, ParseResult(records=sample()), actor=trainer, now=now)
     assert (report.added, report.updated, report.unchanged) == (0, 0, 4)
     assert count(session, AuditEvent) == events and count(session, QuestionVersion) == 4
 
 
 def test_duplicate_of_a_bank_question_is_skipped_with_a_warning(session, trainer, now):
     bank = make_bank(session)
-    services.import_records(session, bank, ParseResult(records=sample(1)), actor=trainer, now=now)
+    importing.import_records(session, bank, ParseResult(records=sample(1)), actor=trainer, now=now)
     # Same stem and options, written with full-width characters and extra spaces, and no external ID.
     twin = rec(9, stem=" 第1题：生产经营单位的主要负责人对本单位安全生产工作负什么责任？ ".replace("？", "?"),
                options=["全面负责 ", "部分负责", "不负责", "协助负责"], external_id=None)
-    report = services.import_records(session, bank, ParseResult(records=[twin, rec(10)]), actor=trainer, now=now)
+    report = importing.import_records(session, bank, ParseResult(records=[twin, rec(10)]), actor=trainer, now=now)
     assert report.stored and (report.added, report.skipped) == (1, 1)
     assert "重复" in report.warnings[0].message
     assert count(session, Question) == 2
@@ -148,7 +148,7 @@ def test_citing_an_article_missing_from_the_current_law_is_a_warning(session, tr
     make_law(session, articles=range(1, 50))
     bank = make_bank(session)
     records = [rec(1, basis=[Citation("安全生产法", 5), Citation("安全生产法", 120)]), rec(2)]
-    report = services.import_records(session, bank, ParseResult(records=records), actor=trainer, now=now)
+    report = importing.import_records(session, bank, ParseResult(records=records), actor=trainer, now=now)
     assert report.stored and report.added == 2
     assert [p.severity for p in report.problems] == ["warning"]
     assert "第120条" in report.warnings[0].message
@@ -158,27 +158,29 @@ def test_revision_listener_flags_exactly_the_citing_active_questions(session, tr
     bank = make_bank(session)
     records = [rec(1, basis=[Citation("安全生产法", 21)]), rec(2, basis=[Citation("安全生产法", 22)]),
                rec(3, basis=[Citation("突发事件应对法", 21)]), rec(4, basis=[Citation("安全生产法", 21)])]
-    services.import_records(session, bank, ParseResult(records=records), actor=trainer, now=now)
+    importing.import_records(session, bank, ParseResult(records=records), actor=trainer, now=now)
     retired = session.scalar(select(Question).where(Question.external_id == "WSL-004"))
     services.retire_questions(session, bank, [retired.id], actor=trainer, now=now)
 
-    n = services.flag_questions_for_revision(session, "安全生产法", {21, 30}, "第二十一条已修改", now)
+    n = services.flag_questions_for_revision(None, session=session, law_name="安全生产法", articles={21, 30},
+                                             reason="第二十一条已修改", now=now)
     session.commit()
     assert n == 1
     flagged = session.scalars(select(Question).where(Question.status == "needs_review")).all()
     assert [(q.external_id, q.review_reason) for q in flagged] == [("WSL-001", "第二十一条已修改")]
 
 
-def test_the_bank_listener_is_registered_with_the_law_importer():
-    from lawtrain.courses import services as course_services
+def test_the_bank_listener_is_connected_to_law_revisions(app):
+    from lawtrain import signals
 
-    assert services.flag_questions_for_revision in course_services.REVISION_LISTENERS
+    assert services.flag_questions_for_revision in signals.law_revised.receivers_for(None)
 
 
 def test_mark_reviewed_returns_flagged_questions_to_active(session, trainer, now):
     bank = make_bank(session)
-    services.import_records(session, bank, ParseResult(records=sample(2)), actor=trainer, now=now)
-    services.flag_questions_for_revision(session, "安全生产法", {5}, "修订", now)
+    importing.import_records(session, bank, ParseResult(records=sample(2)), actor=trainer, now=now)
+    services.flag_questions_for_revision(None, session=session, law_name="安全生产法", articles={5}, reason="修订",
+                                         now=now)
     session.commit()
     ids = session.scalars(select(Question.id)).all()
     assert services.mark_reviewed(session, ids, actor=trainer, now=now) == 2

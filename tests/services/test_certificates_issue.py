@@ -10,13 +10,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from lawtrain import signals
 from lawtrain.auth.audit import AuditEvent
 from lawtrain.banks import services as bank_services
 from lawtrain.banks.models import Question
 from lawtrain.certificates import queries, services
 from lawtrain.certificates.fonts import get_cjk_font
 from lawtrain.certificates.models import Certificate
-from lawtrain.exams import events
 from tests import factories
 from tests.services.exams_helpers import exam_bank, right_response, sit, wrong_response
 
@@ -38,8 +38,8 @@ def set_keys(session, trainer, key, now):
         bank_services.update_question(session, q, record, actor=trainer, now=now)
 
 
-def test_the_listener_is_registered_by_importing_services():
-    assert services.on_attempt_graded in events.ATTEMPT_GRADED_LISTENERS
+def test_the_listener_is_connected_when_the_app_registers_the_area(app):
+    assert services.on_attempt_graded in signals.attempt_graded.receivers_for(None)
 
 
 def test_passing_an_exam_issues_one_certificate_with_a_snapshot(session, now):
@@ -99,7 +99,8 @@ def test_last_attempt_counting_revokes_when_the_last_attempt_fails(session, now)
     first = factories.make_attempt(session, exam, user, score=90, submitted_at=now)
     services.issue_for_attempt(session, first, SETTINGS, now=now)
     second = factories.make_attempt(session, exam, user, score=30, number=2, submitted_at=now + timedelta(days=1))
-    services.on_attempt_graded(session, second, previous_passed=None, now=now + timedelta(days=1))
+    services.on_attempt_graded(None, session=session, attempt=second, previous_passed=None,
+                               now=now + timedelta(days=1))
     session.commit()
     cert = cert_of(session, user, exam)
     assert cert.revoked_at is not None and "最后一次" in cert.revoke_reason
@@ -136,7 +137,8 @@ def test_regrade_that_changes_a_passing_score_updates_the_snapshot(session, now)
     attempt = factories.make_attempt(session, exam, user, score=70, submitted_at=now)
     cert = services.issue_for_attempt(session, attempt, SETTINGS, now=now)
     attempt.score, attempt.percent = 85.0, 85.0
-    services.on_attempt_graded(session, attempt, previous_passed=True, now=now + timedelta(days=2))
+    services.on_attempt_graded(None, session=session, attempt=attempt, previous_passed=True,
+                               now=now + timedelta(days=2))
     session.commit()
     assert (cert.score, cert.percent, cert.revoked_at) == (85.0, 85.0, None)
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.rescore")) is not None
@@ -161,7 +163,8 @@ def test_admin_revocation_is_audited_and_survives_a_passing_regrade(session, now
         services.revoke_certificate(session, cert, "again", admin, now)
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.revoke"))
     assert (event.actor_id, event.ip, event.target_id) == (admin.id, "10.0.0.9", str(cert.id))
-    services.on_attempt_graded(session, attempt, previous_passed=True, now=now + timedelta(days=2))
+    services.on_attempt_graded(None, session=session, attempt=attempt, previous_passed=True,
+                               now=now + timedelta(days=2))
     session.commit()
     assert cert.revoked_at is not None  # a regrade does not undo an administrator's decision
 
@@ -169,13 +172,15 @@ def test_admin_revocation_is_audited_and_survives_a_passing_regrade(session, now
 def test_an_admin_can_make_a_regrade_revocation_final(session, now, passed):
     attempt, cert, admin = passed
     attempt.score, attempt.percent, attempt.passed = 40.0, 40.0, False
-    services.on_attempt_graded(session, attempt, previous_passed=True, now=now + timedelta(days=1))
+    services.on_attempt_graded(None, session=session, attempt=attempt, previous_passed=True,
+                               now=now + timedelta(days=1))
     session.commit()
     assert cert.is_auto_revoked and cert.revoke_reason == services.REGRADE_FAIL_REASON
     services.revoke_certificate(session, cert, "查实考试作弊", admin, now + timedelta(days=2))
     assert (cert.is_auto_revoked, cert.revoke_reason, cert.revoked_by_id) == (False, "查实考试作弊", admin.id)
     attempt.score, attempt.percent, attempt.passed = 90.0, 90.0, True
-    services.on_attempt_graded(session, attempt, previous_passed=False, now=now + timedelta(days=3))
+    services.on_attempt_graded(None, session=session, attempt=attempt, previous_passed=False,
+                               now=now + timedelta(days=3))
     session.commit()
     assert cert.revoked_at is not None and cert.revoke_reason == "查实考试作弊"  # not reinstated
 

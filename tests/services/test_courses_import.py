@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lawtrain.courses import services
+from lawtrain import signals
 from lawtrain.courses.lawtext import parse_law_text
 from lawtrain.courses.models import Article, CourseModule, Law, LawRevision, RevisionChange
 from lawtrain.courses.services import LawImportError, ModuleImportError, import_course, import_law
@@ -67,10 +67,13 @@ def test_newer_revision_flags_exactly_the_modules_and_questions_citing_changed_a
     q21 = make_question(session, bank, basis=(("安全生产法", 21),))
     q5 = make_question(session, bank, basis=(("安全生产法", 5),))
     heard = []
-    monkeypatch.setattr(services, "REVISION_LISTENERS", services.REVISION_LISTENERS + [
-        lambda s, law, numbers, reason, now: heard.append((law, numbers)) or 0])
 
-    report = _import(session, now, revision_date=date(2025, 1, 1), text=_edited_text())
+    def listener(_sender, *, law_name, articles, **_kw):
+        heard.append((law_name, articles))
+        return 0
+
+    with signals.law_revised.connected_to(listener):
+        report = _import(session, now, revision_date=date(2025, 1, 1), text=_edited_text())
 
     assert heard == [("安全生产法", {21, 28})]
     assert report.affected_articles == {21, 28}
@@ -89,16 +92,16 @@ def test_newer_revision_flags_exactly_the_modules_and_questions_citing_changed_a
     assert [r.is_current for r in revisions] == [False, True]
 
 
-def test_failing_listener_leaves_nothing_half_imported(session, now, monkeypatch):
+def test_failing_listener_leaves_nothing_half_imported(session, now):
     _import(session, now)
     module = make_course_module(session, articles=[21])
 
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise RuntimeError("listener failed")
 
-    monkeypatch.setattr(services, "REVISION_LISTENERS", [broken])
-    with pytest.raises(RuntimeError):
+    with signals.law_revised.connected_to(broken), pytest.raises(RuntimeError):
         _import(session, now, revision_date=date(2025, 1, 1), text=_edited_text())
+    session.rollback()  # what the request's error handler or the CLI does: nothing was committed
     assert session.scalar(select(func.count(LawRevision.id))) == 1
     assert session.get(CourseModule, module.id).status == "active"
 

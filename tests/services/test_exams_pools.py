@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lawtrain.banks import services as bank_services
 from lawtrain.banks.models import Question
-from lawtrain.exams import services
+from lawtrain.exams import papers
 from tests import factories
 from tests.services.exams_helpers import exam_bank
 
@@ -30,26 +30,26 @@ def _drawn_ids(drawer) -> set[int]:
 
 
 def test_a_start_burst_reads_the_pools_once(session, exam):
-    first = services.paper_drawer(session, exam)
-    assert services.paper_drawer(session, exam) is first
+    first = papers.paper_drawer(session, exam)
+    assert papers.paper_drawer(session, exam) is first
 
 
 def test_a_retired_question_is_never_drawn_again(session, exam, now):
-    before = services.paper_drawer(session, exam)
+    before = papers.paper_drawer(session, exam)
     victim = sorted(_drawn_ids(before))[0]
     question = session.get(Question, victim)
     bank_services.retire_questions(session, question.bank, [victim], actor=None, now=now + timedelta(seconds=1))
-    after = services.paper_drawer(session, exam)
+    after = papers.paper_drawer(session, exam)
     assert after is not before and victim not in _drawn_ids(after)
 
 
 def test_a_new_question_and_a_changed_rule_each_give_fresh_pools(session, exam):
-    before = services.paper_drawer(session, exam)
+    before = papers.paper_drawer(session, exam)
     bank = session.scalars(select(Question)).first().bank
     added = factories.make_question(session, bank, type="single", options=["新甲", "新乙", "新丙", "新丁"])
-    with_new = services.paper_drawer(session, exam)
+    with_new = papers.paper_drawer(session, exam)
     assert with_new is not before and added.id in _drawn_ids(with_new)
     exam.rules[0].count = 5
     session.commit()
-    wider = services.paper_drawer(session, exam)
+    wider = papers.paper_drawer(session, exam)
     assert wider is not with_new and len(wider(1)) == 7

@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from lawtrain import signals
 from lawtrain.auth.audit import AuditEvent
 from lawtrain.banks import services as bank_services
 from lawtrain.banks.models import Question, QuestionVersion
 from lawtrain.certificates.models import Certificate
-from lawtrain.exams import events, practice, queries, services
+from lawtrain.exams import attempts, grading, papers, practice, queries
 from lawtrain.exams.models import AttemptEvent, AttemptQuestion, PaperPregen, PracticeAnswer, WrongBookEntry
 from lawtrain.exams.scoring import LETTERS
 from tests import factories
@@ -30,15 +31,15 @@ def test_key_correction_regrades_and_flips_pass_fail(session, now):
     attempt = sit(session, exam, user, now, lambda row, t: [("ABCD")[row.option_order.index(2)]])
     assert (attempt.score, attempt.passed) == (0.0, False)
     seen = []
-    events.ATTEMPT_GRADED_LISTENERS.append(lambda s, a, *, previous_passed, now: seen.append((previous_passed,
-                                                                                              a.passed)))
-    try:
+
+    def heard(_sender, *, attempt, previous_passed, **_kw):
+        seen.append((previous_passed, attempt.passed))
+
+    with signals.attempt_graded.connected_to(heard):
         for q in session.scalars(select(Question)).all():  # the trainer corrects both keys to C in the banks UI
             record = bank_services.question_to_record(q)
             record.answer = ["C"]
             bank_services.update_question(session, q, record, actor=trainer, now=now + timedelta(hours=1))
-    finally:
-        events.ATTEMPT_GRADED_LISTENERS.pop()
     session.refresh(attempt)
     assert (attempt.score, attempt.percent, attempt.passed) == (10.0, 100.0, True)
     assert seen[-1] == (False, True)
@@ -60,7 +61,7 @@ def test_voiding_a_question_removes_it_from_score_and_max(session, now):
 
     attempt = sit(session, exam, user, now, answer)
     assert (attempt.score, attempt.passed) == (5.0, False)
-    bank_services.void_question(session, session.get(Question, rows_first[1]), actor=trainer, now=now, reason="错题")
+    grading.void_question(session, session.get(Question, rows_first[1]), actor=trainer, now=now, reason="错题")
     session.refresh(attempt)
     assert (attempt.score, attempt.max_score, attempt.percent, attempt.passed) == (5.0, 5.0, 100.0, True)
 
@@ -73,13 +74,13 @@ def test_manual_regrade_exam_reports_before_after(session, now):
     sit(session, exam, user, now, right_response)
     exam.pass_percent = 100.0
     session.commit()
-    report = queries.regrade_report(session, services.regrade_exam(session, exam, actor=trainer, now=now))
+    report = queries.regrade_report(session, grading.regrade_exam(session, exam, actor=trainer, now=now))
     [row] = report.rows
     assert (row.before_score, row.after_score, row.pass_changed) == (10.0, 10.0, False)
     assert (report.why, report.exam, row.exam_title, row.before_max) == ("manual", exam, exam.title, 10.0)
     exam.multiple_scoring = "partial"
     session.commit()
-    assert queries.regrade_report(session, services.regrade_exam(session, exam, actor=trainer, now=now)
+    assert queries.regrade_report(session, grading.regrade_exam(session, exam, actor=trainer, now=now)
                                   ).rows[0].after_passed is True
 
 
@@ -130,8 +131,8 @@ def test_key_correction_moves_every_paper_to_the_new_version_and_regrades(sessio
     exam, q = one_question_exam(session, gains, loses, live, later)
     sit(session, exam, gains, now, pick(2))  # the third option: wrong under the key "A"
     sit(session, exam, loses, now, pick(0))
-    live_attempt, _ = services.start_attempt(session, exam, live, now)
-    assert services.pregenerate_papers(session, exam, rng=rng, now=now) == 1  # for `later` only
+    live_attempt, _ = attempts.start_attempt(session, exam, live, now)
+    assert papers.pregenerate_papers(session, exam, rng=rng, now=now) == 1  # for `later` only
 
     saved = bank_services.update_question(session, q, edited(q, answer=["C"]), actor=trainer,
                                           now=now + timedelta(hours=1))
@@ -150,8 +151,8 @@ def test_key_correction_moves_every_paper_to_the_new_version_and_regrades(sessio
     assert certificates[gains.id].revoked_at is None and certificates[loses.id].revoked_at is not None
     # the live paper is graded on the corrected key when it is handed in
     [row] = paper(session, live_attempt)
-    services.save_answer(session, live_attempt, q.id, pick(2)(row, "single"), 1, now)
-    assert services.submit_attempt(session, live_attempt, now + timedelta(hours=2)).score == 10.0
+    attempts.save_answer(session, live_attempt, q.id, pick(2)(row, "single"), 1, now)
+    assert attempts.submit_attempt(session, live_attempt, now + timedelta(hours=2)).score == 10.0
 
 
 SHAPE_CHANGES = {
@@ -170,8 +171,8 @@ def test_any_other_change_leaves_drawn_papers_on_the_version_they_show(session, 
     shown = q.current_version
     old_id, old_options = shown.id, list(shown.options)
     submitted = sit(session, exam, done, now, pick(0))  # right under the key as it stands
-    live = [services.start_attempt(session, exam, u, now)[0] for u in (answers_e, answers_old_key)]
-    services.pregenerate_papers(session, exam, rng=rng, now=now)
+    live = [attempts.start_attempt(session, exam, u, now)[0] for u in (answers_e, answers_old_key)]
+    papers.pregenerate_papers(session, exam, rng=rng, now=now)
     pregenerated = session.scalar(select(PaperPregen.paper))
 
     saved = bank_services.update_question(session, q, edited(q, **change(shown)), actor=trainer,
@@ -191,12 +192,12 @@ def test_any_other_change_leaves_drawn_papers_on_the_version_they_show(session, 
         assert [o["key"] for o in question["options"]] == ["A", "B", "C", "D"]
         assert sorted(o["text"] for o in question["options"]) == sorted(old_options)
     [row] = paper(session, live[1])
-    services.save_answer(session, live[0], q.id, ["E"], 1, now)
-    services.save_answer(session, live[1], q.id, pick(0)(row, "single"), 1, now)
-    scores = [services.submit_attempt(session, a, now + timedelta(hours=2)).score for a in live]
+    attempts.save_answer(session, live[0], q.id, ["E"], 1, now)
+    attempts.save_answer(session, live[1], q.id, pick(0)(row, "single"), 1, now)
+    scores = [attempts.submit_attempt(session, a, now + timedelta(hours=2)).score for a in live]
     assert scores == [0.0, 10.0]
     # the pre-generated paper starts on the version it was drawn with, its permutation intact
-    started, _ = services.start_attempt(session, exam, later, now + timedelta(hours=3))
+    started, _ = attempts.start_attempt(session, exam, later, now + timedelta(hours=3))
     [row] = paper(session, started)
     assert row.question_version_id == old_id and sorted(row.option_order) == [0, 1, 2, 3]
 
@@ -205,7 +206,7 @@ def test_a_version_only_on_a_pregenerated_paper_is_not_edited_in_place(session, 
     later = factories.make_user(session)
     trainer = factories.make_user(session, roles=["trainer"])
     exam, q = one_question_exam(session, later)
-    services.pregenerate_papers(session, exam, rng=rng, now=now)
+    papers.pregenerate_papers(session, exam, rng=rng, now=now)
     drawn = q.current_version_id
     saved = bank_services.update_question(session, q, edited(q, options=[*q.current_version.options, "戊"],
                                                              answer=["E"]), actor=trainer, now=now)
@@ -222,7 +223,8 @@ def test_papers_never_follow_a_version_that_shows_something_else(session, now):
     bank_services.update_question(session, q, edited(q, type="true_false", options=[], answer=["true"]),
                                   actor=trainer, now=now)
     with pytest.raises(ValueError):
-        services.regrade_question(session, q.id, old_id, q.current_version_id, trainer, now)
+        grading.follow_key_correction(None, session=session, question_id=q.id, old_version_id=old_id,
+                                      new_version_id=q.current_version_id, actor=trainer, now=now)
 
 
 def test_voiding_takes_the_question_out_of_every_paper_and_reports_the_regrade(session, now, rng):
@@ -233,11 +235,11 @@ def test_voiding_takes_the_question_out_of_every_paper_and_reports_the_regrade(s
     faulty = session.scalars(select(Question).order_by(Question.id)).first()
     sit(session, exam, done, now, lambda row, t: (wrong_response if row.question_id == faulty.id
                                                   else right_response)(row, t))
-    live_attempt, _ = services.start_attempt(session, exam, live, now)
-    services.pregenerate_papers(session, exam, rng=rng, now=now)
+    live_attempt, _ = attempts.start_attempt(session, exam, live, now)
+    papers.pregenerate_papers(session, exam, rng=rng, now=now)
     assert queries.question_usage(session, faulty.id) == queries.QuestionUsage(1, 1, 1, False)
 
-    [event_id] = bank_services.void_question(session, faulty, actor=trainer, now=now, reason="答案有误")
+    event_id = grading.void_question(session, faulty, actor=trainer, now=now, reason="答案有误")
 
     report = queries.regrade_report(session, event_id)
     assert [(r.user_name, r.before_score, r.before_max, r.after_score, r.after_max, r.pass_changed)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -148,6 +149,12 @@ def _upgrade_from_baseline(uri: str, seal: bytes | None = None) -> None:
         token = storage.keep(s, "bank_upload", b"after the upgrade", {}, owner_id=r1.id, now=later)
         assert storage.load(s, "bank_upload", token, owner_id=r1.id, now=later).data == b"after the upgrade"
         assert storage.load_named(s, "seal") == seal
+        # The status CHECKs added on the way hold for the rows that came through the upgrade.
+        from sqlalchemy.exc import IntegrityError
+
+        with pytest.raises(IntegrityError):
+            s.execute(text("UPDATE attempts SET status = 'paused'"))
+        s.rollback()
         s.remove()
         db.engine.dispose()
 

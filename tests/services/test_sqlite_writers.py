@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from lawtrain.config import default_worker_count
-from lawtrain.extensions import configure_sqlite, sqlite_write_intent
+from lawtrain.sqlite_writes import configure_sqlite, sqlite_write_intent
 
 
 @pytest.fixture

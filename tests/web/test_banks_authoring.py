@@ -157,7 +157,8 @@ def test_bulk_retire(client, login_as, session, bank):
 
 def test_review_queue_and_mark_reviewed(client, login_as, session, bank, now):
     login_as("trainer")
-    services.flag_questions_for_revision(session, "安全生产法", {21}, "2021 年修正改写了第二十一条", now)
+    services.flag_questions_for_revision(None, session=session, law_name="安全生产法", articles={21},
+                                         reason="2021 年修正改写了第二十一条", now=now)
     session.commit()
     page = text_of(client.get("/banks/review"))
     assert "主要负责人职责是什么？" in page and "2021 年修正改写了第二十一条" in page and "共 1 道题目" in page
@@ -185,7 +186,8 @@ def test_export_of_a_filtered_list_and_unknown_format(client, login_as, bank):
 
 def test_trainer_home_panel_and_nav(client, login_as, session, bank, now):
     user = login_as("trainer")
-    services.flag_questions_for_revision(session, "安全生产法", {3}, "修订", now)
+    services.flag_questions_for_revision(None, session=session, law_name="安全生产法", articles={3}, reason="修订",
+                                         now=now)
     session.commit()
     page = text_of(client.get("/home/trainer"))
     assert "1 个题库，3 道在用题目" in page and "1 道题目因法律修订待复核" in page
@@ -199,7 +201,7 @@ def test_version_history_shows_what_each_paper_showed_and_what_changed(client, l
     q = session.scalar(select(Question).where(Question.type == "true_false"))
     first = q.current_version_id
     # an exam has shown v1, so the next edit adds v2 instead of changing v1 in place
-    monkeypatch.setattr(services, "VERSION_USAGE_CHECKS", [lambda s, version_id: version_id == first])
+    monkeypatch.setattr(services, "version_in_use", lambda s, version_id: version_id == first)
     response = client.post(f"/banks/questions/{q.id}/edit", data={
         "type": "true_false", "stem": "安全生产工作坚持人民至上、生命至上。", "answer": "对",
         "basis": "安全生产法 第3条", "points": "2"})

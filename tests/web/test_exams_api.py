@@ -247,8 +247,10 @@ def test_csrf_token_still_valid_two_hours_later(csrf_app, session):
         assert client.post(f"/api/attempts/{data['attempt_id']}/submit", headers=headers).status_code == 200
 
 
-def test_an_overdue_attempt_is_closed_when_a_trainer_opens_the_exam(app, client, login_as, exam_for, session):
-    """"At the next access by anyone": the trainer's exam page must not list it as still in progress."""
+def test_an_overdue_attempt_is_shown_timed_out_when_a_trainer_opens_the_exam(app, client, login_as, exam_for,
+                                                                             session):
+    """"At the next access by anyone": the trainer's exam page must not list it as still in progress. The page
+    is a GET, so it stores nothing; close-overdue (or the person's next write) stores the time-out."""
     user = login_as("staff")
     exam = exam_for(user)
     aid = start(client, exam.id)["attempt_id"]
@@ -257,7 +259,11 @@ def test_an_overdue_attempt_is_closed_when_a_trainer_opens_the_exam(app, client,
     session.commit()
     trainer = app.test_client()
     assert login(trainer, factories.make_user(session, roles=["trainer"]).username).status_code == 302
-    assert trainer.get(f"/exams/{exam.id}/admin").status_code == 200
+    page = trainer.get(f"/exams/{exam.id}/admin").get_data(as_text=True)
+    assert "作答中 0" in page and "作答中 1" not in page
+    session.refresh(attempt)
+    assert attempt.status == "in_progress"  # nothing stored by the GET
+    assert app.test_cli_runner().invoke(args=["close-overdue"]).output.startswith("已关闭 1 ")
     session.refresh(attempt)
     assert attempt.status == "submitted" and attempt.finish_reason == "timeout"
     assert attempt.submitted_at == attempt.deadline_at

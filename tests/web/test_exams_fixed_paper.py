@@ -115,9 +115,9 @@ def test_a_started_exam_keeps_its_paper_and_says_so(client, login_as, session, q
     client.post("/exams/new", data=exam_form("SAFE-021", people=staff.username))
     exam = session.scalar(select(Exam))
     client.post(f"/exams/{exam.id}/publish")
-    from lawtrain.exams import services
+    from lawtrain.exams import attempts
 
-    services.start_attempt(session, exam, staff, utcnow())
+    attempts.start_attempt(session, exam, staff, utcnow())
     assert "不能再修改" in text_of(client.get(f"/exams/{exam.id}/edit"))
     client.post(f"/exams/{exam.id}/edit", data=exam_form("SAFE-999", title="改名", people=staff.username))
     session.refresh(exam)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lawtrain.banks.models import QuestionVersion
-from lawtrain.exams import services
+from lawtrain.exams import attempts, availability
 from lawtrain.exams.models import Answer, Attempt, AttemptQuestion, Exam, ExamOverride, PaperPregen
 from lawtrain.timeutil import utcnow
 from tests import factories
@@ -50,7 +50,7 @@ def test_exam_list_and_intro(client, login_as, session, bank):
 def test_intro_lists_exactly_what_the_gate_misses(client, login_as, session, bank, monkeypatch):
     user = login_as("staff")
     exam = open_exam(session, bank, user, gate={"minutes": {"安全生产法": 30}})
-    monkeypatch.setattr(services, "gate_status", lambda s, uid, gate: (False, ["《安全生产法》还需学习 30 分钟"]))
+    monkeypatch.setattr(availability, "gate_status", lambda s, uid, gate: (False, ["《安全生产法》还需学习 30 分钟"]))
     html = client.get(f"/exams/{exam.id}").get_data(as_text=True)
     assert "《安全生产法》还需学习 30 分钟" in html and "开始考试" not in html
     r = client.post(f"/exams/{exam.id}/start", follow_redirects=True)
@@ -159,14 +159,14 @@ def test_trainer_creates_exam_sees_rule_check_and_publishes(client, login_as, se
 def test_trainer_sees_attempt_details_and_regrades(client, login_as, session, bank):
     staff = factories.make_user(session)
     exam = open_exam(session, bank, staff)
-    attempt, _ = services.start_attempt(session, exam, staff, utcnow())
-    services.record_focus(session, attempt, "lost", utcnow())
+    attempt, _ = attempts.start_attempt(session, exam, staff, utcnow())
+    attempts.record_focus(session, attempt, "lost", utcnow())
     login_as("trainer")
     detail = client.get(f"/exams/{exam.id}/admin").get_data(as_text=True)
     assert staff.display_name in detail and "作答中" in detail
     html = client.get(f"/exams/manage/attempts/{attempt.id}").get_data(as_text=True)
     assert "focus_lost" in html and "1 次" in html
-    services.submit_attempt(session, attempt, utcnow())
+    attempts.submit_attempt(session, attempt, utcnow())
     response = client.post(f"/exams/{exam.id}/regrade")
     assert response.status_code == 302 and "/exams/regrades/" in response.headers["Location"]
     html = client.get(response.headers["Location"]).get_data(as_text=True)  # a GET page: reloading regrades nothing
@@ -220,7 +220,7 @@ def test_module_check_route_exists(client, login_as):
 def test_cli_close_overdue_and_pregenerate(runner, session, bank):
     staff = factories.make_user(session)
     exam = open_exam(session, bank, staff)
-    attempt, _ = services.start_attempt(session, exam, staff, utcnow() - timedelta(hours=2))
+    attempt, _ = attempts.start_attempt(session, exam, staff, utcnow() - timedelta(hours=2))
     result = runner.invoke(args=["close-overdue"])
     assert result.exit_code == 0 and "1" in result.output
     session.refresh(attempt)

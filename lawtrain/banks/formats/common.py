@@ -17,68 +17,22 @@ from lawtrain.banks.formats.records import (
     Citation,
     FormatError,
 )
+from lawtrain.courses import numerals
 
-# ---------------------------------------------------------------- numerals (fallback for courses.numerals)
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
-def _fallback_cn_to_int(text: str) -> int:
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    if not text:
-        raise ValueError("empty numeral")
-    for char in text:
-        if char in _CN_DIGITS:
-            current = _CN_DIGITS[char]
-        elif char in _CN_UNITS:
-            total += (current or 1) * _CN_UNITS[char]
-            current = 0
-        else:
-            raise ValueError(f"not a Chinese numeral: {text}")
-    return total + current
-
-
-try:  # the law-library helper owns the real implementation; use it when present
-    from lawtrain.courses.numerals import cn_to_int as _cn_to_int  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the other helper's progress
-    _cn_to_int = _fallback_cn_to_int
+# ---------------------------------------------------------------- numerals (courses.numerals, as bank files write them)
 
 
 def cn_to_int(text: str) -> int:
-    """``二十一`` / ``21`` / ``一百零三`` -> int; ValueError otherwise."""
+    """``二十一`` / ``21`` / ``一百零三`` (full-width digits too) -> int; ValueError otherwise."""
     text = unicodedata.normalize("NFKC", text).strip()
     if text.isdigit():
         return int(text)
-    return int(_cn_to_int(text))
+    return numerals.cn_to_int(text)
 
 
 def int_to_cn(number: int) -> str:
-    """21 -> 二十一, 103 -> 一百零三, 110 -> 一百一十 (as law articles are numbered)."""
-    if number <= 0 or number >= 10000:
-        return str(number)
-    digits = "零一二三四五六七八九"
-    units = ["", "十", "百", "千"]
-    parts: list[str] = []
-    text = str(number)
-    zero = False
-    for index, char in enumerate(text):
-        value = int(char)
-        unit = units[len(text) - index - 1]
-        if value == 0:
-            zero = True
-            continue
-        if zero and parts:
-            parts.append("零")
-        zero = False
-        parts.append(digits[value] + unit)
-    result = "".join(parts)
-    if result.startswith("一十"):
-        result = result[1:]
-    return result
+    """21 -> 二十一, 103 -> 一百零三, 110 -> 一百一十 (as law articles are numbered); Arabic when out of range."""
+    return numerals.int_to_cn(number) if 0 < number < 10000 else str(number)
 
 
 # ---------------------------------------------------------------- decoding
@@ -312,7 +266,3 @@ def split_tags(text: str) -> list[str]:
         if tag and tag not in tags:
             tags.append(tag)
     return tags
-
-
-def is_choice(question_type: str) -> bool:
-    return question_type in (SINGLE, MULTIPLE)

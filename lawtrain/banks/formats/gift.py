@@ -181,42 +181,54 @@ def _parse_question(
         _unsupported(problems, location, title, f"的答案“{_restore(inner).strip()[:40]}”无法识别")
         return None
     elif all(t[0] == "=" for t in tokens):
-        alternatives = []
-        dropped = []
-        for _, weight, answer_text, _ in tokens:
-            answer_text = _plain(answer_text, html)
-            if weight is None or weight >= 100:
-                if answer_text and answer_text != "*":
-                    alternatives.append(answer_text)
-            else:
-                dropped.append(answer_text)
-        if dropped:
-            problems.append(Problem(location, f"题目“{title}”的部分得分答案"
-                                              f"（{'、'.join(dropped)}）不被 LawTrain 支持，已忽略", "warning"))
-        record.type = FILL_BLANK
-        if count_blanks(record.stem) == 0:
-            record.stem = record.stem + CANONICAL_BLANK
-        record.stem = canonical_blanks(record.stem)
-        record.answer = [alternatives]
+        _as_fill_in(record, tokens, html, location, title, problems)
     else:
-        record.options = [_plain(t[2], html) for t in tokens]
-        equals = [i for i, t in enumerate(tokens) if t[0] == "="]
-        weighted = [i for i, t in enumerate(tokens) if t[0] == "~" and t[1] is not None and t[1] > 0]
-        if equals:
-            correct = equals
-            if weighted:
-                problems.append(Problem(location, f"题目“{title}”的部分得分选项按错误选项处理", "warning"))
-        else:
-            correct = weighted
-        if len(record.options) > len(LETTERS):
-            problems.append(Problem(location, f"题目“{title}”有 {len(record.options)} 个选项，最多支持 8 个"))
-        record.type = MULTIPLE if len(correct) > 1 else SINGLE
-        if not equals and len(correct) == 1:
-            record.type = SINGLE
-        record.answer = [LETTERS[i] for i in correct if i < len(LETTERS)]
+        _as_choice(record, tokens, html, location, title, problems)
     if meta:
         _apply_meta(record, meta)
     return record
+
+
+def _as_fill_in(record: QuestionRecord, tokens: list, html: bool, location: Location, title: str | None,
+                problems: list[Problem]) -> None:
+    """Only "=" answers: a missing-word (fill-in) question; partial-credit answers are dropped with a warning."""
+    alternatives = []
+    dropped = []
+    for _, weight, answer_text, _ in tokens:
+        answer_text = _plain(answer_text, html)
+        if weight is None or weight >= 100:
+            if answer_text and answer_text != "*":
+                alternatives.append(answer_text)
+        else:
+            dropped.append(answer_text)
+    if dropped:
+        problems.append(Problem(location, f"题目“{title}”的部分得分答案"
+                                          f"（{'、'.join(dropped)}）不被 LawTrain 支持，已忽略", "warning"))
+    record.type = FILL_BLANK
+    if count_blanks(record.stem) == 0:
+        record.stem = record.stem + CANONICAL_BLANK
+    record.stem = canonical_blanks(record.stem)
+    record.answer = [alternatives]
+
+
+def _as_choice(record: QuestionRecord, tokens: list, html: bool, location: Location, title: str | None,
+               problems: list[Problem]) -> None:
+    """"=" right and "~" wrong options: single or multiple choice (positive weights count as right without "=")."""
+    record.options = [_plain(t[2], html) for t in tokens]
+    equals = [i for i, t in enumerate(tokens) if t[0] == "="]
+    weighted = [i for i, t in enumerate(tokens) if t[0] == "~" and t[1] is not None and t[1] > 0]
+    if equals:
+        correct = equals
+        if weighted:
+            problems.append(Problem(location, f"题目“{title}”的部分得分选项按错误选项处理", "warning"))
+    else:
+        correct = weighted
+    if len(record.options) > len(LETTERS):
+        problems.append(Problem(location, f"题目“{title}”有 {len(record.options)} 个选项，最多支持 8 个"))
+    record.type = MULTIPLE if len(correct) > 1 else SINGLE
+    if not equals and len(correct) == 1:
+        record.type = SINGLE
+    record.answer = [LETTERS[i] for i in correct if i < len(LETTERS)]
 
 
 def parse_gift(data: bytes, filename: str = "") -> ParseResult:

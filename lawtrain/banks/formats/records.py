@@ -11,6 +11,7 @@ QUESTION_TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, FILL_BLANK)
 LETTERS = "ABCDEFGH"
 TYPE_LABELS = {SINGLE: "单选题", MULTIPLE: "多选题", TRUE_FALSE: "判断题", FILL_BLANK: "填空题"}
 TRUE, FALSE = "true", "false"
+DEFAULT_DIFFICULTY = 3  # an unrated question counts as middling (1..5) when papers are balanced
 
 
 class FormatError(Exception):
