@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     case,
     func,
-    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -25,9 +24,11 @@ from lawtrain.exams.models import (
     AttemptQuestion,
 )
 from lawtrain.org.models import Department
+from lawtrain.reports.queries.completion import CompletionRow, totals
 from lawtrain.reports.queries.facts import person_facts
 from lawtrain.reports.queries.filters import (
     ReportFilter,
+    attempt_conditions,
     between,
     certificate_laws,
     exam_laws,
@@ -36,7 +37,6 @@ from lawtrain.reports.queries.filters import (
     passed_count,
     rate,
     report_node,
-    scoped_attempts,
 )
 
 # ------------------------------------------------------------------ annual summary
@@ -72,19 +72,26 @@ class LawFigures:
 
 @dataclass
 class Annual:
+    """A year's figures: `total` is the completion report's row over the same people (the glossary's figures),
+    plus what only the annual report counts (exams held, modules completed) and the lines by law."""
+
     year: int
     node: Department | None
-    staff: int
-    trained: int
-    seconds: int
+    total: CompletionRow
     modules_completed: int
     exams_held: int
-    sittings: int
-    examinees: int
-    passed_sittings: int
-    passed_people: int
-    certificates: int
     laws: list[LawFigures]
+
+    # The glossary's figures under the names the annual page has always used.
+    staff = property(lambda self: self.total.assigned)
+    trained = property(lambda self: self.total.trained)
+    completed = property(lambda self: self.total.studied)
+    seconds = property(lambda self: self.total.seconds)
+    sittings = property(lambda self: self.total.sittings)
+    examinees = property(lambda self: self.total.attempted)
+    passed_sittings = property(lambda self: self.total.passed_sittings)
+    passed_people = property(lambda self: self.total.passed)
+    certificates = property(lambda self: self.total.certificates)
 
     @property
     def hours(self) -> float:
@@ -92,26 +99,31 @@ class Annual:
 
     @property
     def pass_rate(self) -> float | None:
+        """合格率（按人次）."""
         return rate(self.passed_sittings, self.sittings)
 
 
 def annual(session: Session, year: int, *, root: Department | None, today: date, now: datetime) -> Annual:
-    """The figures of a year's rule-of-law report for a subtree, in total and by law (eight statements)."""
+    """The figures of a year's rule-of-law report for a subtree, in total and by law.
+
+    Every count of people and sittings comes from the same per-person facts as the completion report, so
+    the two agree; the lines by law count the same people's study, answers, sittings and certificates."""
     f = ReportFilter(year=year)
     node = report_node(session, f, root)
     facts = person_facts(session, f, node, today, now)
-    staff, trained, seconds, modules_done, certs = session.execute(select(
-        func.count(facts.c.user_id),
-        func.coalesce(func.sum(case((or_(facts.c.seconds > 0, facts.c.modules_done > 0), 1), else_=0)), 0),
-        func.coalesce(func.sum(facts.c.seconds), 0), func.coalesce(func.sum(facts.c.modules_done), 0),
-        func.coalesce(func.sum(facts.c.certificates), 0)).select_from(facts)).one()
-    scoped = scoped_attempts(f, node)
-    exams_held, sittings, examinees, passed_sittings, passed_people = session.execute(scoped(select(
-        func.count(Attempt.exam_id.distinct()), func.count(Attempt.id), func.count(Attempt.user_id.distinct()),
-        passed_count(),
-        func.count(case((Attempt.passed.is_(True), Attempt.user_id)).distinct())).select_from(Attempt))).one()
-
+    total = totals(session, facts).fill(CompletionRow(0, node.name if node else ""))
     people = select(facts.c.user_id)
+    modules_done = session.scalar(select(func.coalesce(func.sum(facts.c.modules_done), 0)))
+    exams_held = session.scalar(select(func.count(Attempt.exam_id.distinct()))
+                                .where(Attempt.user_id.in_(people), *attempt_conditions(f)))
+    laws = _law_lines(session, f, people)
+    law_order = law_ranks(session)
+    ordered = sorted(laws.values(), key=lambda x: (law_order.get(x.law, 99), x.law))
+    return Annual(year, node, total, int(modules_done or 0), int(exams_held or 0), ordered)
+
+
+def _law_lines(session: Session, f: ReportFilter, people) -> dict[str, LawFigures]:
+    """Each law's study, answers, sittings and certificates of `people` in the year (five statements)."""
     start, end = f.days()
     i_start, i_end = f.instants()
     laws: dict[str, LawFigures] = {}
@@ -127,20 +139,21 @@ def annual(session: Session, year: int, *, root: Department | None, today: date,
             .where(StudyRecord.user_id.in_(people), *between(StudyRecord.completed_at, i_start, i_end))
             .group_by(CourseModule.law_name)):
         laws.setdefault(law, LawFigures(law)).modules_completed = int(n)
-    answered_stmt = scoped(
-        select(QuestionCitation.law_name, func.count(AttemptQuestion.id.distinct()),
-               func.count(case((AttemptQuestion.is_correct.is_(True), AttemptQuestion.id)).distinct()))
-        .select_from(Attempt)
-        .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
-        .join(QuestionCitation, QuestionCitation.question_id == AttemptQuestion.question_id)
-    ).where(AttemptQuestion.is_voided.is_(False)).group_by(QuestionCitation.law_name)
-    for law, n, c in session.execute(answered_stmt):
+    counted = [Attempt.user_id.in_(people), *attempt_conditions(f)]
+    for law, n, c in session.execute(
+            select(QuestionCitation.law_name, func.count(AttemptQuestion.id.distinct()),
+                   func.count(case((AttemptQuestion.is_correct.is_(True), AttemptQuestion.id)).distinct()))
+            .select_from(Attempt)
+            .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
+            .join(QuestionCitation, QuestionCitation.question_id == AttemptQuestion.question_id)
+            .where(*counted, AttemptQuestion.is_voided.is_(False)).group_by(QuestionCitation.law_name)):
         figures = laws.setdefault(law, LawFigures(law))
         figures.questions_answered, figures.questions_correct = int(n), int(c)
     on_law = exam_laws().subquery("annual_exam_laws")
-    for law, n, p in session.execute(scoped(
+    for law, n, p in session.execute(
             select(on_law.c.law_name, func.count(Attempt.id), passed_count())
-            .select_from(Attempt).join(on_law, on_law.c.exam_id == Attempt.exam_id)).group_by(on_law.c.law_name)):
+            .select_from(Attempt).join(on_law, on_law.c.exam_id == Attempt.exam_id)
+            .where(*counted).group_by(on_law.c.law_name)):
         figures = laws.setdefault(law, LawFigures(law))
         figures.sittings, figures.passed_sittings = int(n), int(p)
     cert_laws = certificate_laws().subquery("annual_cert_laws")
@@ -150,7 +163,4 @@ def annual(session: Session, year: int, *, root: Department | None, today: date,
             .where(Certificate.user_id.in_(people), *live_certificates(i_start, i_end))
             .group_by(cert_laws.c.law_name)):
         laws.setdefault(law, LawFigures(law)).certificates = int(n)
-    law_order = law_ranks(session)
-    ordered = sorted(laws.values(), key=lambda x: (law_order.get(x.law, 99), x.law))
-    return Annual(year, node, int(staff), int(trained), int(seconds or 0), int(modules_done), int(exams_held),
-                  int(sittings), int(examinees), int(passed_sittings), int(passed_people), int(certs), ordered)
+    return laws

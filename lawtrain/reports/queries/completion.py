@@ -28,18 +28,26 @@ from lawtrain.reports.queries.filters import (
 # ------------------------------------------------------------------ completion rows
 
 
+# The per-person facts a department row sums (the CTE's 0/1 and count columns); "assigned" counts the rows.
+SUMMED = ("trained", "studied", "seconds", "attempted", "sittings", "passed", "passed_sittings", "certificates",
+          "overdue")
+
+
 @dataclass
 class CompletionRow:
-    """Figures for one department (everyone below it) or one person."""
+    """The glossary's figures for one department (everyone below it) or one person."""
 
     key: int
     name: str
-    assigned: int = 0
-    studied: int = 0
-    minutes: int = 0
-    attempted: int = 0
-    passed: int = 0
-    average: float | None = None
+    assigned: int = 0  # 应参加人数
+    trained: int = 0  # 参训人数
+    studied: int = 0  # 学习完成人数
+    seconds: int = 0  # 学时, in seconds
+    attempted: int = 0  # 参考人数
+    sittings: int = 0  # 参考人次
+    passed: int = 0  # 合格人数 (best attempt passed)
+    passed_sittings: int = 0  # 合格人次
+    average: float | None = None  # 平均分 (best attempt per person)
     median: float | None = None
     certificates: int = 0
     overdue: int = 0
@@ -47,6 +55,10 @@ class CompletionRow:
     staff_no: str = ""
     has_children: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def minutes(self) -> int:
+        return self.seconds // 60
 
     @property
     def completion_rate(self) -> float | None:
@@ -58,7 +70,13 @@ class CompletionRow:
 
     @property
     def pass_rate(self) -> float | None:
+        """合格率（按人）."""
         return rate(self.passed, self.attempted)
+
+    @property
+    def sitting_pass_rate(self) -> float | None:
+        """合格率（按人次）."""
+        return rate(self.passed_sittings, self.sittings)
 
 
 @dataclass
@@ -77,43 +95,38 @@ class CompletionReport:
 class Rolled:
     """A department's figures summed over the (department, best score) groups below it."""
 
-    values: list = field(default_factory=lambda: [0, 0, 0, 0, 0, 0, 0])  # assigned studied seconds attempted
-    scores: list[tuple[float, int]] = field(default_factory=list)  # passed certificates overdue; (best, people)
+    values: dict[str, int] = field(default_factory=dict)  # "assigned" and SUMMED -> total
+    scores: list[tuple[float, int]] = field(default_factory=list)  # (best, people)
 
-    def add(self, best, sums) -> None:
-        for i, v in enumerate(sums):
-            self.values[i] += int(v or 0)
-        if best is not None:
-            self.scores.append((float(best), int(sums[3])))
+    def add(self, best, assigned, sums) -> None:
+        self.values["assigned"] = self.values.get("assigned", 0) + int(assigned or 0)
+        for name, v in zip(SUMMED, sums, strict=True):
+            self.values[name] = self.values.get(name, 0) + int(v or 0)
+        if best is not None:  # only attempters have a best score: the group's people are its attempters
+            self.scores.append((float(best), int(sums[SUMMED.index("attempted")] or 0)))
 
     def expanded_scores(self) -> list[float]:
         return [best for best, n in sorted(self.scores) for _ in range(n)]
 
-    def as_tuple(self) -> tuple:
-        assigned, studied, seconds, attempted, passed, certs, overdue = self.values
+    @property
+    def average(self) -> float | None:
         people = sum(n for _b, n in self.scores)
-        avg = sum(b * n for b, n in self.scores) / people if people else None
-        return assigned, studied, seconds, attempted, passed, avg, certs, overdue
+        return round(sum(b * n for b, n in self.scores) / people, 1) if people else None
 
     @property
     def median(self) -> float | None:
         scores = self.expanded_scores()
         return round(statistics.median(scores), 1) if scores else None
 
+    def fill(self, row: CompletionRow) -> CompletionRow:
+        for name in ("assigned", *SUMMED):
+            setattr(row, name, self.values.get(name, 0))
+        row.average, row.median = self.average, self.median
+        return row
+
 
 def _sums(facts):
-    return (func.count(facts.c.user_id), func.sum(facts.c.studied), func.sum(facts.c.seconds),
-            func.sum(facts.c.attempted), func.sum(facts.c.passed), func.sum(facts.c.certificates),
-            func.sum(facts.c.overdue))
-
-
-def _fill(row: CompletionRow, values) -> CompletionRow:
-    assigned, studied, seconds, attempted, passed, avg, certs, overdue = values
-    row.assigned, row.studied, row.minutes = int(assigned), int(studied), int(seconds or 0) // 60
-    row.attempted, row.passed = int(attempted), int(passed)
-    row.average = round(float(avg), 1) if avg is not None else None
-    row.certificates, row.overdue = int(certs), int(overdue)
-    return row
+    return (func.count(facts.c.user_id), *(func.sum(getattr(facts.c, name)) for name in SUMMED))
 
 
 def rollup(session: Session, facts, dept_ids: list[int]) -> dict[int, Rolled]:
@@ -131,17 +144,17 @@ def rollup(session: Session, facts, dept_ids: list[int]) -> dict[int, Rolled]:
             .join(member, member.id == facts.c.department_id)
             .join(anc, member.id_path.startswith(anc.id_path))
             .where(anc.id.in_(dept_ids)).group_by(anc.id, facts.c.best))
-    for dept_id, best, *sums in session.execute(stmt):
-        out.setdefault(dept_id, Rolled()).add(best, sums)
+    for dept_id, best, assigned, *sums in session.execute(stmt):
+        out.setdefault(dept_id, Rolled()).add(best, assigned, sums)
     return out
 
 
 def totals(session: Session, facts) -> Rolled:
     """The same figures over everyone in the facts (no department roll-up), in one statement."""
     total = Rolled()
-    for best, *sums in session.execute(select(facts.c.best, *_sums(facts)).select_from(facts)
-                                       .group_by(facts.c.best)):
-        total.add(best, sums)
+    for best, assigned, *sums in session.execute(select(facts.c.best, *_sums(facts)).select_from(facts)
+                                                 .group_by(facts.c.best)):
+        total.add(best, assigned, sums)
     return total
 
 
@@ -157,13 +170,23 @@ def people_select(facts, *, department_id: int | None = None, root: Department |
 
 
 def person_row(m) -> CompletionRow:
-    row = CompletionRow(m.user_id, m.display_name, path=m.name_path or "", staff_no=m.staff_no or "")
-    row.assigned, row.studied, row.minutes = 1, int(m.studied), int(m.seconds or 0) // 60
-    row.attempted, row.passed = int(m.attempted), int(m.passed)
+    """One person's row from the facts: counts are 0/1, the average and median are their best score."""
+    row = CompletionRow(m.user_id, m.display_name, path=m.name_path or "", staff_no=m.staff_no or "", assigned=1)
+    for name in SUMMED:
+        setattr(row, name, int(getattr(m, name) or 0))
     row.average = row.median = round(float(m.best), 1) if m.best is not None else None
-    row.certificates, row.overdue = int(m.certificates), int(m.overdue)
-    row.extra = {"modules_done": int(m.modules_done), "sittings": int(m.sittings)}
+    row.extra = {"modules_done": int(m.modules_done)}
     return row
+
+
+def breadcrumbs(session: Session, node: Department | None, root: Department | None) -> list[Department]:
+    """The path down to `node`, starting at the viewer's own root: no crumb leads above what they may see."""
+    if node is None:
+        return []
+    ids = [int(p) for p in node.id_path.strip("/").split("/") if p]
+    by_id = {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(ids)))}
+    crumbs = [by_id[i] for i in ids if i in by_id]
+    return [d for d in crumbs if root is None or d.id_path.startswith(root.id_path)]
 
 
 def completion_report(session: Session, f: ReportFilter, *, root: Department | None, today: date, now: datetime,
@@ -182,10 +205,8 @@ def completion_report(session: Session, f: ReportFilter, *, root: Department | N
     rolled = rollup(session, facts, [d.id for d in listed])
 
     def dept_row(d: Department) -> CompletionRow:
-        r = rolled.get(d.id, Rolled())
-        row = _fill(CompletionRow(d.id, d.name, path=d.name_path, has_children=d.id in has_kids), r.as_tuple())
-        row.median = r.median
-        return row
+        return rolled.get(d.id, Rolled()).fill(
+            CompletionRow(d.id, d.name, path=d.name_path, has_children=d.id in has_kids))
 
     if node is not None:
         total = dept_row(node)
@@ -193,8 +214,7 @@ def completion_report(session: Session, f: ReportFilter, *, root: Department | N
         distribution = rolled.get(node.id, Rolled())
     else:
         distribution = totals(session, facts)
-        total = _fill(CompletionRow(0, "全部"), distribution.as_tuple())
-        total.median = distribution.median
+        total = distribution.fill(CompletionRow(0, "全部"))
     person_rows: list[CompletionRow] = []
     if people == "all":
         person_rows = [person_row(m) for m in session.execute(people_select(facts))]
@@ -202,10 +222,5 @@ def completion_report(session: Session, f: ReportFilter, *, root: Department | N
         # Only the node's own members: a population of a few people, cheap to evaluate again.
         direct = person_facts(session, f, node, today, now, department_id=node.id)
         person_rows = [person_row(m) for m in session.execute(people_select(direct))]
-    crumbs = []
-    if node is not None:
-        ids = [int(p) for p in node.id_path.strip("/").split("/") if p]
-        by_id = {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(ids)))}
-        crumbs = [by_id[i] for i in ids if i in by_id]
-    return CompletionReport(f, node, crumbs, total, [dept_row(d) for d in children], person_rows,
-                            scope_required, distribution.expanded_scores())
+    return CompletionReport(f, node, breadcrumbs(session, node, root), total, [dept_row(d) for d in children],
+                            person_rows, scope_required, distribution.expanded_scores())
