@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from lawtrain.reports.glossary import ITEM_MIN_TAKERS
+from lawtrain.reports.glossary import ITEM_MIN_TAKERS, WEAK_MIN_ANSWERS, WEAK_MIN_PEOPLE, WEAK_THRESHOLD
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 UPPER_LOWER_SHARE = 0.27
@@ -133,6 +133,29 @@ def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float] | N
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+CELL_INSUFFICIENT, CELL_WEAK, CELL_OK = "insufficient", "weak", "ok"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How much a weak-article cell needs before it is judged, and the rate it is judged against (percent)."""
+
+    min_answers: int = WEAK_MIN_ANSWERS
+    min_people: int = WEAK_MIN_PEOPLE
+    threshold: float = WEAK_THRESHOLD
+
+
+DEFAULT_EVIDENCE = Evidence()
+
+
+def cell_status(correct: int, answered: int, people: int, evidence: Evidence = DEFAULT_EVIDENCE) -> str:
+    """样本不足 below the evidence rule; 薄弱 only when even the Wilson 95 % upper bound is below the threshold."""
+    if answered < evidence.min_answers or people < evidence.min_people:
+        return CELL_INSUFFICIENT
+    interval = wilson(correct, answered)
+    return CELL_WEAK if interval and 100 * interval[1] < evidence.threshold else CELL_OK
 
 
 def flags_for(facility: float, discrimination: float | None, n: int | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -13,13 +13,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from lawtrain.auth.models import User
-from lawtrain.banks.models import Question, QuestionVersion
+from lawtrain.banks.models import Bank, Question, QuestionVersion
 from lawtrain.exams.models import (
     SUBMITTED,
     Answer,
     Attempt,
     AttemptQuestion,
     Exam,
+    ExamFixedQuestion,
 )
 from lawtrain.org.models import Department
 from lawtrain.reports import stats
@@ -39,6 +40,16 @@ class ItemInfo:
     options: list[str]
     answer: list[Any]
     citations: list[tuple[str, int]]
+    code: str = ""  # the bank's code for the question (external id), e.g. WSL-001-01
+    bank: str = ""
+    position: int | None = None  # its place on the paper, when the exam's paper is fixed and not shuffled
+
+    @property
+    def label(self) -> str:
+        """How a report names the question: its place on a fixed paper, its bank code, a short stem."""
+        stem = self.stem if len(self.stem) <= 24 else self.stem[:24] + "…"
+        where = f"第 {self.position} 题 · " if self.position else ""
+        return f"{where}{self.code or self.bank} {stem}".strip()
 
 
 def item_analysis(session: Session, exam_id: int, *, root: Department | None = None
@@ -60,16 +71,33 @@ def item_analysis(session: Session, exam_id: int, *, root: Department | None = N
     question_ids = sorted({r.item for r in responses})
     info: dict[int, ItemInfo] = {}
     if question_ids:
+        positions = _fixed_positions(session, exam_id)
         rows = session.execute(select(Question.id, QuestionVersion.stem, QuestionVersion.type,
-                                      QuestionVersion.options, QuestionVersion.answer, QuestionVersion.basis)
+                                      QuestionVersion.options, QuestionVersion.answer, QuestionVersion.basis,
+                                      Question.external_id, Bank.name)
                                .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+                               .join(Bank, Bank.id == Question.bank_id)
                                .where(Question.id.in_(question_ids)))
-        for qid, stem, qtype, options, answer, basis in rows:
+        for qid, stem, qtype, options, answer, basis, code, bank in rows:
             cites = [(str(b.get("law")), int(b.get("article"))) for b in (basis or [])
                      if isinstance(b, dict) and b.get("law") and str(b.get("article", "")).isdigit()]
-            info[qid] = ItemInfo(qid, stem, qtype, list(options or []), list(answer or []), cites)
+            info[qid] = ItemInfo(qid, stem, qtype, list(options or []), list(answer or []), cites, code or "",
+                                 bank, positions.get(qid))
     counts = {qid: len(i.options) for qid, i in info.items() if i.type in ("single", "multiple")}
-    return stats.analyse(responses, counts), info
+    result = stats.analyse(responses, counts)
+    # Items in paper order where the paper is fixed, else by bank code.
+    order = {qid: (i.position or 10**6, i.code, qid) for qid, i in info.items()}
+    items = tuple(sorted(result.items, key=lambda i: order.get(i.item, (10**6, "", i.item))))
+    return replace(result, items=items), info
+
+
+def _fixed_positions(session: Session, exam_id: int) -> dict[int, int]:
+    """question id -> 1-based place on the paper, for a fixed paper shown in its order (else empty)."""
+    if session.scalar(select(Exam.shuffle_questions).where(Exam.id == exam_id)):
+        return {}
+    ids = session.scalars(select(ExamFixedQuestion.question_id).where(ExamFixedQuestion.exam_id == exam_id)
+                          .order_by(ExamFixedQuestion.position, ExamFixedQuestion.id))
+    return {qid: i for i, qid in enumerate(ids, start=1)}
 
 
 def exams_for_analysis(session: Session, root: Department | None = None) -> list[tuple[Exam, int]]:

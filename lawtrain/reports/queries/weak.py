@@ -25,6 +25,7 @@ from lawtrain.exams.models import (
     AttemptQuestion,
 )
 from lawtrain.org.models import Department
+from lawtrain.reports import stats
 from lawtrain.reports.queries.filters import (
     ReportFilter,
     attempt_conditions,
@@ -40,12 +41,24 @@ from lawtrain.reports.queries.filters import (
 
 @dataclass
 class WeakCell:
+    """Answers to questions citing one column, by one department's people (all of its subtree)."""
+
     answered: int
     correct: int
+    people: int = 0
 
     @property
     def rate(self) -> float | None:
         return rate(self.correct, self.answered)
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """Wilson 95 % interval of the correct rate, in percent."""
+        bounds = stats.wilson(self.correct, self.answered)
+        return (100 * bounds[0], 100 * bounds[1]) if bounds else None
+
+    def status(self, evidence: stats.Evidence) -> str:
+        return stats.cell_status(self.correct, self.answered, self.people, evidence)
 
 
 WEAK_BY_ARTICLE, WEAK_BY_CHAPTER = "article", "chapter"
@@ -64,53 +77,39 @@ class WeakArticles:
     cells: dict[tuple[int, str, int | str], WeakCell]  # (department id, law, article or chapter)
     overall: dict[WeakKey, WeakCell]
     modules: dict[WeakKey, int]  # column -> number of modules teaching it (any article of a chapter)
+    evidence: stats.Evidence = stats.DEFAULT_EVIDENCE
+    hidden: int = 0  # columns left out by `limit` (the page offers "show all")
+
+    def status(self, cell: WeakCell | None) -> str:
+        return cell.status(self.evidence) if cell is not None else stats.CELL_INSUFFICIENT
 
 
 def weak_articles(session: Session, f: ReportFilter, *, root: Department | None, by: str = WEAK_BY_ARTICLE,
-                  limit: int | None = 20, min_answers: int = 1) -> WeakArticles:
+                  limit: int | None = 20, evidence: stats.Evidence | None = None) -> WeakArticles:
     """Correct-answer rate per (department rolled up, law article or chapter): rows are the node and its children.
 
-    Columns are the `limit` weakest overall; see `_question_columns` for what a chapter counts.
+    Columns are the `limit` weakest overall — judged cells by their Wilson upper bound, then the 样本不足 ones;
+    see `_question_columns` for what a chapter counts.
     """
+    evidence = evidence or stats.DEFAULT_EVIDENCE
     node = report_node(session, f, root)
     depts = [node, *child_departments(session, node)] if node is not None else child_departments(session, None)
-    # Answers are counted per (department, question) first, over attempts alone; only those few rows meet the
-    # questions' columns and the department tree, so no database has to plan the big join around citations.
-    own = aliased(Department, name="own")
-    per_question = (
-        select(User.department_id.label("department_id"), AttemptQuestion.question_id,
-               func.count(AttemptQuestion.id).label("answered"),
-               func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)).label("correct"))
-        .select_from(AttemptQuestion)
-        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-        .join(User, User.id == Attempt.user_id)
-        .join(own, own.id == User.department_id)
-        .where(*attempt_conditions(f), in_subtree(own.id_path, node), AttemptQuestion.is_voided.is_(False),
-               AttemptQuestion.is_correct.is_not(None))
-        .group_by(User.department_id, AttemptQuestion.question_id)).subquery("per_question")
-    columns = _question_columns(by, f.law).subquery("question_columns")
-    member, anc = aliased(Department, name="member"), aliased(Department, name="anc")
-    stmt = (select(anc.id, columns.c.law_name, columns.c.key, func.sum(per_question.c.answered),
-                   func.sum(per_question.c.correct))
-            .select_from(per_question)
-            .join(columns, columns.c.question_id == per_question.c.question_id)
-            .join(member, member.id == per_question.c.department_id)
-            .join(anc, member.id_path.startswith(anc.id_path))
-            .where(anc.id.in_([d.id for d in depts] or [0]))
-            .group_by(anc.id, columns.c.law_name, columns.c.key))
-    cells: dict[tuple[int, str, int | str], WeakCell] = {}
-    for dept_id, law, key, n, c in session.execute(stmt):
-        cells[(dept_id, law, key)] = WeakCell(int(n), int(c))
+    cells = _cells(session, f, node, by, depts)
     overall: dict[WeakKey, WeakCell] = {}
     top_ids = {node.id} if node is not None else {d.id for d in depts}
     for (dept_id, law, key), cell in cells.items():
-        if dept_id in top_ids:
+        if dept_id in top_ids:  # the node, or the disjoint top-level departments: their people add up
             acc = overall.setdefault((law, key), WeakCell(0, 0))
-            acc.answered += cell.answered
-            acc.correct += cell.correct
-    keys = [k for k, c in overall.items() if c.answered >= min_answers]
-    if limit is not None:
-        keys = sorted(keys, key=lambda k: (overall[k].correct / overall[k].answered, k))[:limit]
+            acc.answered, acc.correct, acc.people = (acc.answered + cell.answered, acc.correct + cell.correct,
+                                                     acc.people + cell.people)
+
+    def weakness(k: WeakKey) -> tuple:
+        cell = overall[k]
+        return cell.status(evidence) == stats.CELL_INSUFFICIENT, cell.interval[1], k
+
+    keys = sorted(overall, key=weakness)
+    hidden = max(0, len(keys) - limit) if limit is not None else 0
+    keys = keys[:limit] if limit is not None else keys
     laws = sorted({law for law, _key in keys})
     if by == WEAK_BY_CHAPTER:
         first, modules = _chapter_modules(session, laws)
@@ -122,7 +121,40 @@ def weak_articles(session: Session, f: ReportFilter, *, root: Department | None,
         # A chapter sits at its first article; chapter "" (no chapter, or not in the library) after the rest.
         return law_order.get(k[0], 99), k[0], first.get(k, 10**9) if by == WEAK_BY_CHAPTER else k[1], str(k[1])
 
-    return WeakArticles(node, depts, by, sorted(keys, key=place), cells, overall, modules)
+    return WeakArticles(node, depts, by, sorted(keys, key=place), cells, overall, modules, evidence, hidden)
+
+
+def _cells(session: Session, f: ReportFilter, node: Department | None, by: str,
+           depts: list[Department]) -> dict[tuple[int, str, int | str], WeakCell]:
+    """(department rolled up, law, column) -> answered, correct and people, in one statement.
+
+    Answers are counted per (department, person, question) first, over attempts alone; only those rows meet
+    the questions' columns and the department tree, so no database has to plan the big join around citations.
+    """
+    own = aliased(Department, name="own")
+    per_question = (
+        select(User.department_id.label("department_id"), Attempt.user_id.label("user_id"),
+               AttemptQuestion.question_id, func.count(AttemptQuestion.id).label("answered"),
+               func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)).label("correct"))
+        .select_from(AttemptQuestion)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .join(User, User.id == Attempt.user_id)
+        .join(own, own.id == User.department_id)
+        .where(*attempt_conditions(f), in_subtree(own.id_path, node), AttemptQuestion.is_voided.is_(False),
+               AttemptQuestion.is_correct.is_not(None))
+        .group_by(User.department_id, Attempt.user_id, AttemptQuestion.question_id)).subquery("per_question")
+    columns = _question_columns(by, f.law).subquery("question_columns")
+    member, anc = aliased(Department, name="member"), aliased(Department, name="anc")
+    stmt = (select(anc.id, columns.c.law_name, columns.c.key, func.sum(per_question.c.answered),
+                   func.sum(per_question.c.correct), func.count(per_question.c.user_id.distinct()))
+            .select_from(per_question)
+            .join(columns, columns.c.question_id == per_question.c.question_id)
+            .join(member, member.id == per_question.c.department_id)
+            .join(anc, member.id_path.startswith(anc.id_path))
+            .where(anc.id.in_([d.id for d in depts] or [0]))
+            .group_by(anc.id, columns.c.law_name, columns.c.key))
+    return {(dept_id, law, key): WeakCell(int(n), int(c), int(p))
+            for dept_id, law, key, n, c, p in session.execute(stmt)}
 
 
 def _question_columns(by: str, law: str | None) -> Select:
