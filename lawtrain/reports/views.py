@@ -260,10 +260,11 @@ def weak():
 
 
 def _evidence() -> Evidence:
-    """The evidence a weak-article cell needs (LAWTRAIN_WEAK_MIN_ANSWERS / _MIN_PEOPLE)."""
-    config = current_app.config
-    return Evidence(min_answers=config.get("LAWTRAIN_WEAK_MIN_ANSWERS", 10),
-                    min_people=config.get("LAWTRAIN_WEAK_MIN_PEOPLE", 5))
+    """The evidence a weak-article cell needs (LAWTRAIN_WEAK_MIN_ANSWERS / _MIN_PEOPLE / _THRESHOLD)."""
+    config, default = current_app.config, Evidence()
+    return Evidence(min_answers=config.get("LAWTRAIN_WEAK_MIN_ANSWERS", default.min_answers),
+                    min_people=config.get("LAWTRAIN_WEAK_MIN_PEOPLE", default.min_people),
+                    threshold=config.get("LAWTRAIN_WEAK_THRESHOLD", default.threshold))
 
 
 def _weak_by() -> str:
