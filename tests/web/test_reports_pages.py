@@ -206,7 +206,8 @@ def test_csv_exports_carry_every_table(client, login_as, pop):
     assert dict(annual["年度主要数据"][1]) == {
         "应参加人数": "8", "参训人数": "4", "学习完成人数": "3", "学习完成率": "37.5%", "学时（小时）": "1.7",
         "完成学习模块（个）": "7", "组织考试（场）": "1", "参考人数": "6", "参考人次": "7", "合格人数": "4",
-        "合格人次": "5", "合格率（按人）": "66.7%", "合格率（按人次）": "71.4%", "平均分": "71.0", "颁发证书（张）": "2"}
+        "合格人次": "5", "合格率（按人）": "66.7%", "合格率（按人次）": "71.4%", "平均分": "71.0",
+        "颁发证书（张）": "2"}
     headers, rows = annual["分法律统计"]
     assert headers[4:8] == ["参考人次", "合格人次", "合格率（按人次）", "颁发证书（张）"]
     assert rows == [["《安全生产法》", "4", "1.7", "7", "0", "0", "", "0", "0", ""]]  # its exam names no law
@@ -306,7 +307,8 @@ def test_weak_articles_and_one_step_remedial_assignment(client, login_as, sessio
     text = _text(html)
     assert "《安全生产法》第二十一条" in text
     assert "33%" in text and "1/3，3 人" in text  # 执法大队 rolled up: e1 right, e2 and z1 wrong
-    assert "样本不足" in text and "⚠ 薄弱" not in text and 'weak_assign' not in html and '/reports/weak/assign' not in html  # 3 answers prove nothing
+    # Three answers prove nothing: 样本不足, no 薄弱, no remedial button.
+    assert "样本不足" in text and "⚠ 薄弱" not in text and "/reports/weak/assign" not in html
     response = client.post("/reports/weak/assign", data={"department_id": pop["team"].id, "law": "安全生产法",
                                                           "article": 21})
     assert response.status_code == 302
