@@ -56,6 +56,11 @@ def load_config(app, test_config: dict | None) -> None:
         LAWTRAIN_SEAL_IMAGE=env.get("LAWTRAIN_SEAL_IMAGE", ""),
         LAWTRAIN_BASE_URL=env.get("LAWTRAIN_BASE_URL", ""),
         LAWTRAIN_SAVE_GRACE_SECONDS=int(env.get("LAWTRAIN_SAVE_GRACE_SECONDS", "60")),
+        # Weak-article cells below this many answers, or from fewer people, are 样本不足 (never 薄弱).
+        LAWTRAIN_WEAK_MIN_ANSWERS=int(env.get("LAWTRAIN_WEAK_MIN_ANSWERS", "10")),
+        LAWTRAIN_WEAK_MIN_PEOPLE=int(env.get("LAWTRAIN_WEAK_MIN_PEOPLE", "5")),
+        # …and 薄弱 only when the Wilson 95 % upper bound of its correct rate (percent) is below this.
+        LAWTRAIN_WEAK_THRESHOLD=float(env.get("LAWTRAIN_WEAK_THRESHOLD", "60")),
         # Login throttling: "memory://" for one process, "redis://host:port/db" shared by workers.
         RATELIMIT_STORAGE_URI=env.get("LAWTRAIN_RATELIMIT_STORAGE", "memory://"),
         LOGIN_MAX_FAILURES_PER_ACCOUNT=int(env.get("LAWTRAIN_LOGIN_MAX_ACCOUNT", "5")),

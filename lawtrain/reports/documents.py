@@ -9,6 +9,32 @@ from lawtrain.reports.charts import Chart
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """A rate cell: a number (part / whole) in spreadsheets, "86% (172/200)" where people read it."""
+
+    part: int
+    whole: int
+
+    @property
+    def value(self) -> float | None:
+        return self.part / self.whole if self.whole else None
+
+    def __str__(self) -> str:
+        return percent_text(self.part, self.whole)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A score, hours or other decimal cell: a number with `digits` decimals; "—" when there is none."""
+
+    value: float | None
+    digits: int = 1
+
+    def __str__(self) -> str:
+        return number_text(self.value, self.digits)
+
+
+@dataclass(frozen=True)
 class Table:
     """A titled table; `widths` are column widths in characters (xlsx) and relative widths (PDF)."""
 
@@ -37,6 +63,9 @@ class Document:
     tables: Sequence[Table] = ()
     filename: str = "report"
     notes: Sequence[str] = field(default_factory=tuple)
+    glossary: Sequence[tuple[str, str]] = ()  # (figure, definition): the 指标说明 every export carries
+    glossary_title: str = ""  # "指标说明", translated
+    notes_title: str = ""  # "说明", translated
 
 
 def _text_width(value: object) -> int:
@@ -53,6 +82,18 @@ def percent_text(part: int, whole: int) -> str:
 
 
 def number_text(value: float | None, digits: int = 1) -> str:
+    """A score without a trailing ".0" (UI rule): 79.3, 80; "—" when there is none."""
     if value is None:
         return "—"
-    return f"{value:.{digits}f}"
+    text = f"{value:.{digits}f}"
+    whole, _dot, decimals = text.partition(".")
+    return whole if decimals and not decimals.strip("0") else text
+
+
+def plain_value(value: object) -> object:
+    """A cell for CSV: rates as "85.7%", decimals as numbers, None empty; anything else unchanged."""
+    if isinstance(value, Ratio):
+        return "" if value.value is None else f"{100 * value.value:.1f}%"
+    if isinstance(value, Number):
+        return "" if value.value is None else round(value.value, value.digits)
+    return value

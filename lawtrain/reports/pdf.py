@@ -255,5 +255,9 @@ def render_report(document: Document, *, font_name: str, generated: str = "", wi
         story.extend(_table_flowables(table, font_name, width, styles))
     for note in document.notes:
         story.append(Paragraph(_escape(note), styles["sub"]))
+    if document.glossary:
+        story.append(Paragraph(_escape(document.glossary_title or "指标说明"), styles["h2"]))
+        for name, definition in document.glossary:
+            story.append(Paragraph(f"{_escape(name)}：{_escape(definition)}", styles["sub"]))
     doc.build(story, canvasmaker=_numbered_canvas(font_name, generated))
     return buf.getvalue()

@@ -8,6 +8,9 @@ Conventions (stated because textbooks differ):
   broken by examinee id so the result is reproducible.
 - Point-biserial: Pearson correlation of the item fraction with the rest-of-test score (total - item score),
   so the item does not correlate with itself. None when either variance is zero.
+- Flags (too hard, too easy, low or negative discrimination) need at least `min_takers` examinees on the
+  item (the glossary's ITEM_MIN_TAKERS, 20): on a handful of answers every one of them is noise. Each item
+  carries the Wilson 95 % interval of its facility so a reader sees how sure the figure is.
 - Standard deviation and the variance in KR-20 are population figures (divide by N), as in KR-20's
   derivation; KR-20 = k/(k-1) * (1 - sum(p*q) / variance of totals), only when every examinee answered the
   same k items (a fixed paper), else None.
@@ -20,6 +23,8 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from lawtrain.reports.glossary import ITEM_MIN_TAKERS, WEAK_MIN_ANSWERS, WEAK_MIN_PEOPLE, WEAK_THRESHOLD
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 UPPER_LOWER_SHARE = 0.27
@@ -54,6 +59,7 @@ class ItemStats:
     point_biserial: float | None
     options: dict[str, int] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
+    interval: tuple[float, float] | None = None  # Wilson 95 % interval of the facility
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,47 @@ def group_size(n: int) -> int:
     return max(1, min(n // 2, round(UPPER_LOWER_SHARE * n)))
 
 
-def flags_for(facility: float, discrimination: float | None) -> tuple[str, ...]:
+def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """The Wilson score interval of a proportion (successes / n), 95 % by default; None for n = 0.
+
+    Unlike p ± z·SE it stays inside [0, 1] and is honest at small n: 0 of 1 gives (0, 0.79), not (0, 0)."""
+    if n <= 0:
+        return None
+    p = min(max(successes / n, 0.0), 1.0)
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+CELL_INSUFFICIENT, CELL_WEAK, CELL_OK = "insufficient", "weak", "ok"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How much a weak-article cell needs before it is judged, and the rate it is judged against (percent)."""
+
+    min_answers: int = WEAK_MIN_ANSWERS
+    min_people: int = WEAK_MIN_PEOPLE
+    threshold: float = WEAK_THRESHOLD
+
+
+DEFAULT_EVIDENCE = Evidence()
+
+
+def cell_status(correct: int, answered: int, people: int, evidence: Evidence = DEFAULT_EVIDENCE) -> str:
+    """样本不足 below the evidence rule; 薄弱 only when even the Wilson 95 % upper bound is below the threshold."""
+    if answered < evidence.min_answers or people < evidence.min_people:
+        return CELL_INSUFFICIENT
+    interval = wilson(correct, answered)
+    return CELL_WEAK if interval and 100 * interval[1] < evidence.threshold else CELL_OK
+
+
+def flags_for(facility: float, discrimination: float | None, n: int | None = None,
+              min_takers: int = ITEM_MIN_TAKERS) -> tuple[str, ...]:
+    """Review flags of an item; none below `min_takers` examinees (`n` None: the caller has checked)."""
+    if n is not None and n < min_takers:
+        return ()
     flags = []
     if discrimination is not None:
         if discrimination < 0:
@@ -130,8 +176,10 @@ def flags_for(facility: float, discrimination: float | None) -> tuple[str, ...]:
     return tuple(flags)
 
 
-def analyse(responses: Iterable[ItemResponse], option_counts: dict[int, int] | None = None) -> ExamStats:
-    """Item and exam statistics from per-item results. `option_counts[item]` lists options A.. even if unchosen."""
+def analyse(responses: Iterable[ItemResponse], option_counts: dict[int, int] | None = None,
+            min_takers: int = ITEM_MIN_TAKERS) -> ExamStats:
+    """Item and exam statistics from per-item results. `option_counts[item]` lists options A.. even if unchosen;
+    items with fewer than `min_takers` examinees are not flagged."""
     by_examinee: dict[int, dict[int, ItemResponse]] = defaultdict(dict)
     for r in responses:
         by_examinee[r.examinee][r.item] = r
@@ -167,7 +215,7 @@ def analyse(responses: Iterable[ItemResponse], option_counts: dict[int, int] | N
         if not answered_any and not (option_counts or {}).get(item):
             options = {}
         item_stats.append(ItemStats(item, n, facility, discrimination, pbis, options,
-                                    flags_for(facility, discrimination)))
+                                    flags_for(facility, discrimination, n, min_takers), wilson(facility * n, n)))
 
     values = list(totals.values())
     item_sets = {frozenset(items) for items in by_examinee.values()}

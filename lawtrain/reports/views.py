@@ -24,10 +24,13 @@ from lawtrain.forms import choices
 from lawtrain.org.models import Department
 from lawtrain.org.services import visible_root
 from lawtrain.reports import builders, charts, queries, services
-from lawtrain.reports.documents import Document, percent_text
+from lawtrain.reports.documents import Document, number_text, percent_text
 from lawtrain.reports.forms import YEAR_MESSAGE, RemedialForm, ReportFilterForm
+from lawtrain.reports.glossary import hours
 from lawtrain.reports.pdf import render_report
 from lawtrain.reports.queries import ReportFilter
+from lawtrain.reports.stats import Evidence
+from lawtrain.reports.word import document_docx
 from lawtrain.reports.xlsx import csv_stream, workbook_bytes
 from lawtrain.settings.context import current as current_org_settings
 from lawtrain.timeutil import format_local, local_date, utcnow
@@ -36,7 +39,9 @@ bp = Blueprint("reports", __name__)  # pages under /reports, the JSON API under 
 
 REPORTS = ("dashboard", "completion", "annual", "weak")
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-           "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+           "csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
+           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+TABLE_FORMATS = ("xlsx", "csv", "pdf")  # every report; the annual text is offered as .docx too
 
 
 def _home_panel(session, user, now):
@@ -54,6 +59,13 @@ nav.add_home_panel("reports/_home_panel.html", {LEADER}, _home_panel, 10)
 @bp.app_template_filter("rate")
 def _rate_filter(row_or_part, whole: int | None = None) -> str:
     return percent_text(row_or_part, whole or 0)
+
+
+@bp.context_processor
+def _glossary():
+    """Every report page shows the glossary of its figures and names them from it."""
+    return {"glossary": builders.glossary_rows(), "term": builders.term, "hours_text": builders.hours_text,
+            "number_text": number_text}
 
 
 # ------------------------------------------------------------------ helpers
@@ -142,8 +154,9 @@ def _exports(report: str, **values) -> dict[str, str]:
     args = {k: v for k, v in request.args.to_dict().items() if k not in ("fmt", "report", "exam_id_path")}
     args.update(values)
     if report == "items":
-        return {fmt: url_for("reports.items_export", fmt=fmt, **args) for fmt in FORMATS}
-    return {fmt: url_for("reports.export", report=report, fmt=fmt, **args) for fmt in FORMATS}
+        return {fmt: url_for("reports.items_export", fmt=fmt, **args) for fmt in TABLE_FORMATS}
+    formats = (*TABLE_FORMATS, "docx") if report == "annual" else TABLE_FORMATS
+    return {fmt: url_for("reports.export", report=report, fmt=fmt, **args) for fmt in formats}
 
 
 def _download(document: Document, fmt: str) -> Response:
@@ -153,6 +166,8 @@ def _download(document: Document, fmt: str) -> Response:
         return Response(csv_stream(document), mimetype=FORMATS[fmt], headers=headers)
     if fmt == "xlsx":
         return Response(workbook_bytes(document), mimetype=FORMATS[fmt], headers=headers)
+    if fmt == "docx":
+        return Response(document_docx(document), mimetype=FORMATS[fmt], headers=headers)
     font = get_cjk_font(current_app.config.get("LAWTRAIN_CJK_FONT") or None)
     return Response(render_report(document, font_name=font, generated="LawTrain"), mimetype=FORMATS[fmt],
                     headers=headers)
@@ -226,7 +241,8 @@ def items(exam_id: int):
     edit = "banks.edit_question" if current_user.has_role(*TRAINERS) else None
     return render_template("reports/items.html", exam=exam, result=result, info=info, edit_endpoint=edit,
                            exports=_exports("items", exam_id=exam.id), flag_text=builders.flag_text,
-                           options_text=builders.options_text)
+                           options_text=builders.options_text, interval_text=builders.interval_text,
+                           note=builders.item_evidence_note())
 
 
 @bp.route("/reports/weak")
@@ -234,12 +250,22 @@ def items(exam_id: int):
 def weak():
     form, f = _filter_form()
     _fill_choices(form)
-    weak = queries.weak_articles(db.session, f, root=_root(), by=_weak_by())
+    show_all = request.args.get("all") == "1"
+    weak = queries.weak_articles(db.session, f, root=_root(), by=_weak_by(), limit=None if show_all else 20,
+                                 evidence=_evidence())
     can_assign = current_user.has_role(*TRAINERS)
     return render_template("reports/weak.html", form=form, f=f, weak=weak, can_assign=can_assign,
-                           remedial=RemedialForm(), heat_class=builders.heat_class,
-                           heading=builders.weak_heading, weak_rate=builders.WEAK_RATE,
-                           exports=_exports("weak", **f.params()))
+                           remedial=RemedialForm(), heat_class=builders.heat_class, status_text=builders.status_text,
+                           heading=builders.weak_heading, note=builders.weak_evidence_note(weak.evidence),
+                           show_all=show_all, exports=_exports("weak", **f.params()))
+
+
+def _evidence() -> Evidence:
+    """The evidence a weak-article cell needs (LAWTRAIN_WEAK_MIN_ANSWERS / _MIN_PEOPLE / _THRESHOLD)."""
+    config, default = current_app.config, Evidence()
+    return Evidence(min_answers=config.get("LAWTRAIN_WEAK_MIN_ANSWERS", default.min_answers),
+                    min_people=config.get("LAWTRAIN_WEAK_MIN_PEOPLE", default.min_people),
+                    threshold=config.get("LAWTRAIN_WEAK_THRESHOLD", default.threshold))
 
 
 def _weak_by() -> str:
@@ -301,7 +327,7 @@ def _document(report: str) -> Document:
         return builders.annual_document(a, _org(a.node), _subtitle(ReportFilter(year=a.year), a.node))
     _form, f = _filter_form()
     if report == "weak":
-        w = queries.weak_articles(db.session, f, root=_root(), by=_weak_by(), limit=None)
+        w = queries.weak_articles(db.session, f, root=_root(), by=_weak_by(), limit=None, evidence=_evidence())
         return builders.weak_document(w, _subtitle(f, w.node))
     f = _this_year_unless_dated(f, today)
     r = queries.completion_report(db.session, f, root=_root(), today=today, now=now, people="all")
@@ -311,7 +337,7 @@ def _document(report: str) -> Document:
 @bp.route("/reports/<report>/export.<fmt>")
 @roles_required(*TRAINERS_AND_LEADERS)
 def export(report: str, fmt: str):
-    if report not in REPORTS or fmt not in FORMATS:
+    if report not in REPORTS or fmt not in FORMATS or (fmt == "docx" and report != "annual"):
         abort(404)
     return _download(_document(report), fmt)
 
@@ -320,7 +346,7 @@ def export(report: str, fmt: str):
 @roles_required(*TRAINERS_AND_LEADERS)
 def items_export(exam_id: int, fmt: str):
     exam = db.session.get(Exam, exam_id)
-    if exam is None or fmt not in FORMATS:
+    if exam is None or fmt not in TABLE_FORMATS:
         abort(404)
     result, info = queries.item_analysis(db.session, exam.id, root=_root())
     return _download(builders.items_document(exam.title, result, info, format_local(utcnow())), fmt)
@@ -339,11 +365,29 @@ def api_completion():
 
     def row(r):
         return {"department_id": r.key, "department_name": r.name, "department_path": r.path,
-                "assigned": r.assigned, "studied": r.studied, "attempted": r.attempted, "passed": r.passed,
-                "completion_rate": r.completion_rate, "participation_rate": r.participation_rate,
-                "pass_rate": r.pass_rate, "average_score": r.average, "median_score": r.median,
+                "assigned": r.assigned, "trained": r.trained, "studied": r.studied, "study_hours": hours(r.seconds),
+                "attempted": r.attempted, "sittings": r.sittings, "passed": r.passed,
+                "passed_sittings": r.passed_sittings, "completion_rate": r.completion_rate,
+                "participation_rate": r.participation_rate, "pass_rate": r.pass_rate,
+                "sitting_pass_rate": r.sitting_pass_rate, "average_score": r.average, "median_score": r.median,
                 "certificates": r.certificates, "overdue": r.overdue}
 
     rows = ([report.total] if report.node is not None else []) + report.departments
     return jsonify(rows=[row(r) for r in rows], total=row(report.total),
-                   department_id=report.node.id if report.node else None, filters=f.params())
+                   department_id=report.node.id if report.node else None, filters=f.params(),
+                   glossary=_api_glossary())
+
+
+def _api_glossary() -> dict[str, dict[str, str]]:
+    """API field -> the glossary's name and definition of the figure it carries."""
+    rows = builders.glossary_rows(list(API_TERMS.values()))
+    return {field: {"name": name, "definition": text} for field, (name, text) in zip(API_TERMS, rows, strict=True)}
+
+
+# API field -> glossary key: each figure of /api/reports/completion is defined by the glossary.
+API_TERMS = {"assigned": "assigned", "trained": "trained", "studied": "completed", "study_hours": "hours",
+             "attempted": "examinees", "sittings": "sittings", "passed": "passed_people",
+             "passed_sittings": "passed_sittings", "completion_rate": "completion_rate",
+             "participation_rate": "participation_rate", "pass_rate": "pass_rate_people",
+             "sitting_pass_rate": "pass_rate_sittings", "average_score": "average", "certificates": "certificates",
+             "overdue": "overdue"}

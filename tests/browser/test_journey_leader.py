@@ -78,7 +78,7 @@ def test_leader_dashboard_drill_down_and_exports(browser_session, live_server):
     for i in range(3):
         box = charts.nth(i).bounding_box()
         assert box and box["width"] > 200 and box["height"] > 100
-    trend = page.get_by_role("img", name=f"{year} 年各月考试合格率")
+    trend = page.get_by_role("img", name=f"{year} 年各月合格率（按人次）")
     desc = trend.locator("desc").text_content()
     expected = _expected_trend(live_server, year)
     assert any(n for n, _p in expected.values())

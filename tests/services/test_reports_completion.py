@@ -30,12 +30,15 @@ def _fig(row):
 def test_exam_report_rolls_departments_up_the_tree(session, now, pop):
     report = _report(session, now, ReportFilter(exam_id=pop["exam"].id))
     assert report.node.id == pop["root"].id
-    # assigned, studied(any module), minutes, attempted, passed, average, median, certificates, overdue
-    assert _fig(report.total) == (8, 4, 100, 6, 4, 71.0, 73.0, 2, 0)
+    # assigned, studied (every module of the assignments due: e1 z1 z3, not e2 or z2), minutes, attempted,
+    # passed, average, median, certificates, overdue
+    assert _fig(report.total) == (8, 3, 100, 6, 4, 71.0, 73.0, 2, 0)
+    assert (report.total.trained, report.total.sittings, report.total.passed_sittings) == (4, 7, 5)
+    assert report.total.sitting_pass_rate == round(500 / 7, 1)
     assert report.total.pass_rate == 66.7 and report.total.participation_rate == 75.0
     rows = {r.name: r for r in report.departments}
     assert list(rows) == ["执法大队", "办公室"]
-    assert _fig(rows["执法大队"]) == (5, 4, 100, 4, 3, 71.5, 73.0, 1, 0)
+    assert _fig(rows["执法大队"]) == (5, 3, 100, 4, 3, 71.5, 73.0, 1, 0)
     assert rows["执法大队"].has_children and not rows["办公室"].has_children
     assert _fig(rows["办公室"]) == (2, 0, 0, 1, 0, 40.0, 40.0, 0, 0)
     assert rows["办公室"].pass_rate == 0.0
@@ -67,7 +70,10 @@ def test_assignment_report_counts_completion_and_overdue(session, now, pop):
 
 def test_year_report_counts_overdue_assignments(session, now, pop):
     report = _report(session, now, ReportFilter(year=2025), people="all")
-    assert (report.total.assigned, report.total.studied, report.total.overdue) == (8, 4, 2)
+    # 学习完成: e1 z1 z3 completed both modules of the assignment due 2025-06-01; e2 and z2 are overdue.
+    assert (report.total.assigned, report.total.studied, report.total.overdue) == (8, 3, 2)
+    assert {p.name for p in report.people if p.studied} == {"员工e1", "员工z1", "员工z3"}
+    assert {p.name for p in report.people if p.trained} == {"员工e1", "员工z1", "员工e2", "员工z3"}
     assert (report.total.attempted, report.total.passed, report.total.certificates) == (6, 4, 2)
     assert {p.name for p in report.people if p.overdue} == {"员工e2", "员工z2"}
     assert len(report.people) == 8

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 
 from lawtrain.courses.models import AssignmentDepartment, TrainingAssignment
 from lawtrain.reports import builders, queries, services
 from lawtrain.reports.queries import WEAK_BY_CHAPTER, ReportFilter
-from tests.factories import CHAPTER_2, CHAPTER_3, make_course_module, make_user, make_weak_population
+from lawtrain.reports.stats import Evidence
+from tests.factories import (
+    CHAPTER_2,
+    CHAPTER_3,
+    make_attempt,
+    make_attempt_question,
+    make_bank,
+    make_course_module,
+    make_exam,
+    make_question,
+    make_user,
+    make_weak_population,
+)
 
 LAW = "安全生产法"
 
@@ -22,6 +36,33 @@ def _grid(weak):
     """{department name: {column: (correct, answered)}}"""
     return {d.name: {key: (c.correct, c.answered) for (dept_id, _law, key), c in weak.cells.items()
                      if dept_id == d.id} for d in weak.departments}
+
+
+def test_a_few_answers_per_cell_flag_nothing(session, pop):
+    """1–4 answers per cell: every cell is 样本不足, none 薄弱, however low its rate."""
+    for by in ("article", WEAK_BY_CHAPTER):
+        weak = queries.weak_articles(session, ReportFilter(year=2025), root=None, by=by, limit=None)
+        assert weak.cells and {weak.status(c) for c in weak.cells.values()} == {"insufficient"}
+    lenient = queries.weak_articles(session, ReportFilter(year=2025), root=None,
+                                    evidence=Evidence(min_answers=1, min_people=1))
+    # Even counted, 0/1 is not 薄弱: its Wilson upper bound (79%) is above 60%.
+    assert lenient.cells and "weak" not in {lenient.status(c) for c in lenient.cells.values()}
+
+
+def test_a_cell_with_enough_evidence_is_flagged_by_its_upper_bound(session, pop):
+    question = make_question(session, make_bank(session), basis=((LAW, 40),))
+    team = [make_user(session, roles=["staff"], department=pop["team"]) for _ in range(6)]
+    exam = make_exam(session, departments=[pop["root"]])
+    for i, user in enumerate(team):
+        for n in range(2):  # 12 answers from 6 people, 2 right: 17%, upper bound 45% < 60%
+            attempt = make_attempt(session, exam, user, score=50, number=n + 1,
+                                   submitted_at=datetime(2025, 6, 10, 2, 0))
+            make_attempt_question(session, attempt, question, correct=(i == 0))
+    weak = queries.weak_articles(session, ReportFilter(year=2025), root=None)
+    cell = weak.cells[(pop["team"].id, LAW, 40)]
+    assert (cell.answered, cell.correct, cell.people) == (12, 2, 6)
+    assert weak.status(cell) == "weak" and cell.interval[1] < 60
+    assert weak.columns[0] == (LAW, 21) or (LAW, 40) in weak.columns
 
 
 def test_by_article(session, pop):
@@ -64,10 +105,13 @@ def test_weak_document_by_chapter(session, pop):
     doc = builders.weak_document(weak, "")
     grid, detail = doc.tables
     assert list(grid.headers) == ["部门", f"《{LAW}》{CHAPTER_2}", f"《{LAW}》{CHAPTER_3}", f"《{LAW}》未分章条文"]
-    assert [list(r) for r in grid.rows][0] == ["区应急局", "57% (4/7)", "33% (1/3)", "50% (1/2)"]
-    assert list(detail.headers) == ["部门", "法律", "章", "作答次数", "答对次数", "正确率（%）"]
-    assert [list(r) for r in detail.rows][:2] == [["区应急局", LAW, CHAPTER_2, 7, 4, "57.1"],
-                                                 ["区应急局", LAW, CHAPTER_3, 3, 1, "33.3"]]
+    assert [str(v) for v in grid.rows[0]] == ["区应急局", "57% (4/7)", "33% (1/3)", "50% (1/2)"]
+    assert list(detail.headers) == ["部门", "法律", "章", "作答次数", "答对次数", "涉及人数", "正确率",
+                                    "95% 区间下限（%）", "95% 区间上限（%）", "判定"]
+    # 7 answers from 4 people: 样本不足 (10 answers from 5 people are needed), whatever the rate.
+    assert [[str(v) for v in r] for r in detail.rows][:2] == [
+        ["区应急局", LAW, CHAPTER_2, "7", "4", "4", "57% (4/7)", "25", "84.2", "样本不足"],
+        ["区应急局", LAW, CHAPTER_3, "3", "1", "3", "33% (1/3)", "6.1", "79.2", "样本不足"]]
     assert doc.filename == "weak-chapters" and doc.notes
 
 

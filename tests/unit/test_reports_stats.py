@@ -64,7 +64,7 @@ def test_no_flags_on_the_sound_table(result):
 def test_negative_discrimination_and_extreme_facility_are_flagged():
     # Item 2 is answered right only by the two weakest; item 3 by everyone.
     table = {1: (1, 0, 1), 2: (1, 0, 1), 3: (1, 0, 1), 4: (0, 0, 1), 5: (0, 1, 1), 6: (0, 1, 1)}
-    result = stats.analyse(_responses(table))
+    result = stats.analyse(_responses(table), min_takers=6)
     by_item = {i.item: i for i in result.items}
     # totals 2 2 2 1 2 2 -> ranked: 4 (1), then 1 2 3 5 6 (2). lower = 4, 1; upper = 5, 6.
     assert by_item[2].discrimination == pytest.approx(1.0 - 0.0)
@@ -72,6 +72,24 @@ def test_negative_discrimination_and_extreme_facility_are_flagged():
     assert stats.FLAG_NEGATIVE in by_item[1].flags
     assert by_item[3].facility == 1.0 and stats.FLAG_EASY in by_item[3].flags
     assert by_item[3].point_biserial is None  # no variance
+    # With the default evidence rule (20 takers), six answers flag nothing, whatever the figures say.
+    assert stats.analyse(_responses(table)).flagged == ()
+
+
+def test_flags_need_twenty_takers_and_every_item_shows_its_interval():
+    wrong = [ItemResponse(e, 1, 0.0) for e in range(19)]
+    assert stats.analyse(wrong).items[0].flags == ()
+    assert stats.FLAG_HARD in stats.analyse([*wrong, ItemResponse(19, 1, 0.0)]).items[0].flags
+    low, high = stats.analyse(wrong).items[0].interval
+    assert low == 0.0 and high == pytest.approx(0.1682, abs=1e-4)
+
+
+@pytest.mark.parametrize("successes, n, low, high", [
+    (0, 1, 0.0, 0.7935), (1, 1, 0.2065, 1.0), (5, 10, 0.2366, 0.7634), (81, 263, 0.2553, 0.3662)])
+def test_wilson_interval(successes, n, low, high):
+    lo, hi = stats.wilson(successes, n)
+    assert (lo, hi) == (pytest.approx(low, abs=1e-4), pytest.approx(high, abs=1e-4))
+    assert stats.wilson(0, 0) is None
 
 
 @pytest.mark.parametrize("facility, discrimination, flags", [

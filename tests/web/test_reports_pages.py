@@ -57,11 +57,14 @@ def test_completion_page_shows_figures_with_denominators(client, login_as, pop):
     html = client.get(f"/reports/completion?exam_id={pop['exam'].id}").get_data(as_text=True)
     text = _text(html)
     assert "区应急局" in text and "执法大队" in text and "办公室" in text
-    assert "50% (4/8)" in text  # studied / assigned at the bureau
+    assert "38% (3/8)" in text  # 学习完成率: e1 z1 z3 completed the assignment due in the period
+    assert "50% (4/8)" in text  # 参训 / 应参加
     assert "75% (6/8)" in text  # attempted / assigned
-    assert "67% (4/6)" in text  # passed / attempted
+    assert "67% (4/6)" in text  # 合格率（按人）
+    assert "71% (5/7)" in text  # 合格率（按人次）
     assert "80% (4/5)" in text and "75% (3/4)" in text  # 执法大队
-    assert "71.0" in text and "73.0" in text and "71.5" in text
+    assert " 71 " in text and " 73 " in text and "71.5" in text  # scores without a trailing .0
+    assert "合格率（按人）" in text and "合格率（按人次）" in text and "指标说明" in text
     # Drill-down links carry the filters.
     assert f'department_id={pop["team"].id}' in html and f'exam_id={pop["exam"].id}' in html
     assert "员工r1" in text  # the bureau's own staff member
@@ -90,7 +93,7 @@ def test_leader_sees_only_their_subtree(client, login_as, pop):
     api = client.get(f"/api/reports/completion?exam_id={pop['exam'].id}").get_json()
     assert [r["department_name"] for r in api["rows"]] == ["执法大队", "一中队"]
     assert api["rows"][0] == {**api["rows"][0], "assigned": 5, "attempted": 4, "passed": 3, "pass_rate": 75.0,
-                              "completion_rate": 80.0, "average_score": 71.5}
+                              "completion_rate": 60.0, "average_score": 71.5}
     assert client.get(f"/api/reports/completion?department_id={pop['office'].id}").status_code == 404
     # Leader's dashboard: his subtree only.
     dash = _text(client.get("/reports/dashboard?year=2025").get_data(as_text=True))
@@ -128,7 +131,7 @@ def test_dashboard_charts_carry_the_numbers(client, login_as, pop):
     login_as("leader", department=pop["root"])  # a bureau leader sees all
     html = client.get("/reports/dashboard?year=2025").get_data(as_text=True)
     assert html.count("<svg") == 3 and html.count('role="img"') == 3
-    assert ">80% (4/5)</text>" in html  # 执法大队 completion bar
+    assert ">60% (3/5)</text>" in html  # 执法大队 completion bar: e1 z1 z3 of five
     assert ">0% (0/2)</text>" in html  # 办公室
     assert "90-100：2" in html and "40-49：1" in html  # histogram description
     assert ">67% (4/6)</text>" in html  # June pass rate on the trend line
@@ -175,41 +178,59 @@ def _csv_tables(data: bytes) -> dict[str, tuple[list[str], list[list[str]]]]:
     return tables
 
 
+COMPLETION_HEADERS = ["应参加人数", "参训人数", "学习完成人数", "学习完成率", "学时（小时）", "参考人数", "参考率",
+                      "参考人次", "合格人数", "合格率（按人）", "合格人次", "合格率（按人次）", "平均分", "中位分",
+                      "颁发证书（张）", "逾期人数"]
+
+
 def test_csv_exports_carry_every_table(client, login_as, pop):
     login_as("admin")
     dash = _csv_tables(client.get("/reports/dashboard/export.csv?year=2025").data)
-    assert list(dash) == ["各部门情况", "各月考试", "成绩分布"]
-    assert dash["各部门情况"] == (["部门", "应参加", "完成率", "参考率", "合格率", "逾期人数"], [
-        ["执法大队", "5", "80% (4/5)", "80% (4/5)", "75% (3/4)", "2"],
-        ["办公室", "2", "0% (0/2)", "50% (1/2)", "0% (0/1)", "0"]])
+    assert list(dash) == ["各部门情况（含下级部门）", "各月考试", "成绩分布", "说明"]
+    assert dash["各部门情况（含下级部门）"] == (["部门", *COMPLETION_HEADERS], [
+        ["区应急局", "8", "4", "3", "37.5%", "1.7", "6", "75.0%", "7", "4", "66.7%", "5", "71.4%", "71.0", "73.0",
+         "2", "2"],
+        ["区应急局/执法大队", "5", "4", "3", "60.0%", "1.7", "4", "80.0%", "5", "3", "75.0%", "4", "80.0%", "71.5",
+         "73.0", "1", "2"],
+        ["区应急局/办公室", "2", "0", "0", "0.0%", "0.0", "1", "50.0%", "1", "0", "0.0%", "0", "0.0%", "40.0", "40.0",
+         "0", "0"]])
     months = dash["各月考试"][1]
-    assert len(months) == 12 and months[2] == ["3月", "1", "1", "100% (1/1)"]
-    assert months[5] == ["6月", "6", "4", "67% (4/6)"] and sum(int(m[1]) for m in months) == 7
+    assert len(months) == 12 and months[2] == ["3月", "1", "1", "100.0%"] and months[0] == ["1月", "0", "0", ""]
+    assert months[5] == ["6月", "6", "4", "66.7%"] and sum(int(m[1]) for m in months) == 7
     assert [int(n) for _band, n in dash["成绩分布"][1]] == [0, 0, 0, 0, 1, 1, 1, 0, 1, 2]
+    notes = dash["说明"][1]
+    assert ["合格率（按人）", "合格人数 ÷ 参考人数（每人按最好一次成绩）。"] in notes  # the glossary travels along
 
     annual = _csv_tables(client.get("/reports/annual/export.csv?year=2025").data)
-    assert list(annual) == ["年度主要数据", "分法律统计"]
+    assert list(annual) == ["年度主要数据", "分法律统计", "说明"]
     assert dict(annual["年度主要数据"][1]) == {
-        "应训人数": "8", "参训人数": "4", "学习时长（小时）": "1.7", "完成学习模块（个）": "7", "组织考试（场）": "1",
-        "参考人次": "7", "参考人数": "6", "合格人次": "5", "合格率": "71% (5/7)", "颁发证书（张）": "2"}
+        "应参加人数": "8", "参训人数": "4", "学习完成人数": "3", "学习完成率": "37.5%", "学时（小时）": "1.7",
+        "完成学习模块（个）": "7", "组织考试（场）": "1", "参考人数": "6", "参考人次": "7", "合格人数": "4",
+        "合格人次": "5", "合格率（按人）": "66.7%", "合格率（按人次）": "71.4%", "平均分": "71.0",
+        "颁发证书（张）": "2"}
     headers, rows = annual["分法律统计"]
-    assert headers[4:8] == ["参考人次", "合格人次", "合格率", "颁发证书（张）"]
-    assert rows == [["《安全生产法》", "4", "1.7", "7", "0", "0", "—", "0", "0", "—"]]  # its exam names no law
+    assert headers[4:8] == ["参考人次", "合格人次", "合格率（按人次）", "颁发证书（张）"]
+    assert rows == [["《安全生产法》", "4", "1.7", "7", "0", "0", "", "0", "0", ""]]  # its exam names no law
 
     completion = _csv_tables(client.get(f"/reports/completion/export.csv?exam_id={pop['exam'].id}").data)
-    assert list(completion) == ["按部门汇总（含下级部门）", "人员明细"]
+    assert list(completion) == ["按部门汇总（含下级部门）", "人员明细", "说明"]
     departments = completion["按部门汇总（含下级部门）"][1]
-    assert [r[:4] + r[5:12] for r in departments] == [
-        ["区应急局", "8", "4", "50% (4/8)", "6", "75% (6/8)", "4", "67% (4/6)", "71.0", "73.0", "2"],
-        ["区应急局/执法大队", "5", "4", "80% (4/5)", "4", "80% (4/5)", "3", "75% (3/4)", "71.5", "73.0", "1"],
-        ["区应急局/办公室", "2", "0", "0% (0/2)", "1", "50% (1/2)", "0", "0% (0/1)", "40.0", "40.0", "0"]]
-    people = {r[0]: r for r in completion["人员明细"][1]}
-    assert len(people) == 8 and people["员工e1"][9] == "合格" and people["员工z3"][7] == "否"
+    assert [r[0] for r in departments] == ["区应急局", "区应急局/执法大队", "区应急局/办公室"]
+    assert departments[0][1:] == ["8", "4", "3", "37.5%", "1.7", "6", "75.0%", "7", "4", "66.7%", "5", "71.4%",
+                                  "71.0", "73.0", "2", "2"]
+    headers, people = completion["人员明细"]
+    assert headers == ["姓名", "工号", "部门", *COMPLETION_HEADERS]
+    people = {r[0]: r for r in people}
+    # A person's rates are 100% or 0%, their average and median their best score (the PDF shows the same).
+    assert people["员工e1"][3:] == ["1", "1", "1", "100.0%", "0.5", "1", "100.0%", "2", "1", "100.0%", "2",
+                                   "100.0%", "80.0", "80.0", "1", "0"]
+    assert len(people) == 8 and people["员工z3"][8] == "0" and people["员工z3"][15] == ""
 
     weak = _csv_tables(client.get("/reports/weak/export.csv?year=2025").data)
-    assert list(weak) == ["正确率热力表", "明细"]
+    assert list(weak) == ["正确率热力表", "明细", "说明"]
     assert weak["正确率热力表"][1] == [["区应急局"], ["区应急局/执法大队"], ["区应急局/办公室"]]
-    assert weak["明细"] == (["部门", "法律", "条号", "条文", "作答次数", "答对次数", "正确率（%）"], [])
+    assert weak["明细"] == (["部门", "法律", "条号", "条文", "作答次数", "答对次数", "涉及人数", "正确率",
+                            "95% 区间下限（%）", "95% 区间上限（%）", "判定"], [])
 
 
 def test_pdf_exports_name_the_departments(client, login_as, pop):
@@ -224,7 +245,7 @@ def test_pdf_exports_name_the_departments(client, login_as, pop):
             assert "执法大队" in text, url
     annual = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
         client.get("/reports/annual/export.pdf?year=2025").data)).pages)
-    assert "合格证书 2 张" in annual.replace("\n", "")
+    assert "合格证书 2 张" in annual.replace("\n", "") and "指标说明" in annual
 
 
 def test_every_report_exports_every_format(client, login_as, pop):
@@ -240,8 +261,10 @@ def test_every_report_exports_every_format(client, login_as, pop):
 def test_annual_page_paragraph(client, login_as, pop):
     login_as("leader", department=pop["root"])
     text = _text(client.get("/reports/annual?year=2025").get_data(as_text=True))
-    assert "2025 年，区应急局共组织 4 名干部职工参加法治学习培训" in text
-    assert "参考 7 人次（6 人），合格 5 人次，合格率 71% (5/7)；颁发合格证书 2 张" in text
+    assert "2025 年，区应急局应参加法治学习培训 8 人，参训 4 人，参训率 50%，累计学习 1.7 小时" in text
+    assert "学习完成人数 3 人，学习完成率 38%" in text
+    assert "参考 6 人、7 人次，合格 4 人、5 人次，合格率（按人）67%，合格率（按人次）71%，平均分 71 分" in text
+    assert "颁发合格证书 2 张" in text
     assert "分法律统计中" in text and "各计一次" in text  # the per-law lines' footnote
 
 
@@ -283,8 +306,9 @@ def test_weak_articles_and_one_step_remedial_assignment(client, login_as, sessio
     html = client.get("/reports/weak").get_data(as_text=True)
     text = _text(html)
     assert "《安全生产法》第二十一条" in text
-    assert "heat-1" in html and "33% (1/3)" in text  # 执法大队 rolled up: e1 right, e2 and z1 wrong
-    assert "布置补学" in html
+    assert "33%" in text and "1/3，3 人" in text  # 执法大队 rolled up: e1 right, e2 and z1 wrong
+    # Three answers prove nothing: 样本不足, no 薄弱, no remedial button.
+    assert "样本不足" in text and "⚠ 薄弱" not in text and "/reports/weak/assign" not in html
     response = client.post("/reports/weak/assign", data={"department_id": pop["team"].id, "law": "安全生产法",
                                                           "article": 21})
     assert response.status_code == 302
@@ -306,7 +330,11 @@ def test_weak_articles_by_chapter_and_remedial_training_from_a_chapter(client, l
     html = client.get(f"/reports/weak?by=chapter&department_id={pop['root'].id}").get_data(as_text=True)
     text = _text(html)
     assert f"《安全生产法》{CHAPTER_2}" in text and "《安全生产法》未分章条文" in text
-    assert "57% (4/7)" in text and "50% (3/6)" in text  # the bureau and 执法大队 on 第二章
+    assert "4/7，" in text and "3/6，" in text  # the bureau and 执法大队 on 第二章
+    assert "⚠ 薄弱" not in text  # 1-4 answers per person and cell: 样本不足, never 薄弱
+    client.application.config.update(LAWTRAIN_WEAK_MIN_ANSWERS=1, LAWTRAIN_WEAK_MIN_PEOPLE=1,
+                                     LAWTRAIN_WEAK_THRESHOLD=90)  # now 4/7 (upper bound 84%) is 薄弱
+    html = client.get(f"/reports/weak?by=chapter&department_id={pop['root'].id}").get_data(as_text=True)
     assert 'aria-current="page" href="/reports/weak?by=chapter' in html  # the toggle shows where we are
     assert '<input type="hidden" name="by" value="chapter">' in html  # the filter form keeps the roll-up
     assert f'name="chapter" value="{CHAPTER_2}"' in html and 'name="article"' not in html
@@ -322,7 +350,7 @@ def test_weak_articles_by_chapter_and_remedial_training_from_a_chapter(client, l
                                                   **both_or_neither})
     assert session.scalar(select(db.func.count(TrainingAssignment.id))) == before
     by_article = _text(client.get("/reports/weak?by=article").get_data(as_text=True))
-    assert "《安全生产法》第二十一条" in by_article and "60% (3/5)" in by_article
+    assert "《安全生产法》第二十一条" in by_article and "3/5，" in by_article
     tables = _csv_tables(client.get("/reports/weak/export.csv?by=chapter").data)
     assert tables["明细"][0][2] == "章" and tables["明细"][1][0][:3] == ["区应急局", "安全生产法", CHAPTER_2]
 
@@ -363,7 +391,9 @@ def test_item_analysis_page_matches_the_hand_table(client, login_as, session):
         assert f"/questions/{questions[0].id}/edit" in html
     xlsx = load_workbook(io.BytesIO(client.get(f"/reports/exams/{exam.id}/items/export.xlsx").data))
     sheet = xlsx.worksheets[0]
-    assert [sheet.cell(row=r, column=4).value for r in range(2, 6)] == ["0.83", "0.67", "0.50", "0.33"]
+    assert [round(sheet.cell(row=r, column=5).value, 2) for r in range(2, 6)] == [0.83, 0.67, 0.5, 0.33]
+    assert sheet.cell(row=2, column=5).number_format == "0.00"
+    assert "需要复核" not in text  # six takers: figures, no flags
 
 
 YEAR_PAGES = ["/reports/dashboard", "/reports/annual", "/reports/completion", "/reports/weak",
@@ -401,5 +431,5 @@ def test_leader_sees_their_subtrees_counts_and_no_question_edit_links(client, lo
     client.post("/auth/logout")
     login_as("trainer")
     text = _text(client.get("/reports/exams").get_data(as_text=True))
-    assert "2025年安全生产法考试 已交卷 7 人次" in text and "只计" not in text
+    assert "2025年安全生产法考试 已交卷 7 人次" in text and "人员的答卷" not in text
     assert edit_link in client.get(f"/reports/exams/{exam.id}/items").get_data(as_text=True)
