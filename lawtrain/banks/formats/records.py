@@ -84,12 +84,10 @@ class QuestionRecord:
     location: Location = field(default_factory=Location)
 
 
-@dataclass
-class ParseResult:
-    records: list[QuestionRecord] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    bank_name: str | None = None
-    bank_description: str | None = None
+class SortsProblems:
+    """`errors` and `warnings` of anything with a `problems` list (a parse, an import plan)."""
+
+    problems: list[Problem]
 
     @property
     def errors(self) -> list[Problem]:
@@ -98,3 +96,11 @@ class ParseResult:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass
+class ParseResult(SortsProblems):
+    records: list[QuestionRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    bank_name: str | None = None
+    bank_description: str | None = None
