@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lawtrain.auth import audit
-from lawtrain.banks.formats.records import Location, ParseResult, Problem, QuestionRecord
+from lawtrain.banks.formats.records import Location, ParseResult, Problem, QuestionRecord, SortsProblems
 from lawtrain.banks.formats.validate import validate_records
 from lawtrain.banks.models import Bank, Question
 from lawtrain.banks.services import (
@@ -42,7 +42,7 @@ class ImportItem:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(SortsProblems):
     items: list[ImportItem] = field(default_factory=list)
     general: list[Problem] = field(default_factory=list)  # problems not tied to one question
     notes: list[str] = field(default_factory=list)  # how the file was read (e.g. which rule split options)
@@ -52,14 +52,6 @@ class ImportReport:
     @property
     def problems(self) -> list[Problem]:
         return self.general + [p for item in self.items for p in item.problems]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     def count(self, action: str) -> int:
         return sum(1 for item in self.items if item.action == action)

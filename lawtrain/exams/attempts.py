@@ -116,15 +116,15 @@ def _locked_status(session: Session, attempt: Attempt) -> str:
     return status
 
 
-def _check_accepts_saves(session: Session, attempt: Attempt, now: datetime) -> None:
-    """Refuse a save to a closed attempt. A save refused for lateness is a write path: the overdue attempt is
-    closed and graded in this same transaction, which then commits (a 409 answer, but the closing is kept)."""
+def _refusal(session: Session, attempt: Attempt, now: datetime) -> AttemptClosed | None:
+    """Why a save must be refused (None: it may go ahead). A save refused for lateness is a write path: the
+    overdue attempt is closed and graded here, and the service commits that before answering 409."""
     if _locked_status(session, attempt) != AttemptStatus.IN_PROGRESS:
-        raise AttemptClosed(_("本次考试已结束，答案不能再修改"))
+        return AttemptClosed(_("本次考试已结束，答案不能再修改"))
     if not timing.accepts_save(attempt.deadline_at, now, grace_seconds()):
         _close_overdue(session, now, exam_id=attempt.exam_id, user_id=attempt.user_id)
-        session.commit()
-        raise AttemptClosed(_("考试时间已到，答案不能再修改"))
+        return AttemptClosed(_("考试时间已到，答案不能再修改"))
+    return None
 
 
 def save_answer(session: Session, attempt: Attempt, question_id: int, response: list[str], seq: int,
@@ -134,7 +134,10 @@ def save_answer(session: Session, attempt: Attempt, question_id: int, response: 
     The same few statements whatever the paper size: the status under the row lock, one upsert that
     writes only a question on this paper and only over an older seq, the attempt's last_seq, the event.
     """
-    _check_accepts_saves(session, attempt, now)
+    refusal = _refusal(session, attempt, now)
+    if refusal is not None:
+        session.commit()
+        raise refusal
     sql = _save_statements(session)
     conn = session.connection()  # Core statements straight on the connection: nothing of the ORM to flush
     key = {"attempt_id": attempt.id, "question_id": question_id}
@@ -151,7 +154,10 @@ def save_answer(session: Session, attempt: Attempt, question_id: int, response: 
 
 def save_all(session: Session, attempt: Attempt, responses: dict[int, list[str]], now: datetime) -> int:
     """The no-JavaScript form: store every changed answer of the paper in one transaction; returns how many."""
-    _check_accepts_saves(session, attempt, now)
+    refusal = _refusal(session, attempt, now)
+    if refusal is not None:
+        session.commit()
+        raise refusal
     on_paper = set(session.scalars(select(AttemptQuestion.question_id).where(AttemptQuestion.attempt_id == attempt.id)))
     stored = {a.question_id: a for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
     seq, changed = attempt.last_seq, 0

@@ -10,7 +10,7 @@ PURE = [
     "banks/formats/*.py",
     "courses/numerals.py", "courses/lawtext.py", "courses/modules.py",
     "exams/selection.py", "exams/scoring.py", "exams/timing.py", "exams/paper_text.py", "exams/errors.py",
-    "reports/stats.py", "reports/charts.py",
+    "reports/stats.py", "reports/charts.py", "reports/glossary.py", "reports/word.py",
     "certificates/pdf.py", "certificates/seal.py", "reports/pdf.py", "reports/xlsx.py",
     "org/staff_import.py",
     "timeutil.py", "signals.py", "html.py", "spreadsheet.py", "reports/documents.py",

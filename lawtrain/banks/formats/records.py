@@ -85,8 +85,22 @@ class QuestionRecord:
     location: Location = field(default_factory=Location)
 
 
+class SortsProblems:
+    """`errors` and `warnings` of anything with a `problems` list (a parse, an import plan)."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
 @dataclass
-class ParseResult:
+class ParseResult(SortsProblems):
     records: list[QuestionRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     bank_name: str | None = None
@@ -96,11 +110,3 @@ class ParseResult:
     law_name: str | None = None
     law_revision: date | None = None
     notes: list[str] = field(default_factory=list)  # how the file was read, for the preview (not problems)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
