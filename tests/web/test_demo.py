@@ -76,10 +76,10 @@ def test_the_demo_library_comes_from_the_repository_and_lists_every_shipped_text
 
 
 def test_the_legacy_bank_shows_its_revision_impact_and_a_recite_clears_the_flag(app, session, demo):
-    from lawtrain.banks.models import STATUS_NEEDS_REVIEW, Bank, Question
+    from lawtrain.banks.models import Bank, Question, QuestionStatus
 
     flagged = dict(session.execute(select(Bank.name, func.count(Question.id)).join(Question)
-                                   .where(Question.status == STATUS_NEEDS_REVIEW).group_by(Bank.name)).all())
+                                   .where(Question.status == QuestionStatus.NEEDS_REVIEW).group_by(Bank.name)).all())
     assert flagged == {"突发事件应对法（2007年版旧题库）": 16}  # the current banks carry no flag
     assert any("修订影响：16 题" in n for n in demo.notes)
     legacy = session.scalar(select(Bank).where(Bank.name == "突发事件应对法（2007年版旧题库）"))
