@@ -46,7 +46,19 @@ def _sign_in_through_nginx(app, session):
 
 def test_behind_one_proxy_the_audit_log_records_the_client_address(app, session):
     behind_nginx = make_app(LAWTRAIN_PROXY_HOPS=1)
-    assert _sign_in_through_nginx(behind_nginx, session) == ["10.20.30.40"]
+    try:
+        assert _sign_in_through_nginx(behind_nginx, session) == ["10.20.30.40"]
+    finally:
+        _dispose(behind_nginx)
+
+
+def _dispose(other_app) -> None:
+    """Close the connections of an app made inside a test (the suite fails on a connection left open)."""
+    from lawtrain.extensions import db
+
+    with other_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_a_forwarding_proxy_without_the_setting_is_logged_once(app, session, caplog):
@@ -66,6 +78,7 @@ def test_healthz_reports_the_database(client):
 def test_healthz_says_503_when_the_database_is_unreachable():
     app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none")
     r = app.test_client().get("/healthz")
+    _dispose(app)
     assert r.status_code == 503 and r.json == {"status": "error", "database": "unreachable"}
 
 
