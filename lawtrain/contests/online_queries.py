@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User, UserRole
 from lawtrain.auth.roles import STAFF
+from lawtrain.certificates import queries as cert_queries
+from lawtrain.certificates.models import AwardSource, Certificate
 from lawtrain.contests import online_rank
 from lawtrain.contests.online_models import ContestStatus, OnlineContest, OnlineContestGuest, OnlineContestPrize
 from lawtrain.exams import timing
@@ -216,3 +218,12 @@ def overdue_contests(session: Session, now: datetime) -> list[OnlineContest]:
 def prizes_select(contest_id: int) -> Select:
     return (select(OnlineContestPrize, User).join(User, User.id == OnlineContestPrize.user_id)
             .where(OnlineContestPrize.contest_id == contest_id).order_by(OnlineContestPrize.rank))
+
+
+def award_certificates(contest_id: int) -> Select:
+    """The contest's award certificates, best place first (the certificate engine's query)."""
+    return cert_queries.award_certificates(AwardSource.ONLINE_CONTEST, contest_id)
+
+
+def my_certificate(session: Session, contest_id: int, user_id: int):
+    return session.scalar(award_certificates(contest_id).where(Certificate.user_id == user_id).limit(1))

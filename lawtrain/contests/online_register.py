@@ -18,7 +18,7 @@ GUEST_ENDPOINTS = frozenset({
     "online_contests.results", "online_contests.guest", "online_contests_api.api_list",
     "online_contests_api.api_leaderboard", "exams.take", "exams.take_form", "exams.result", "api.start", "api.save",
     "api.submit", "api.attempt_status", "api.focus_event", "auth.logout", "auth.login", "main.set_language",
-    "static", "main.me",
+    "static", "main.me", "certificates.download", "certificates.verify",
 })
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from lawtrain.auth import audit
 from lawtrain.auth.models import User, UserRole
 from lawtrain.auth.roles import GUEST
+from lawtrain.certificates.awards import AwardSource, issue_award
 from lawtrain.contests import online_queries as queries
 from lawtrain.contests import online_rank
 from lawtrain.contests.online_models import (
@@ -43,6 +44,7 @@ from lawtrain.exams.models import (
 )
 from lawtrain.exams.papers import PaperCheck, check_paper
 from lawtrain.org.models import Department
+from lawtrain.timeutil import local_date
 
 
 class ContestError(Exception):
@@ -314,8 +316,14 @@ def _assign_prizes(session: Session, contest: OnlineContest) -> list[dict]:
 
 
 def _issue_certificates(session: Session, contest: OnlineContest, prizes: list[dict], *, actor, now: datetime) -> int:
-    """Award certificates (获奖证书) through the certificate engine; a no-op until it is wired in."""
-    return 0
+    """Award certificates (获奖证书, and 参与证书 when the contest gives them) through the certificate engine."""
+    awarded_on = local_date(now)
+    for p in prizes:
+        participation = p["prize"] == online_rank.PARTICIPATION
+        issue_award(session, user_id=p["user_id"], source=AwardSource.ONLINE_CONTEST, source_id=contest.id,
+                    title=contest.title, prize=p["prize"], rank=None if participation else p["rank"],
+                    awarded_on=awarded_on, actor=actor, now=now)
+    return len(prizes)
 
 
 def close_contest(session: Session, contest: OnlineContest, *, actor, now: datetime, ip: str | None = None) -> int:

@@ -3,7 +3,21 @@ and results page; the guest registration page; the JSON API (GET /api/contests, 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+import tempfile
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +27,8 @@ from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, login_required, public, roles_required
 from lawtrain.auth.roles import ADMIN, LEADER, STAFF, TRAINER
 from lawtrain.auth.sessions import client_ip, login_throttle, sign_in
+from lawtrain.certificates import queries as cert_queries
+from lawtrain.certificates import services as cert_services
 from lawtrain.contests import online_exports, online_forms, online_queries, online_rank, online_services
 from lawtrain.contests.online_models import ContestStatus, OnlineContest
 from lawtrain.exams import errors as exam_errors
@@ -20,6 +36,7 @@ from lawtrain.exams import forms as exam_forms
 from lawtrain.exams.models import Attempt
 from lawtrain.extensions import db
 from lawtrain.org.models import Department
+from lawtrain.settings.context import current as current_org_settings
 from lawtrain.spreadsheet import SpreadsheetError, read_table
 from lawtrain.timeutil import from_local, iso_utc, utcnow
 
@@ -111,6 +128,7 @@ def result(contest_id: int):
     now = utcnow()
     standing = online_queries.my_standing(db.session, contest, current_user.id)
     return render_template("contests/online/result.html", contest=contest, standing=standing,
+                           certificate=online_queries.my_certificate(db.session, contest.id, current_user.id),
                            state=online_queries.window_state(contest, now),
                            entrants=online_queries.entrant_count(db.session, contest))
 
@@ -257,10 +275,12 @@ def admin(contest_id: int):
     contest = _contest(contest_id)
     now = utcnow()
     guests = db.session.scalars(online_queries.guests_select(contest.id).limit(500)).all()
+    certificates = db.session.scalars(online_queries.award_certificates(contest.id).limit(500)).all()
     link = url_for("online_contests.guest", token=contest.guest_token, _external=True)
     return render_template("contests/online/admin.html", contest=contest, state=online_queries.window_state(
         contest, now), guests=guests, guest_link=link, entrants=online_queries.entrant_count(db.session, contest),
-        form=online_forms.ConfirmForm(), tiers=online_rank.tiers_from_json(contest.prize_tiers))
+        form=online_forms.ConfirmForm(), tiers=online_rank.tiers_from_json(contest.prize_tiers),
+        certificates=certificates)
 
 
 def _action(contest_id: int, action, done: str):
@@ -312,6 +332,25 @@ def export(contest_id: int, fmt: str):
         abort(404)
     body = online_exports.results_file(db.session, contest, fmt, current_app.config.get("LAWTRAIN_CJK_FONT"))
     return _download(body, online_exports.FORMATS[fmt], f"contest-{contest.id}-results.{fmt}")
+
+
+@bp.get("/<int:contest_id>/certificates.zip")
+@roles_required(*TRAINERS)
+def certificates_zip(contest_id: int):
+    contest = _contest(contest_id)
+    certs = db.session.scalars(cert_queries.not_revoked(online_queries.award_certificates(contest.id))).all()
+    if not certs:
+        flash(_("还没有可下载的有效证书。"), "info")
+        return redirect(url_for("online_contests.admin", contest_id=contest.id))
+    options = cert_services.render_options(db.session, current_app.config,
+                                           current_org_settings().base_url or request.url_root)
+    out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    cert_services.write_zip(certs, out, lambda c: cert_services.certificate_pdf(c, options))
+    out.seek(0)
+    response = send_file(out, mimetype="application/zip", as_attachment=True,
+                         download_name=cert_services.safe_filename(f"{contest.title}_获奖证书") + ".zip")
+    response.call_on_close(out.close)
+    return response
 
 
 @bp.get("/<int:contest_id>/guests.xlsx")

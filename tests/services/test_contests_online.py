@@ -202,3 +202,19 @@ def test_close_overdue_job_closes_contests(app, session, org, now, runner):
     session.expire_all()
     assert contest.status == "closed"
     assert session.scalar(select(OnlineContestPrize.prize)) == "一等奖"
+
+
+def test_closing_issues_award_certificates_once(session, org, now):
+    from lawtrain.certificates.models import Certificate
+
+    _bureau, a, _b, trainer = org
+    contest = make_contest(session, trainer, now, participation_certificates=True)
+    people = [factories.make_user(session, department=a) for _ in range(3)]
+    for person, right in zip(people, (4, 3, 1), strict=True):
+        sit(session, contest, person, now, right=right, minutes=5)
+    online_services.close_contest(session, contest, actor=trainer, now=now + timedelta(days=2))
+    certs = session.scalars(online_queries.award_certificates(contest.id)).all()
+    assert [(c.user_id, c.award_prize, c.award_rank) for c in certs] == [
+        (people[0].id, "一等奖", 1), (people[1].id, "二等奖", 2), (people[2].id, "参与证书", None)]
+    assert {c.exam_title for c in certs} == {contest.title}
+    assert session.scalar(select(func.count(Certificate.id))) == 3

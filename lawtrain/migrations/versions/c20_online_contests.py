@@ -1,7 +1,7 @@
 """Online knowledge contests: exams.kind (a contest's exam is hidden from exam lists) and the contest tables.
 
 Revision ID: c20_online_contests
-Revises: c16_status_checks
+Revises: c24_award_certificates
 
 Adding exams.kind with its CHECK rebuilds the exams table on SQLite: foreign keys are off around the
 rebuild (as in c16_status_checks) and checked afterwards.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c20_online_contests"
-down_revision = "c16_status_checks"
+down_revision = "c24_award_certificates"
 branch_labels = None
 depends_on = None
 
