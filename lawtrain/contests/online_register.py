@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, abort, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lawtrain.auth.policy import PUBLIC, policy_of
 from lawtrain.auth.roles import GUEST
 from lawtrain.exams.models import ExamKind
 
@@ -24,6 +25,8 @@ GUEST_ENDPOINTS = frozenset({
 
 def _guard_guests():
     if not (current_user.is_authenticated and current_user.has_role(GUEST)) or request.endpoint in GUEST_ENDPOINTS:
+        return None
+    if policy_of(current_app.view_functions.get(request.endpoint)) == PUBLIC:  # sign-in page, verify page…
         return None
     if request.endpoint in ("main.home", "main.role_home", "online_contests.index"):
         from lawtrain.contests.online_services import guest_contest
