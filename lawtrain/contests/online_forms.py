@@ -28,9 +28,15 @@ from lawtrain.forms import choices
 
 
 class TierForm(Form):
-    prize = SelectField(_l("奖项"), choices=choices([(p, p) for p in PRIZES]))
-    mode = SelectField(_l("名额方式"), choices=choices([("count", _l("按人数")), ("share", _l("按参赛人数比例（%）"))]))
+    # An unused row posts nothing: the choices are checked only for rows with an amount.
+    prize = SelectField(_l("奖项"), choices=choices([(p, p) for p in PRIZES]), validate_choice=False)
+    mode = SelectField(_l("名额方式"), choices=choices([("count", _l("按人数")), ("share", _l("按参赛人数比例（%）"))]),
+                       validate_choice=False)
     amount = DecimalField(_l("名额"), places=1, validators=[Optional(), NumberRange(0, 10000)])
+
+    def validate_amount(self, field):
+        if field.data is not None and (self.prize.data not in PRIZES or self.mode.data not in ("count", "share")):
+            raise ValidationError(_l("请选择奖项和名额方式"))
 
 
 class ContestForm(FlaskForm):
