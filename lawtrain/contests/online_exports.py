@@ -30,8 +30,8 @@ def _sections(session: Session, contest: OnlineContest) -> list[tuple[str, list[
     return [
         (_("获奖名单"), [_("名次"), _("奖项"), _("姓名"), _("得分"), _("用时")],
          [[p.rank, p.prize, u.display_name, p.score, minutes_text(p.seconds)] for p, u in prizes]),
-        (_("单位排名（优秀组织奖按参赛率评定）"), [_("排名"), _("单位"), _("应参赛"), _("参赛"), _("参赛率"), _("平均分"),
-                                          _("获奖人数"), _("优秀组织奖")],
+        (_("单位排名（优秀组织奖按参赛率评定）"),
+         [_("排名"), _("单位"), _("应参赛"), _("参赛"), _("参赛率"), _("平均分"), _("获奖人数"), _("优秀组织奖")],
          [[i, u.name, u.eligible, u.entrants, f"{u.rate:.1%}", round(u.average, 1), u.winners,
            _("是") if u.excellent else ""] for i, u in enumerate(units, start=1)]),
         (_("部门排名（含下级部门）"), [_("部门"), _("应参赛"), _("参赛"), _("参赛率"), _("平均分"), _("获奖人数")],

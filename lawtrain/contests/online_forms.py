@@ -44,7 +44,8 @@ class ContestForm(FlaskForm):
     description = TextAreaField(_l("竞赛说明（规则、奖项等）"), validators=[Optional(), Length(max=4000)])
     opens_at = DateTimeLocalField(_l("开始时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     closes_at = DateTimeLocalField(_l("结束时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    duration_minutes = IntegerField(_l("答题时长（分钟）"), default=20, validators=[DataRequired(), NumberRange(1, 300)])
+    duration_minutes = IntegerField(_l("答题时长（分钟）"), default=20,
+                                    validators=[DataRequired(), NumberRange(1, 300)])
     attempts_allowed = IntegerField(_l("可作答次数"), default=1, validators=[DataRequired(), NumberRange(1, 5)])
     all_staff = BooleanField(_l("全体职工可参赛"), default=True)
     departments = SelectMultipleField(_l("或：参赛部门（含下级部门）"), coerce=int, validators=[Optional()])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -78,10 +79,12 @@ class ContestData:
 
 
 # What may still change once a contest has opened: the texts, and the end of the window (later only).
-_FROZEN_LABELS = {"opens_at": "开始时间", "duration_minutes": "答题时长", "attempts_allowed": "可作答次数",
-                  "rules": "抽题规则", "all_staff": "参赛范围", "department_ids": "参赛部门", "allow_guests": "社会参赛",
-                  "tie_break": "同分排序", "tiers": "奖项设置", "min_score": "获奖最低分", "units": "单位名单",
-                  "public_leaderboard": "排行榜公开", "participation_certificates": "参与证书"}
+_FROZEN_LABELS = {
+    "opens_at": _l("开始时间"), "duration_minutes": _l("答题时长"), "attempts_allowed": _l("可作答次数"),
+    "rules": _l("抽题规则"), "all_staff": _l("参赛范围"), "department_ids": _l("参赛部门"),
+    "allow_guests": _l("社会参赛"), "tie_break": _l("同分排序"), "tiers": _l("奖项设置"), "min_score": _l("获奖最低分"),
+    "units": _l("单位名单"), "public_leaderboard": _l("排行榜公开"), "participation_certificates": _l("参与证书"),
+}
 
 
 def _current(contest: OnlineContest) -> dict:
@@ -110,7 +113,7 @@ def _wanted(data: ContestData) -> dict:
 def frozen_changes(contest: OnlineContest, data: ContestData) -> list[str]:
     """The frozen settings this edit would change (labels), plus a shortened window."""
     now_, wanted = _current(contest), _wanted(data)
-    changed = [_(_FROZEN_LABELS[k]) for k in _FROZEN_LABELS if now_[k] != wanted[k]]
+    changed = [str(_FROZEN_LABELS[k]) for k in _FROZEN_LABELS if now_[k] != wanted[k]]
     if contest.closes_at is not None and data.closes_at < contest.closes_at:
         changed.append(_("结束时间只能延后"))
     return changed

@@ -82,8 +82,7 @@ def test_staff_enter_see_rank_and_masked_board_and_the_api(app, client, session,
     assert {r["name"] for r in board} == {"张*伟", "李*"} and [r["rank"] for r in board] == [1, 2]
     assert set(board[0]) == {"rank", "name", "unit", "score", "seconds"} and board[0]["unit"] == "执法大队"
     page = client.get(f"/contests/online/{contest.id}/leaderboard").get_data(as_text=True)
-    assert "张*伟" in page and "张小伟" not in page.split("<main")[1].replace(
-        f'<span class="navbar-text me-2">张小伟', "")
+    assert "张*伟" in page and "张小伟" not in page.split('id="main"')[1]
     r = client.post(f"/contests/online/{contest.id}/enter", follow_redirects=True)
     assert "已参加过" in r.get_data(as_text=True)
     assert session.scalar(select(func.count(Attempt.id))) == 2
