@@ -47,8 +47,31 @@ STATE_LABELS = {"draft": _l("草稿"), "upcoming": _l("未开始"), "open": _l("
                 "closed": _l("已结束")}
 GUEST_REGISTRATIONS_PER_HOUR = 20  # per address: a school or a company behind one address still fits
 
+def _staff_panel(session, user, now):
+    contests = online_queries.contests_for_user(session, user)
+    return {"rows": [(c, online_queries.window_state(c, now), None) for c in contests
+                     if online_queries.window_state(c, now) in ("upcoming", "open")][:5]}
+
+
+def _overview_panel(session, user, now):
+    """Leaders and organisers: the latest contests beside the exams, with turnout and average."""
+    rows = []
+    for c in session.scalars(online_queries.contests_select().where(OnlineContest.status != ContestStatus.DRAFT)
+                             .limit(4)):
+        units = online_queries.department_ranking(session, c)
+        top = [d for d in units if d.depth == 0]
+        eligible, entrants = sum(d.eligible for d in top), sum(d.entrants for d in top)
+        rows.append((c, online_queries.window_state(c, now), {
+            "entrants": online_queries.entrant_count(session, c),
+            "rate": entrants / eligible if eligible else None,
+            "average": sum(d.score_sum for d in top) / entrants if entrants else None}))
+    return {"rows": rows, "overview": True}
+
+
 nav.add_nav(_l("知识竞赛"), "online_contests.index", {STAFF}, 38)
 nav.add_nav(_l("竞赛管理"), "online_contests.manage", set(TRAINERS), 42)
+nav.add_home_panel("contests/online/_home_panel.html", {STAFF}, _staff_panel, 25)
+nav.add_home_panel("contests/online/_overview_panel.html", {LEADER, TRAINER, ADMIN}, _overview_panel, 15)
 
 
 @bp.app_context_processor

@@ -148,3 +148,17 @@ def test_guest_registration_is_throttled_per_address(app, client, session, burea
     r = client.post(link, data={"name": "访客9", "unit": "某公司", "mobile": "13900139009"})
     assert r.status_code == 429
     assert session.scalar(select(func.count(OnlineContestGuest.id))) == 2
+
+
+def test_the_leader_dashboard_shows_contests_beside_exams(app, client, session, bureau):
+    root, team, trainer = bureau
+    contest = _open_contest(app, session, trainer)
+    staff = factories.make_user(session, department=team)
+    login(client, staff.username)
+    _sit_by_api(client, contest)
+    assert contest.title in client.get("/home/staff").get_data(as_text=True)
+    client.post("/auth/logout")
+    login(client, factories.make_user(session, roles=["leader"], department=root).username)
+    page = client.get("/home/leader").get_data(as_text=True)
+    assert contest.title in page and "100.0%" in page  # the one staff member of the bureau took part
+    assert client.get(f"/contests/online/{contest.id}/leaderboard").status_code == 200
