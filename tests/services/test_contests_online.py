@@ -218,3 +218,17 @@ def test_closing_issues_award_certificates_once(session, org, now):
         (people[0].id, "一等奖", 1), (people[1].id, "二等奖", 2), (people[2].id, "参与证书", None)]
     assert {c.exam_title for c in certs} == {contest.title}
     assert session.scalar(select(func.count(Certificate.id))) == 3
+
+
+def test_purge_guests_command(app, session, org, now, runner):
+    _bureau, _a, _b, trainer = org
+    contest = make_contest(session, trainer, now, allow_guests=True)
+    online_services.register_guest(session, contest, online_services.GuestData("陈小红", "某公司", "13900139000"),
+                                   now=now)
+    refused = runner.invoke(args=["purge-contest-guests", str(contest.id)])
+    assert refused.exit_code != 0 and "结束" in refused.output
+    online_services.close_contest(session, contest, actor=trainer, now=now + timedelta(days=2))
+    done = runner.invoke(args=["purge-contest-guests", str(contest.id)])
+    assert done.exit_code == 0 and "1 名" in done.output, done.output
+    session.expire_all()
+    assert session.scalar(select(OnlineContestGuest.mobile)).startswith("purged-")

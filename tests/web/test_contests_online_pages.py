@@ -162,3 +162,35 @@ def test_the_leader_dashboard_shows_contests_beside_exams(app, client, session, 
     page = client.get("/home/leader").get_data(as_text=True)
     assert contest.title in page and "100.0%" in page  # the one staff member of the bureau took part
     assert client.get(f"/contests/online/{contest.id}/leaderboard").status_code == 200
+
+
+def _form(**extra) -> dict:
+    local = to_local(utcnow()).replace(tzinfo=None)
+    form = {"title": "宪法知识竞赛", "description": "说明", "duration_minutes": "10", "attempts_allowed": "1",
+            "opens_at": (local - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (local + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "all_staff": "y",
+            "tie_break": "time_submitted", "min_score": "60", "public_leaderboard": "y",
+            "tiers-0-prize": "一等奖", "tiers-0-mode": "count", "tiers-0-amount": "1",
+            "rules-0-type": "single", "rules-0-count": "3", "rules-0-points": "10"}
+    form.update(extra)
+    return form
+
+
+def test_the_units_list_can_be_uploaded_and_guests_choose_from_it(client, session, login_as, bureau):
+    import io
+
+    exam_bank(session)
+    login_as(bureau[2])
+    upload = (io.BytesIO("罗店镇\n月浦镇\n".encode()), "units.csv")
+    r = client.post("/contests/online/new", data=_form(allow_guests="y", units="友谊路街道", units_file=upload),
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    contest = session.scalar(select(OnlineContest))
+    assert [u.name for u in contest.units] == ["友谊路街道", "罗店镇", "月浦镇"]
+    client.post(f"/contests/online/{contest.id}/publish")
+    client.post("/auth/logout")
+    page = client.get(f"/contests/online/g/{contest.guest_token}").get_data(as_text=True)
+    assert '<option value="月浦镇"' in page
+    r = client.post(f"/contests/online/g/{contest.guest_token}",
+                    data={"name": "访客", "unit": "别的单位", "mobile": "13700137000"})
+    assert "请从名单中选择单位" in r.get_data(as_text=True)
