@@ -1,6 +1,6 @@
 """Benchmark: an online knowledge contest (issue 20) on SQLite.
 
-    python bench/online_contest.py [--quick]
+    python bench/online_contest.py [--quick] [--no-burst]
 
 1. 1,000 staff start the contest's paper at once through the exam API (gunicorn on loopback): all done within a
    minute, 0 errors.
@@ -55,9 +55,9 @@ def _entrants(app, contest, n: int, rng: random.Random, now, departments: int = 
     from sqlalchemy import insert, select
 
     from lawtrain.auth.models import User, UserRole
+    from lawtrain.contests import online_services
     from lawtrain.exams.models import Attempt
     from lawtrain.extensions import db
-    from lawtrain.org.models import Department
     from lawtrain.org.services import ensure_path
 
     s = db.session
@@ -78,8 +78,10 @@ def _entrants(app, contest, n: int, rng: random.Random, now, departments: int = 
                          submitted_at=started + timedelta(seconds=rng.randint(120, 1700)), finish_reason="submitted",
                          score=score, max_score=100.0, percent=score, passed=score >= 60, graded_at=now))
     s.execute(insert(Attempt), rows)
+    # Bulk-inserted attempts were never graded through the engine: their leaderboard entries are rebuilt from
+    # them, as closing a contest does (the grading path keeps them in step one by one).
+    online_services._rebuild_entries(s, contest)  # noqa: SLF001
     s.commit()
-    del Department
 
 
 def _timed(fn, repeat: int = 5) -> tuple[float, object]:
@@ -161,10 +163,11 @@ def main(argv: list[str]) -> int:
             db.session.remove()
             db.engine.dispose()
         workers = default_workers("sqlite")
-        with Gunicorn(scratch.url, scratch.instance, workers=workers) as server:
-            result = asyncio.run(start_burst(server, seeded.usernames, exam_id))
-        emit("contest_start_burst", db="sqlite", workers=workers, **result,
-             goal=f"{starters} starts within 60 s, 0 errors")
+        if "--no-burst" not in argv:
+            with Gunicorn(scratch.url, scratch.instance, workers=workers) as server:
+                result = asyncio.run(start_burst(server, seeded.usernames, exam_id))
+            emit("contest_start_burst", db="sqlite", workers=workers, **result,
+                 goal=f"{starters} starts within 60 s, 0 errors")
         rankings(app, now, entrants)
         close_with_certificates(app, now, winners)
     finally:

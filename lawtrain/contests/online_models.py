@@ -19,7 +19,7 @@ from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 
 __all__ = ["ContestStatus", "TieBreak", "OnlineContest", "OnlineContestDepartment", "OnlineContestGuest",
-           "OnlineContestUnit", "OnlineContestPrize"]
+           "OnlineContestUnit", "OnlineContestPrize", "OnlineContestEntry"]
 
 
 class ContestStatus(StrEnum):
@@ -148,3 +148,22 @@ class OnlineContestPrize(db.Model):
     prize: Mapped[str] = mapped_column(String(16))
     score: Mapped[float]
     seconds: Mapped[int]
+
+
+class OnlineContestEntry(db.Model):
+    """An entrant's counting attempt, kept in step by the attempt-graded event: what the leaderboard and the
+    department ranking read (an index in rank order, no per-row time arithmetic at 10,000 entrants)."""
+
+    __tablename__ = "online_contest_entries"
+    __table_args__ = (UniqueConstraint("contest_id", "user_id"),
+                      Index("ix_online_contest_entries_rank", "contest_id", "score", "seconds", "submitted_at",
+                            "attempt_id", "user_id", "department_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("online_contests.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))  # at entry; guests: None
+    score: Mapped[float]
+    seconds: Mapped[int]
+    submitted_at: Mapped[datetime]

@@ -14,7 +14,13 @@ from lawtrain.auth.roles import STAFF
 from lawtrain.certificates import queries as cert_queries
 from lawtrain.certificates.models import AwardSource, Certificate
 from lawtrain.contests import online_rank
-from lawtrain.contests.online_models import ContestStatus, OnlineContest, OnlineContestGuest, OnlineContestPrize
+from lawtrain.contests.online_models import (
+    ContestStatus,
+    OnlineContest,
+    OnlineContestEntry,
+    OnlineContestGuest,
+    OnlineContestPrize,
+)
 from lawtrain.exams import timing
 from lawtrain.exams.availability import assigned_exam_ids, grace_seconds
 from lawtrain.exams.models import Attempt, AttemptStatus, Exam, ExamAssignee
@@ -46,24 +52,32 @@ def _seconds(dialect: str):
                 Integer)
 
 
-def ranked(session: Session, contest: OnlineContest):
-    """A subquery of the entrants' counting attempts in final order: attempt_id, user_id, score, seconds,
-    submitted_at, rank (1, 2, 3… — the tie-break makes ranks unique)."""
+def ranked_from_attempts(session: Session, contest: OnlineContest):
+    """The entries as the attempts give them (the counting attempt per person, by the contest's order):
+    attempt_id, user_id, department_id, score, seconds, submitted_at. Rebuilds the entries table at close."""
     secs = _seconds(session.get_bind().dialect.name)
     score = func.coalesce(Attempt.score, 0.0)
     keys = {"seconds": secs, "submitted": Attempt.submitted_at}
     order = [score.desc(), *(keys[k] for k in online_rank.tie_break_keys(contest.tie_break)), Attempt.id]
-    per_user = (select(Attempt.id.label("attempt_id"), Attempt.user_id, score.label("score"), secs.label("seconds"),
-                       Attempt.submitted_at,
+    per_user = (select(Attempt.id.label("attempt_id"), Attempt.user_id, User.department_id, score.label("score"),
+                       secs.label("seconds"), Attempt.submitted_at,
                        func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("n"))
+                .join(User, User.id == Attempt.user_id)
                 .where(Attempt.exam_id == contest.exam_id, Attempt.status == AttemptStatus.SUBMITTED)
                 .subquery("per_user"))
-    outer = {"seconds": per_user.c.seconds, "submitted": per_user.c.submitted_at}
-    final = [per_user.c.score.desc(), *(outer[k] for k in online_rank.tie_break_keys(contest.tie_break)),
-             per_user.c.attempt_id]
-    return (select(per_user.c.attempt_id, per_user.c.user_id, per_user.c.score, per_user.c.seconds,
-                   per_user.c.submitted_at, func.row_number().over(order_by=final).label("rank"))
-            .where(per_user.c.n == 1).subquery("ranked"))
+    return select(per_user.c.attempt_id, per_user.c.user_id, per_user.c.department_id, per_user.c.score,
+                  per_user.c.seconds, per_user.c.submitted_at).where(per_user.c.n == 1)
+
+
+def ranked(session: Session, contest: OnlineContest):
+    """A subquery of the entrants in final order: attempt_id, user_id, department_id, score, seconds,
+    submitted_at, rank (1, 2, 3… — the tie-break makes ranks unique). Reads the entries table only."""
+    e = OnlineContestEntry
+    keys = {"seconds": e.seconds, "submitted": e.submitted_at}
+    order = [e.score.desc(), *(keys[k] for k in online_rank.tie_break_keys(contest.tie_break)), e.attempt_id]
+    return (select(e.attempt_id, e.user_id, e.department_id, e.score, e.seconds, e.submitted_at,
+                   func.row_number().over(order_by=order).label("rank"))
+            .where(e.contest_id == contest.id).subquery("ranked"))
 
 
 def leaderboard_select(session: Session, contest: OnlineContest) -> Select:
@@ -97,8 +111,8 @@ def my_standing(session: Session, contest: OnlineContest, user_id: int):
 
 
 def entrant_count(session: Session, contest: OnlineContest) -> int:
-    return session.scalar(select(func.count(func.distinct(Attempt.user_id)))
-                          .where(Attempt.exam_id == contest.exam_id, Attempt.status == AttemptStatus.SUBMITTED)) or 0
+    return session.scalar(select(func.count(OnlineContestEntry.id))
+                          .where(OnlineContestEntry.contest_id == contest.id)) or 0
 
 
 # ------------------------------------------------------------------ departments
@@ -147,13 +161,12 @@ def department_ranking(session: Session, contest: OnlineContest) -> list[Departm
         .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == STAFF))
         .where(User.is_active_account.is_(True), User.department_id.is_not(None))
         .group_by(User.department_id)).tuples().all())
-    r = ranked(session, contest)
+    e = OnlineContestEntry
     entered = session.execute(
-        select(User.department_id, func.count(r.c.user_id), func.sum(r.c.score), func.count(OnlineContestPrize.id))
-        .select_from(r).join(User, User.id == r.c.user_id)
+        select(e.department_id, func.count(e.user_id), func.sum(e.score), func.count(OnlineContestPrize.id))
         .outerjoin(OnlineContestPrize, (OnlineContestPrize.contest_id == contest.id)
-                   & (OnlineContestPrize.user_id == r.c.user_id))
-        .where(User.department_id.is_not(None)).group_by(User.department_id)).all()
+                   & (OnlineContestPrize.user_id == e.user_id))
+        .where(e.contest_id == contest.id, e.department_id.is_not(None)).group_by(e.department_id)).all()
     rows = {d.id: DepartmentRow(d.id, d.name, d.name_path, d.id_path.count("/") - 2) for d in departments}
     chains = {d.id: [int(p) for p in d.id_path.strip("/").split("/") if p] or [d.id] for d in departments}
     for dept_id, n in staff.items():

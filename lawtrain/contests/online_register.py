@@ -70,7 +70,7 @@ def purge_guests_command(contest_id: int) -> None:
 
 def register(app: Flask) -> None:
     from lawtrain import signals
-    from lawtrain.contests import online_demo, online_views
+    from lawtrain.contests import online_demo, online_services, online_views
     from lawtrain.demo import add_seeder
     from lawtrain.exams.views import RESULT_PAGES
 
@@ -81,3 +81,4 @@ def register(app: Flask) -> None:
     add_seeder(app, online_demo.seed_demo)
     RESULT_PAGES[ExamKind.CONTEST] = online_views.contest_result_url
     signals.overdue_sweep.connect(_sweep)
+    signals.attempt_graded.connect(online_services.on_attempt_graded)

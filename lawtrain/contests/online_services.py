@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from lawtrain.auth import audit
@@ -26,6 +26,7 @@ from lawtrain.contests.online_models import (
     ContestStatus,
     OnlineContest,
     OnlineContestDepartment,
+    OnlineContestEntry,
     OnlineContestGuest,
     OnlineContestPrize,
     OnlineContestUnit,
@@ -300,6 +301,42 @@ def _finish_open_attempts(session: Session, contest: OnlineContest, now: datetim
         finish(session, attempt, min(now, attempt.deadline_at), FinishReason.TIMEOUT, now)
 
 
+def _rebuild_entries(session: Session, contest: OnlineContest) -> None:
+    """The entries table recomputed from the attempts in two statements (the final word at close)."""
+    session.execute(delete(OnlineContestEntry).where(OnlineContestEntry.contest_id == contest.id))
+    source = queries.ranked_from_attempts(session, contest).subquery()
+    session.execute(insert(OnlineContestEntry).from_select(
+        ["contest_id", "attempt_id", "user_id", "department_id", "score", "seconds", "submitted_at"],
+        select(literal(contest.id), source.c.attempt_id, source.c.user_id, source.c.department_id, source.c.score,
+               source.c.seconds, source.c.submitted_at)))
+
+
+def on_attempt_graded(_sender, *, session: Session, attempt: Attempt, previous_passed, now: datetime) -> None:
+    """Receiver of signals.attempt_graded: keep the entrant's leaderboard entry in step (no commit)."""
+    if attempt.exam.kind != ExamKind.CONTEST:
+        return
+    contest = session.scalar(select(OnlineContest).where(OnlineContest.exam_id == attempt.exam_id))
+    if contest is None:
+        return
+    mine = session.scalars(select(Attempt).where(Attempt.exam_id == attempt.exam_id, Attempt.user_id == attempt.user_id,
+                                                 Attempt.status == AttemptStatus.SUBMITTED)).all()
+
+    def seconds(a: Attempt) -> int:
+        return int(round((a.submitted_at - a.started_at).total_seconds()))
+
+    best = min(mine, key=lambda a: online_rank.rank_key(float(a.score or 0), seconds(a), a.submitted_at, a.id,
+                                                        contest.tie_break))
+    entry = session.scalar(select(OnlineContestEntry).where(OnlineContestEntry.contest_id == contest.id,
+                                                            OnlineContestEntry.user_id == attempt.user_id))
+    if entry is None:
+        entry = OnlineContestEntry(contest_id=contest.id, user_id=attempt.user_id,
+                                   department_id=session.scalar(select(User.department_id)
+                                                                .where(User.id == attempt.user_id)))
+        session.add(entry)
+    entry.attempt_id, entry.score, entry.seconds = best.id, float(best.score or 0), seconds(best)
+    entry.submitted_at = best.submitted_at
+
+
 def _assign_prizes(session: Session, contest: OnlineContest) -> list[dict]:
     """The final ranking (one statement) and its prizes, inserted in one executemany."""
     rows = session.execute(select(queries.ranked(session, contest)).order_by("rank")).all()
@@ -338,6 +375,7 @@ def close_contest(session: Session, contest: OnlineContest, *, actor, now: datet
     if contest.exam.closes_at is None or contest.exam.closes_at > now:
         contest.exam.closes_at = now
     session.flush()
+    _rebuild_entries(session, contest)
     prizes = _assign_prizes(session, contest)
     contest.close(now)
     issued = _issue_certificates(session, contest, prizes, actor=actor, now=now)

@@ -121,10 +121,30 @@ def upgrade():
     )
     op.create_index(op.f("ix_online_contest_prizes_user_id"), "online_contest_prizes", ["user_id"])
     op.create_index("ix_online_contest_prizes_rank", "online_contest_prizes", ["contest_id", "rank"])
+    op.create_table(
+        "online_contest_entries",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("contest_id", sa.Integer(), contest_fk("online_contest_entries"), nullable=False),
+        sa.Column("user_id", sa.Integer(),
+                  sa.ForeignKey("users.id", name=op.f("fk_online_contest_entries_user_id_users")), nullable=False),
+        sa.Column("attempt_id", sa.Integer(), sa.ForeignKey(
+            "attempts.id", ondelete="CASCADE", name=op.f("fk_online_contest_entries_attempt_id_attempts")),
+            nullable=False),
+        sa.Column("department_id", sa.Integer(), sa.ForeignKey(
+            "departments.id", name=op.f("fk_online_contest_entries_department_id_departments"))),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("seconds", sa.Integer(), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(), nullable=False),
+        sa.UniqueConstraint("contest_id", "user_id", name=op.f("uq_online_contest_entries_contest_id_user_id")),
+    )
+    op.create_index(op.f("ix_online_contest_entries_user_id"), "online_contest_entries", ["user_id"])
+    op.create_index(op.f("ix_online_contest_entries_attempt_id"), "online_contest_entries", ["attempt_id"])
+    op.create_index("ix_online_contest_entries_rank", "online_contest_entries",
+                    ["contest_id", "score", "seconds", "submitted_at", "attempt_id", "user_id", "department_id"])
 
 
 def downgrade():
-    for table in ("online_contest_prizes", "online_contest_guests", "online_contest_units",
+    for table in ("online_contest_entries", "online_contest_prizes", "online_contest_guests", "online_contest_units",
                   "online_contest_departments", "online_contests"):
         op.drop_table(table)
     bind = op.get_bind()
