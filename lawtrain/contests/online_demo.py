@@ -29,8 +29,8 @@ def _rules(session: Session, bank) -> list[dict]:
 
 def _data(title: str, rules: list[dict], opens, closes, **extra) -> online_services.ContestData:
     return online_services.ContestData(
-        title=title, opens_at=opens, closes_at=closes, duration_minutes=15, rules=rules, tiers=TIERS, min_score=60,
-        description="每人随机抽取20题，限时15分钟，只能参赛一次。得分高者排名在前；同分时用时少者在前，用时相同则先交卷者在前。",
+        title=title, opens_at=opens, closes_at=closes, duration_minutes=30, rules=rules, tiers=TIERS, min_score=60,
+        description="每人随机抽取20题，限时30分钟，只能参赛一次。得分高者排名在前；同分时用时少者在前，用时相同则先交卷者在前。",
         **extra)
 
 

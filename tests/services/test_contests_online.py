@@ -232,3 +232,14 @@ def test_purge_guests_command(app, session, org, now, runner):
     assert done.exit_code == 0 and "1 名" in done.output, done.output
     session.expire_all()
     assert session.scalar(select(OnlineContestGuest.mobile)).startswith("purged-")
+
+
+def test_contest_papers_stay_out_of_the_exam_reports(session, org, now):
+    from lawtrain.reports.queries.filters import ReportFilter, attempt_conditions
+
+    _bureau, a, _b, trainer = org
+    contest = make_contest(session, trainer, now)
+    sit(session, contest, factories.make_user(session, department=a), now, right=4, minutes=3)
+    f = ReportFilter(year=now.year)
+    assert session.scalar(select(func.count(Attempt.id)).where(*attempt_conditions(f))) == 0
+    assert session.scalar(select(func.count(Attempt.id))) == 1
