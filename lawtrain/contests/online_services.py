@@ -88,10 +88,15 @@ _FROZEN_LABELS = {
 }
 
 
+def _minute(dt: datetime | None) -> datetime | None:
+    """Times as the form shows them (to the minute): an unchanged field is not a change."""
+    return dt.replace(second=0, microsecond=0) if dt else None
+
+
 def _current(contest: OnlineContest) -> dict:
     rules = [{k: getattr(r, k) for k in ("type", "banks", "law_name", "articles", "tags", "difficulty_min",
                                            "difficulty_max", "count", "points")} for r in contest.exam.rules]
-    return {"opens_at": contest.opens_at, "duration_minutes": contest.exam.duration_minutes,
+    return {"opens_at": _minute(contest.opens_at), "duration_minutes": contest.exam.duration_minutes,
             "attempts_allowed": contest.exam.attempts_allowed, "rules": rules, "all_staff": contest.all_staff,
             "department_ids": sorted(d.department_id for d in contest.departments),
             "allow_guests": contest.allow_guests, "tie_break": contest.tie_break,
@@ -102,7 +107,7 @@ def _current(contest: OnlineContest) -> dict:
 
 
 def _wanted(data: ContestData) -> dict:
-    return {"opens_at": data.opens_at, "duration_minutes": data.duration_minutes,
+    return {"opens_at": _minute(data.opens_at), "duration_minutes": data.duration_minutes,
             "attempts_allowed": data.attempts_allowed, "rules": [dict(r) for r in data.rules],
             "all_staff": data.all_staff, "department_ids": sorted(set(data.department_ids)),
             "allow_guests": data.allow_guests, "tie_break": data.tie_break,
@@ -115,7 +120,7 @@ def frozen_changes(contest: OnlineContest, data: ContestData) -> list[str]:
     """The frozen settings this edit would change (labels), plus a shortened window."""
     now_, wanted = _current(contest), _wanted(data)
     changed = [str(_FROZEN_LABELS[k]) for k in _FROZEN_LABELS if now_[k] != wanted[k]]
-    if contest.closes_at is not None and data.closes_at < contest.closes_at:
+    if contest.closes_at is not None and _minute(data.closes_at) < _minute(contest.closes_at):
         changed.append(_("结束时间只能延后"))
     return changed
 
@@ -165,7 +170,8 @@ def save_contest(session: Session, contest: OnlineContest | None, data: ContestD
         session.add(contest)
     contest.title = contest.exam.title = data.title
     contest.description = contest.exam.instructions = data.description
-    contest.exam.closes_at = data.closes_at
+    if not (frozen and _minute(data.closes_at) == _minute(contest.exam.closes_at)):
+        contest.exam.closes_at = data.closes_at
     if not frozen:
         _apply(session, contest, data)
     session.flush()

@@ -194,3 +194,50 @@ def test_the_units_list_can_be_uploaded_and_guests_choose_from_it(client, sessio
     r = client.post(f"/contests/online/g/{contest.guest_token}",
                     data={"name": "访客", "unit": "别的单位", "mobile": "13700137000"})
     assert "请从名单中选择单位" in r.get_data(as_text=True)
+
+
+def _posted(form) -> dict:
+    """What the browser posts for a filled form (every field, flattened)."""
+    def flat(fields):
+        for f in fields:
+            if f.type == "FieldList":
+                yield from flat(f.entries)
+            elif f.type == "FormField":
+                yield from flat(f)
+            elif f.type not in ("CSRFTokenField", "FileField"):
+                yield f
+    data = {}
+    for f in flat(form):
+        if f.type == "BooleanField":
+            if f.data:
+                data[f.name] = "y"
+        elif f.type == "SelectMultipleField":
+            data[f.name] = [str(v) for v in f.data or []]
+        elif f.type == "DateTimeLocalField":
+            data[f.name] = f.data.strftime("%Y-%m-%dT%H:%M") if f.data else ""
+        elif f.data is not None:
+            data[f.name] = str(f.data)
+    return data
+
+
+def test_an_open_contest_takes_a_later_end_and_a_corrected_title_but_not_new_rules(app, client, session, login_as,
+                                                                                 bureau):
+    from lawtrain.contests.online_forms import ContestForm, fill_form
+
+    contest = _open_contest(app, session, bureau[2], allow_guests=True, units=["罗店镇"])
+    login_as(bureau[2])
+    with app.test_request_context():
+        form = ContestForm(meta={"csrf": False})
+        fill_form(form, contest)
+        data = _posted(form)
+    old_end = contest.closes_at
+    data["title"] = "安全生产月知识竞赛（更正）"
+    data["closes_at"] = to_local(old_end + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    r = client.post(f"/contests/online/{contest.id}/edit", data=data)
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    assert contest.title == "安全生产月知识竞赛（更正）" and contest.closes_at > old_end
+    data["duration_minutes"] = "45"
+    r = client.post(f"/contests/online/{contest.id}/edit", data=data)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "规则已冻结" in body and "答题时长" in body
+    assert contest.exam.duration_minutes == 15
