@@ -375,6 +375,9 @@ def _issue_certificates(session: Session, contest: OnlineContest, prizes: list[d
 def close_contest(session: Session, contest: OnlineContest, *, actor, now: datetime, ip: str | None = None) -> int:
     """published -> closed: open papers finished, the window ended now if it was still running, prizes
     assigned by the tiers and award certificates issued. Returns the number of prizes."""
+    # The organiser's button and the close-overdue job may race: the row lock makes the second see "closed"
+    # (SQLite: a writing request already holds the database's write lock).
+    session.refresh(contest, with_for_update=True)
     if contest.status != ContestStatus.PUBLISHED:
         raise ContestError(_("只有进行中的竞赛可以结束评奖"))
     _finish_open_attempts(session, contest, now)
