@@ -73,7 +73,7 @@ def split_units(text: str | None) -> list[str]:
 
 class GuestForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=32)])
-    unit = StringField(_l("单位（企业/街镇/社区）"), validators=[DataRequired(), Length(max=128)])
+    unit = StringField(_l("单位（企业/街镇/社区）"), validators=[Optional(), Length(max=128)])  # not on a return
     mobile = StringField(_l("手机号码"), validators=[DataRequired(), Length(max=20)],
                          render_kw={"inputmode": "tel", "autocomplete": "tel"})
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from lawtrain.auth import audit
@@ -241,23 +241,28 @@ class GuestData:
 
 def register_guest(session: Session, contest: OnlineContest, data: GuestData, *, now: datetime,
                    ip: str | None = None) -> User:
-    """A guest account that can reach this contest only; one registration per mobile number and contest."""
-    if not contest.allow_guests or contest.status != ContestStatus.PUBLISHED:
+    """A guest account that can reach this contest only; one registration per mobile number and contest. The
+    same name and number later (attempts used up, or the contest over) is the guest coming back: their account,
+    nothing stored."""
+    if not contest.allow_guests or contest.status == ContestStatus.DRAFT:
         raise ContestUnavailable(_("本竞赛不接受社会报名"))
-    if queries.window_state(contest, now) not in ("open", "upcoming"):
-        raise ContestUnavailable(_("竞赛已结束"))
     mobile = online_rank.normalise_mobile(data.mobile)
     name, unit = data.name.strip(), data.unit.strip()
     if mobile is None:
         raise ContestError(_("请填写正确的11位手机号码"))
+    taken = session.scalar(select(OnlineContestGuest).where(OnlineContestGuest.contest_id == contest.id,
+                                                            OnlineContestGuest.mobile == mobile))
+    if taken is not None:
+        returning = _returning_guest(session, contest, taken, name, now)
+        if returning is None:
+            raise ContestError(_("该手机号已报名本竞赛，每个手机号只能参赛一次"))
+        return returning
+    if queries.window_state(contest, now) not in ("open", "upcoming"):
+        raise ContestUnavailable(_("竞赛已结束"))
     if not name or not unit:
         raise ContestError(_("请填写姓名和单位"))
     if contest.units and unit not in {u.name for u in contest.units}:
         raise ContestError(_("请从名单中选择单位"))
-    taken = session.scalar(select(OnlineContestGuest.id).where(OnlineContestGuest.contest_id == contest.id,
-                                                               OnlineContestGuest.mobile == mobile))
-    if taken is not None:
-        raise ContestError(_("该手机号已报名本竞赛，每个手机号只能参赛一次"))
     user = User(username=f"guest-{contest.id}-{secrets.token_hex(6)}", display_name=name[:64], password_hash=None,
                 created_at=now)
     user.role_rows = [UserRole(role=GUEST)]
@@ -268,6 +273,19 @@ def register_guest(session: Session, contest: OnlineContest, data: GuestData, *,
     session.add(ExamAssignee(exam_id=contest.exam_id, user_id=user.id))
     session.commit()
     return user
+
+
+def _returning_guest(session: Session, contest: OnlineContest, guest: OnlineContestGuest, name: str,
+                     now: datetime) -> User | None:
+    """A registered guest back for the result and certificate (same name and number): once their attempts are
+    used up or the window is over, so that nobody else can answer in their name. None: not them, or too soon."""
+    if guest.purged_at is not None or guest.name != name:
+        return None
+    used = session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == contest.exam_id,
+                                                               Attempt.user_id == guest.user_id)) or 0
+    if used < contest.exam.attempts_allowed and queries.window_state(contest, now) in ("open", "upcoming"):
+        return None
+    return session.get(User, guest.user_id)
 
 
 def guest_contest(session: Session, user: User) -> OnlineContest | None:

@@ -194,12 +194,13 @@ def guest(token: str):
     if not contest.allow_guests or contest.status == ContestStatus.DRAFT:
         abort(404)
     form = online_forms.GuestForm()
+    state = online_queries.window_state(contest, utcnow())
     if form.validate_on_submit():
         store, key = login_throttle().store, f"contest-guest:{client_ip()}"
         if store.get(key) >= current_app.config.get("CONTEST_GUEST_REGISTRATIONS_PER_HOUR",
                                                     GUEST_REGISTRATIONS_PER_HOUR):
             flash(_("报名过于频繁，请稍后再试。"), "error")
-            return render_template("contests/online/guest.html", contest=contest, form=form), 429
+            return render_template("contests/online/guest.html", contest=contest, form=form, state=state), 429
         store.incr(key, 3600)
         data = online_services.GuestData(form.name.data, form.unit.data, form.mobile.data)
         try:
@@ -209,8 +210,7 @@ def guest(token: str):
         else:
             sign_in(user)
             return redirect(url_for("online_contests.intro", contest_id=contest.id))
-    return render_template("contests/online/guest.html", contest=contest, form=form,
-                           state=online_queries.window_state(contest, utcnow()))
+    return render_template("contests/online/guest.html", contest=contest, form=form, state=state)
 
 
 # ------------------------------------------------------------------ organisers

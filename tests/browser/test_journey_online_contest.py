@@ -1,6 +1,7 @@
 """Journey — an online knowledge contest on a phone: a staff member enters from the contest page and answers on
 the exam page; a guest (企业/社区) registers through the contest's link, answers and can reach nothing else; the
-organiser closes the contest; the winners see their rank and download their award certificates."""
+organiser closes the contest; the winners see their rank and download their award certificates (the guest
+coming back on another phone with the same name and number)."""
 
 from __future__ import annotations
 
@@ -110,6 +111,16 @@ def test_staff_and_guest_enter_on_a_phone_organiser_closes_winners_get_certifica
         certs = organiser.page.locator("#certificates").inner_text()
         assert "一等奖" in certs and "二等奖" in certs
         check_page(organiser)
+
+        # The guest comes back days later on another phone: the same name and number lead to their result.
+        guest.close()
+        guest = BrowserSession(browser, live_server, PHONE, "contest-guest-back")
+        guest.goto(f"/contests/online/g/{token}")
+        guest.page.get_by_label("姓名").fill("陈小红")
+        guest.page.get_by_label("手机号码").fill("13800138000")
+        guest.page.get_by_role("button", name="进入竞赛").click()
+        guest.page.wait_for_url(re.compile(rf"/contests/online/{contest_id}$"))
+        check_page(guest)
 
         # The winners: final rank, and their certificate.
         for bs, prize in ((staff, "一等奖"), (guest, "二等奖")):

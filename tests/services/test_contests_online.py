@@ -243,3 +243,26 @@ def test_contest_papers_stay_out_of_the_exam_reports(session, org, now):
     f = ReportFilter(year=now.year)
     assert session.scalar(select(func.count(Attempt.id)).where(*attempt_conditions(f))) == 0
     assert session.scalar(select(func.count(Attempt.id))) == 1
+
+
+def test_a_guest_comes_back_by_name_and_number_only_once_their_paper_is_in(session, org, now):
+    _bureau, _a, _b, trainer = org
+    contest = make_contest(session, trainer, now, allow_guests=True)
+    data = online_services.GuestData("陈小红", "某公司", "13900139000")
+    guest = online_services.register_guest(session, contest, data, now=now)
+    with pytest.raises(online_services.ContestError, match="已报名"):  # paper not in yet: nobody else may answer
+        online_services.register_guest(session, contest, data, now=now)
+    sit(session, contest, guest, now, right=2, minutes=3)
+    users = session.scalar(select(func.count(User.id)))
+    assert online_services.register_guest(session, contest, online_services.GuestData("陈小红", "", "13900139000"),
+                                          now=now).id == guest.id
+    assert session.scalar(select(func.count(User.id))) == users
+    with pytest.raises(online_services.ContestError, match="已报名"):  # another name with that number
+        online_services.register_guest(session, contest, online_services.GuestData("别人", "x", "13900139000"),
+                                       now=now)
+    online_services.close_contest(session, contest, actor=trainer, now=now + timedelta(days=2))
+    later = online_services.register_guest(session, contest, data, now=now + timedelta(days=3))
+    assert later.id == guest.id
+    with pytest.raises(online_services.ContestUnavailable, match="已结束"):  # no new registrations after
+        online_services.register_guest(session, contest, online_services.GuestData("新人", "x", "13900139001"),
+                                       now=now + timedelta(days=3))
