@@ -117,6 +117,7 @@ def test_guest_registers_by_link_enters_and_organiser_closes_exports_and_purges(
     r = client.post(link, data={"name": "陈小红", "unit": "某化工公司", "mobile": "13800138000"})
     assert r.status_code == 302
     _sit_by_api(client, contest)
+    assert "/auth/password" not in client.get(f"/contests/online/{contest.id}").get_data(as_text=True)
     assert client.get("/exams/").status_code == 403
     assert client.get("/").status_code == 302
     client.post("/auth/logout")
