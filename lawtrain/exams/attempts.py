@@ -131,25 +131,28 @@ def save_answer(session: Session, attempt: Attempt, question_id: int, response: 
                 now: datetime) -> SaveResult:
     """Store one answer if the attempt is open and this save is newer than the stored one.
 
-    The same few statements whatever the paper size: the status under the row lock, one upsert that
-    writes only a question on this paper and only over an older seq, the attempt's last_seq, the event.
+    One statement under the write lock: an upsert that proves, by what it selects, that the attempt is in
+    progress and inside deadline + grace (PostgreSQL: its row locked against a submit), that the question is
+    on its paper and that the seq is newer, and returns the row it wrote. The database's trigger
+    (exams.save_triggers) logs the `saved` event and raises last_seq in the same transaction. Only when it
+    wrote nothing does Python ask why: closed or late (refused; a late save closes the overdue attempt), not
+    on the paper (404), or a stale seq (acknowledged as not saved).
     """
-    refusal = _refusal(session, attempt, now)
-    if refusal is not None:
-        session.commit()
-        raise refusal
     sql = _save_statements(session)
     conn = session.connection()  # Core statements straight on the connection: nothing of the ORM to flush
     key = {"attempt_id": attempt.id, "question_id": question_id}
-    stored = conn.execute(sql.upsert, key | {"response": response, "seq": seq, "saved_at": now}).first() is not None
-    if not stored and conn.execute(sql.on_paper, key).first() is None:  # the rare path: a stale seq, or not ours
-        raise NotOnPaper(_("这道题不在您的试卷上"))
-    if stored:
-        conn.execute(sql.last_seq, {"attempt_id": attempt.id, "seq": seq})
-        add_event(conn, attempt.id, "saved", now, question_id=question_id, seq=seq)
+    stored = conn.execute(sql.upsert, key | {"response": response, "seq": seq, "saved_at": now,
+                                             "cutoff": timing.overdue_cutoff(now, grace_seconds())}).first()
+    if stored is None:  # the rare path: closed, late, not ours, or a stale seq
+        refusal = _refusal(session, attempt, now)
+        if refusal is not None:
+            session.commit()
+            raise refusal
+        if conn.execute(sql.on_paper, key).first() is None:
+            raise NotOnPaper(_("这道题不在您的试卷上"))
     remaining = timing.remaining_seconds(attempt.deadline_at, now)  # before commit expires `attempt`
     session.commit()
-    return SaveResult(stored, seq, remaining)
+    return SaveResult(stored is not None, seq, remaining)
 
 
 def save_all(session: Session, attempt: Attempt, responses: dict[int, list[str]], now: datetime) -> int:
@@ -171,9 +174,8 @@ def save_all(session: Session, attempt: Attempt, responses: dict[int, list[str]]
             session.add(Answer(attempt_id=attempt.id, question_id=qid, response=response, seq=seq, saved_at=now))
         else:
             old.response, old.seq, old.saved_at = response, seq, now
-    if changed:
+    if changed:  # each stored answer logs its own `saved` event (exams.save_triggers)
         attempt.last_seq = seq
-        add_event(session, attempt.id, "saved", now, form=True, answers=changed)
     session.commit()
     return changed
 
@@ -183,7 +185,6 @@ class _SaveStatements:
     status: Select
     upsert: Any
     on_paper: Select
-    last_seq: Any
 
 
 @functools.cache
@@ -196,11 +197,21 @@ def _save_statements_for(dialect: str) -> _SaveStatements:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     on_this_paper = and_(AttemptQuestion.attempt_id == bindparam("attempt_id"),
                          AttemptQuestion.question_id == bindparam("question_id"))
-    # INSERT … SELECT FROM attempt_questions (no row when the question is not on the paper) … ON CONFLICT DO
-    # UPDATE … WHERE answers.seq < excluded.seq (a late, out-of-order save changes nothing).
-    source = select(AttemptQuestion.attempt_id, AttemptQuestion.question_id,
-                    bindparam("response", type_=Answer.response.type), bindparam("seq", type_=Answer.seq.type),
-                    bindparam("saved_at", type_=Answer.saved_at.type)).where(on_this_paper)
+    # INSERT … SELECT FROM attempt_questions JOIN attempts (no row when the question is not on the paper, or the
+    # attempt is not in progress, or deadline + grace has passed) … ON CONFLICT DO UPDATE … WHERE answers.seq <
+    # excluded.seq (a late, out-of-order save changes nothing) RETURNING the row written.
+    source = (select(AttemptQuestion.attempt_id, AttemptQuestion.question_id,
+                     bindparam("response", type_=Answer.response.type), bindparam("seq", type_=Answer.seq.type),
+                     bindparam("saved_at", type_=Answer.saved_at.type))
+              .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+              .where(on_this_paper, Attempt.status == AttemptStatus.IN_PROGRESS,
+                     Attempt.deadline_at >= bindparam("cutoff", type_=Attempt.deadline_at.type)))
+    if dialect == "postgresql":
+        # The attempt's row lock, as a submit takes it (FOR UPDATE): a save waits for a submit in progress and
+        # then sees `submitted` (the WHERE is re-checked on the new row), or a submit waits for the save's
+        # commit and grades with it. NO KEY UPDATE, not SHARE: the trigger then updates last_seq on that row,
+        # and two saves of one attempt upgrading shared locks would deadlock.
+        source = source.with_for_update(of=Attempt.__table__, key_share=True)
     answers = Answer.__table__  # Core, not the ORM entity: parameters are bound values, not rows to insert
     upsert = dialect_insert(answers).from_select(["attempt_id", "question_id", "response", "seq", "saved_at"], source)
     upsert = upsert.on_conflict_do_update(
@@ -208,15 +219,12 @@ def _save_statements_for(dialect: str) -> _SaveStatements:
         set_={"response": upsert.excluded.response, "seq": upsert.excluded.seq,
               "saved_at": upsert.excluded.saved_at},
         where=answers.c.seq < upsert.excluded.seq,
-    ).returning(answers.c.id)  # a row back when it was written
+    ).returning(answers.c.id, answers.c.seq)  # a row back when it was written
     attempt = Attempt.id == bindparam("attempt_id")
     return _SaveStatements(
         status=select(Attempt.status).where(attempt).with_for_update(),
         upsert=upsert,
         on_paper=select(AttemptQuestion.id).where(on_this_paper),
-        last_seq=update(Attempt).where(attempt)
-        .values(last_seq=case((Attempt.last_seq < bindparam("seq"), bindparam("seq")), else_=Attempt.last_seq))
-        .execution_options(synchronize_session=False),
     )
 
 

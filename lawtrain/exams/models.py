@@ -12,9 +12,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import DDL, JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lawtrain.exams import save_triggers
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 
@@ -339,6 +340,13 @@ class Answer(db.Model):
     response: Mapped[list[Any]] = mapped_column(JSON, default=list)  # delivered keys / "true" / blank texts
     seq: Mapped[int] = mapped_column(default=0)
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Every stored answer logs its `saved` event through the database (exams.save_triggers; migration c22_save_path
+# creates the same triggers on a migrated database).
+for _dialect, _statements in (("sqlite", save_triggers.SQLITE), ("postgresql", save_triggers.POSTGRESQL)):
+    for _sql in _statements:
+        event.listen(Answer.__table__, "after_create", DDL(_sql.replace("%", "%%")).execute_if(dialect=_dialect))
 
 
 class AttemptEvent(db.Model):
