@@ -29,6 +29,57 @@ def statement_log(engine):
         event.remove(engine, "before_cursor_execute", before)
 
 
+@contextmanager
+def lock_hold_log(engine):
+    """Time each write transaction holds the write lock: from the statement that takes it to the end of the
+    COMMIT (fsync included). SQLite: from BEGIN IMMEDIATE (the database's write lock; the flock queue is taken
+    just before it); PostgreSQL: from the first statement that locks the attempt's row or writes."""
+    from sqlalchemy import event
+
+    holds: list[float] = []
+    state: dict = {}
+    sqlite = engine.dialect.name == "sqlite"
+
+    def takes_lock(statement: str) -> bool:
+        head = statement.lstrip()[:16].upper()
+        if sqlite:
+            return head.startswith("BEGIN IMMEDIATE")
+        return head.startswith(("INSERT", "UPDATE", "DELETE")) or " FOR UPDATE" in statement \
+            or " FOR NO KEY UPDATE" in statement
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if "t0" not in state and takes_lock(statement):
+            state["t0"] = time.perf_counter()
+
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def ended(fn):
+        def wrapper(dbapi_conn):
+            try:
+                fn(dbapi_conn)
+            finally:
+                t0 = state.pop("t0", None)
+                if t0 is not None:
+                    holds.append(time.perf_counter() - t0)
+        return wrapper
+
+    event.listen(engine, "before_cursor_execute", before)
+    dialect.do_commit, dialect.do_rollback = ended(commit), ended(rollback)
+    try:
+        yield holds
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        dialect.do_commit, dialect.do_rollback = commit, rollback
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(q * len(values)))] * 1000, 3)
+
+
 def _short(sql: str) -> str:
     sql = re.sub(r"SELECT .*? FROM", "SELECT … FROM", sql, count=1)
     return sql[:110]
@@ -98,13 +149,28 @@ def probe(scratch: Scratch, exam_id: int, usernames: list[str], *, saves: int, s
         out["save_statement_list"] = update_list
         out["save_statement_list_first"] = first_list
 
+        # Lock hold per save and the save's own time, in process and unprofiled: `saves` updates on one attempt.
+        seq0 = 10_000
+        spent = []
+        with lock_hold_log(engine) as holds:
+            for i in range(saves):
+                q = questions[i % len(questions)]
+                t0 = time.perf_counter()
+                r = client.put(f"/api/attempts/{attempt}/answers/{q['id']}", json={"response": ["C"], "seq": seq0 + i})
+                spent.append(time.perf_counter() - t0)
+                if r.status_code != 200:
+                    raise RuntimeError(f"probe save: {r.status_code}")
+        out["lock_hold_ms_per_save"] = {"p50": _pct(holds, 0.5), "p90": _pct(holds, 0.9), "p99": _pct(holds, 0.99),
+                                        "transactions": len(holds), "saves": saves}
+        out["inprocess_save_ms"] = {"p50": _pct(spent, 0.5), "p90": _pct(spent, 0.9)}
+
         # Profile: `saves` saves on one attempt, then `starts` starts (no pre-generated paper) by other people.
         profiler = cProfile.Profile()
         t0 = time.perf_counter()
         profiler.enable()
         for i in range(saves):
             q = questions[i % len(questions)]
-            client.put(f"/api/attempts/{attempt}/answers/{q['id']}", json={"response": ["B"], "seq": 100 + i})
+            client.put(f"/api/attempts/{attempt}/answers/{q['id']}", json={"response": ["B"], "seq": 20_000 + i})
         profiler.disable()
         out["inprocess_save_ms_under_cprofile"] = round((time.perf_counter() - t0) * 1000 / saves, 2)
         save_stats = pstats.Stats(profiler)

@@ -31,7 +31,16 @@ from bench._probe import probe  # noqa: E402
 from bench._server import Gunicorn, default_workers  # noqa: E402
 from bench._setup import PASSWORD, Scratch, make_app, seed  # noqa: E402
 
-AUTOSAVE_INTERVAL_S = 15  # the exam page saves a changed answer at most every ~15 s per person
+# The exam page's autosave rhythm, read from lawtrain/static/js/exam.js: no timer — every `change` of an answer
+# (a click on a radio or a checkbox) queues one PUT at once, a blank 800 ms after typing pauses, and a page
+# sends its saves one at a time (one in flight). On the bench paper (20 single, 10 multiple, 15 true/false,
+# 5 fill-in) that is one save per single, true/false and blank, and ~2.5 per multiple choice (one per box
+# ticked): 65 saves per 50 questions = 1.3 saves per question. The pace is the person's: we count a brisk 10 s
+# per question (a 50-question paper in 8 min; the exams allow 30-60 min), so one person ~ 0.13 saves/s.
+SAVES_PER_QUESTION = (20 * 1 + 10 * 2.5 + 15 * 1 + 5 * 1) / 50
+SECONDS_PER_QUESTION = 10
+SAVES_PER_PERSON_PER_S = SAVES_PER_QUESTION / SECONDS_PER_QUESTION
+PEOPLE_P99_MS = 100
 GOALS = {
     "save_per_s": 1000, "save_vs_framework": 0.5, "open_loop_p99_ms": 100, "start_burst_s": 15,
     "end_burst_s": 30, "grading_attempts_per_s": 10000,
@@ -53,14 +62,18 @@ class Sizes:
     floor_s: float
     sweep: tuple[int, ...] = ()
     sweep_s: float = 3.0
+    ladder: tuple[int, ...] = (200, 300, 400, 500, 600, 700, 800, 1000, 1200, 1500)
+    ladder_s: float = 8.0
     other_scripts_budget_s: float = 0.0  # 0 = no limit
     max_requests: int = 200_000
     extra: dict = field(default_factory=dict)
 
 
 FULL = Sizes("full", 1000, 5000, 200, 15, 3, 300, 20, 5, 10_000, 10, (1, 2, 5, 10, 25, 50, 100, 200), 4)
-QUICK = Sizes("quick", 200, 5000, 200, 5, 1.5, 300, 5, 2, 2_000, 3, (5, 50, 200), 2, other_scripts_budget_s=170)
-SMOKE = Sizes("smoke", 20, 1000, 20, 1, 0.3, 50, 1, 2, 200, 1, (), 1, max_requests=5_000)
+QUICK = Sizes("quick", 200, 5000, 200, 5, 1.5, 300, 5, 2, 2_000, 3, (5, 50, 200), 2, other_scripts_budget_s=170,
+              ladder_s=4.0)
+SMOKE = Sizes("smoke", 20, 1000, 20, 1, 0.3, 50, 1, 2, 200, 1, (), 1, max_requests=5_000, ladder=(50, 100),
+              ladder_s=1.0)
 
 
 # ------------------------------------------------------------------ one database
@@ -120,6 +133,26 @@ async def scenarios(server: Gunicorn, seeded, kind: str, sizes: Sizes, scratch: 
         emit("answer_save_open_loop", db=kind, **ol, framework_floor_per_s=out["framework_per_s"],
              database_floor_per_s=out["database_per_s"], goal=f"p99 < {GOALS['open_loop_p99_ms']} ms at 300/s")
         out["open_loop"] = ol
+
+        # People per server: offered save rates rising until p99 reaches PEOPLE_P99_MS (or a save fails or is
+        # not sent); the last rate under it, at the exam page's rhythm, is how many can sit at once.
+        steps, held = [], 0.0
+        for rate in sizes.ladder:
+            r = await load.open_loop(savers, load.save, rate=rate, duration=sizes.ladder_s)
+            ok = r["errors"] == 0 and r["not_sent_over_in_flight_cap"] == 0 and (r["p99_ms"] or 1e9) < PEOPLE_P99_MS
+            steps.append({"offered_per_s": rate, "achieved_per_s": r["achieved_per_s"], "p50_ms": r["p50_ms"],
+                          "p99_ms": r["p99_ms"], "errors": r["errors"], "under_p99_goal": ok})
+            if not ok:
+                break
+            held = rate
+        people = int(held / SAVES_PER_PERSON_PER_S)
+        emit("people_per_server", db=kind, people=people, saves_per_s_at_p99_under_100ms=held, ladder=steps,
+             saves_per_person_per_s=round(SAVES_PER_PERSON_PER_S, 3), saves_per_question=SAVES_PER_QUESTION,
+             seconds_per_question=SECONDS_PER_QUESTION, workers=server.workers,
+             note=(f"highest offered save rate (steps of {sizes.ladder_s:.0f} s) with p99 < {PEOPLE_P99_MS} ms, no "
+                   "error, none unsent, divided by one person's saves/s at the exam page's rhythm (exam.js: a PUT "
+                   "per answer change, one in flight); the load generator shares the two cores"))
+        out["people"] = {"people": people, "saves_per_s": held}
 
         if sweep:
             curve = []
@@ -212,6 +245,11 @@ def run_database(kind: str, sizes: Sizes, workers: int, *, sweep: bool) -> dict:
         emit("sql_statements", db=kind, per_me=info["me_statements"], per_save=info["save_statements_update"],
              per_first_save=info["save_statements_first"], per_start=info["start_statements"],
              save_statements=info["save_statement_list"], start_statements=info["start_statement_list"])
+        emit("lock_hold", db=kind, lock_hold_ms_per_save=info["lock_hold_ms_per_save"],
+             inprocess_save_ms=info["inprocess_save_ms"],
+             note=("in process, unprofiled, one save after another: SQLite from BEGIN IMMEDIATE to the end of "
+                   "COMMIT; PostgreSQL from the first statement that locks the attempt or writes to the end of "
+                   "COMMIT"))
         emit("profile", db=kind, save_ms_under_cprofile=info["inprocess_save_ms_under_cprofile"],
              start_ms_under_cprofile=info["inprocess_start_ms_under_cprofile"],
              save_top_tottime=info["save_profile_top"], save_lawtrain_cumulative=info["save_profile_lawtrain"],
@@ -220,6 +258,7 @@ def run_database(kind: str, sizes: Sizes, workers: int, *, sweep: bool) -> dict:
 
         with Gunicorn(scratch.url, scratch.instance, workers=workers) as server:
             result = asyncio.run(scenarios(server, seeded, kind, sizes, scratch, info, sweep))
+            result["lock_hold"] = info["lock_hold_ms_per_save"]
             result["redis"] = bool(server.redis)
         check = verify_and_regrade(scratch, seeded, result)
         eb = result["end_burst"]
@@ -251,8 +290,9 @@ def crossover(results: dict) -> dict:
         "sqlite_ceiling_saves_per_s": ceiling,
         "sqlite_saturates_at_concurrency": saturates_at,
         "postgres_faster_from_concurrency": pg_wins_at,
-        "sqlite_takers_at_15s_autosave": int(ceiling * AUTOSAVE_INTERVAL_S * 0.5),
-        "note": ("takers = half the measured ceiling (headroom for bursts) x the 15 s autosave interval; "
+        "sqlite_people": results["sqlite"].get("people", {}).get("people"),
+        "postgres_people": results["postgres"].get("people", {}).get("people"),
+        "note": ("people = the people_per_server figure (p99 save < 100 ms at the exam page's rhythm); "
                  "above that, or with more than one app server, use PostgreSQL"),
     }
 
@@ -266,7 +306,8 @@ def compare(results: dict) -> None:
             "database_floor_per_s": r["database_per_s"],
             "start_no_pregen_s": r["start_burst_no_pregen"]["all_done_s"],
             "start_pregen_s": r["start_burst_pregen"]["all_done_s"], "end_burst_s": r["end_burst"]["all_done_s"],
-            "answers_lost": r["check"]["lost"],
+            "answers_lost": r["check"]["lost"], "people": r.get("people", {}).get("people"),
+            "lock_hold_ms_p50": (r.get("lock_hold") or {}).get("p50"),
         }
     emit("sqlite_vs_postgresql", **rows, crossover=crossover(results) if len(results) == 2 else None)
 
@@ -343,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="sqlite")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", "0")) or None,
                         help="gunicorn workers (default: the production default for each database)")
+    parser.add_argument("--exams-only", action="store_true",
+                        help="skip the other areas' scripts (certificates, reports, imports)")
     parser.add_argument("--json-out", help="also write every line to this file (JSON lines)")
     args = parser.parse_args(argv)
     # A CI timeout sends SIGTERM: unwind through the finally blocks (gunicorn stopped, scratch database dropped).
@@ -369,7 +412,8 @@ def main(argv: list[str] | None = None) -> int:
                 emit(f"run_{kind}", error=f"{type(e).__name__}: {str(e)[-1500:]}")
         if len(results) == 2:
             compare(results)
-        other_scripts(sizes, deadline)
+        if not args.exams_only:
+            other_scripts(sizes, deadline)
         goals(results, grade)
         emit("done", seconds=round(time.monotonic() - started, 1), failed=failed)
     finally:

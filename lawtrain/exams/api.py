@@ -20,6 +20,7 @@ from flask_login import current_user
 from lawtrain.auth.policy import login_required
 from lawtrain.auth.sessions import client_ip
 from lawtrain.exams import attempts, availability, errors, papers, practice, queries
+from lawtrain.exams.models import AttemptStatus
 from lawtrain.exams.views import own_attempt
 from lawtrain.extensions import db
 from lawtrain.sqlite_writes import begin_writing, begins_writing_itself, reads_from_here
@@ -91,12 +92,15 @@ def save(attempt_id: int, question_id: int):
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
+@begins_writing_itself  # an end burst: grading reads in parallel, the write lock covers the stored grade only
 @login_required
 def submit(attempt_id: int):
     attempt = own_attempt(attempt_id)
     now = utcnow()
     time_up = (request.get_json(silent=True) or {}).get("reason") == "time_up"  # the page's countdown hit 0:00
-    attempts.submit_attempt(db.session, attempt, now, time_up=time_up)
+    prepared = queries.prepare_grade(db.session, attempt) if attempt.status != AttemptStatus.SUBMITTED else None
+    begin_writing(db.session())
+    attempts.submit_attempt(db.session, attempt, now, time_up=time_up, prepared=prepared)
     reads_from_here()
     return jsonify(queries.result_payload(attempt, now))
 

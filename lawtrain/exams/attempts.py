@@ -25,6 +25,7 @@ from lawtrain.exams.errors import AttemptClosed, ExamUnavailable, NotOnPaper
 from lawtrain.exams.grading import finish
 from lawtrain.exams.log import add_event
 from lawtrain.exams.models import Answer, Attempt, AttemptQuestion, AttemptStatus, Exam, FinishReason, PaperPregen
+from lawtrain.exams.queries import PreparedGrade
 
 MAX_RESPONSE_ITEMS = 20
 MAX_RESPONSE_TEXT = 500
@@ -235,8 +236,12 @@ def _save_statements(session: Session) -> _SaveStatements:
 # ------------------------------------------------------------------ submit and close
 
 
-def submit_attempt(session: Session, attempt: Attempt, now: datetime, *, time_up: bool = False) -> Attempt:
+def submit_attempt(session: Session, attempt: Attempt, now: datetime, *, time_up: bool = False,
+                   prepared: PreparedGrade | None = None) -> Attempt:
     """Submit and grade; idempotent: a second call (double click, second tab, retry) changes nothing.
+
+    `prepared` (queries.prepare_grade, read before the write lock): stored as it is when the paper and the
+    saved answers are still what it graded, checked under the attempt's lock; otherwise graded again here.
 
     Past the deadline (inside the grace) the time ran out: finished at the deadline, reason "timeout". So too
     when the page says its countdown reached 0:00 (`time_up`) up to TIMER_SKEW_SECONDS before the server's
@@ -246,11 +251,11 @@ def submit_attempt(session: Session, attempt: Attempt, now: datetime, *, time_up
         session.commit()
         return attempt
     if now >= attempt.deadline_at:
-        finish(session, attempt, attempt.deadline_at, FinishReason.TIMEOUT, now)
+        finish(session, attempt, attempt.deadline_at, FinishReason.TIMEOUT, now, prepared)
     elif time_up and (attempt.deadline_at - now).total_seconds() <= TIMER_SKEW_SECONDS:
-        finish(session, attempt, now, FinishReason.TIMEOUT, now)
+        finish(session, attempt, now, FinishReason.TIMEOUT, now, prepared)
     else:
-        finish(session, attempt, now, FinishReason.SUBMITTED, now)
+        finish(session, attempt, now, FinishReason.SUBMITTED, now, prepared)
     session.commit()
     return attempt
 

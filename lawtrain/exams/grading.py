@@ -26,22 +26,30 @@ from lawtrain.exams.queries import GradedQuestion, RegradeRow
 from lawtrain.exams.wrong_book import record_wrong_many
 
 
-def _store_grades(session: Session, attempt: Attempt, now: datetime) -> list[GradedQuestion]:
-    """Score every question from the saved answers and set the attempt's totals."""
-    paper, result = queries.grade(session, attempt)
+def _store_grades(session: Session, attempt: Attempt, now: datetime,
+                  prepared: queries.PreparedGrade | None = None) -> list[GradedQuestion]:
+    """Score every question from the saved answers and set the attempt's totals. `prepared`: the grade read
+    before the lock, used when what it read is still what is stored (else graded again here)."""
+    if prepared is not None and prepared.stamp == queries.grading_stamp(session, attempt.id):
+        paper, result = prepared.paper, prepared.result
+    else:
+        for g in prepared.paper if prepared is not None else ():
+            session.expire(g.row)  # read again as stored now, not as the read phase saw it
+        paper, result = queries.grade(session, attempt)
     for g, r in zip(paper, result.items, strict=True):
         g.row.score, g.row.is_correct = r.score, r.is_correct
     attempt.record_grade(result.score, result.max_score, result.percent, result.passed, now)
     return paper
 
 
-def finish(session: Session, attempt: Attempt, at: datetime, reason: FinishReason, now: datetime) -> None:
+def finish(session: Session, attempt: Attempt, at: datetime, reason: FinishReason, now: datetime,
+           prepared: queries.PreparedGrade | None = None) -> None:
     """Grade a claimed attempt and record the finish, study time, wrong book; tell the listeners."""
     if attempt.status == AttemptStatus.IN_PROGRESS and reason == FinishReason.TIMEOUT:
         attempt.expire()
     attempt.mark_submitted(at, reason)
     previous = attempt.passed
-    paper = _store_grades(session, attempt, now)
+    paper = _store_grades(session, attempt, now, prepared)
     add_event(session, attempt.id, "auto_closed" if reason == FinishReason.TIMEOUT else "submitted", now,
               reason=reason, score=attempt.score, max_score=attempt.max_score)
     record_wrong_many(session, attempt.user_id, [g.row.question_id for g in paper if g.row.is_correct is False], at,

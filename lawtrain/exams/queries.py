@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, Text, case, cast, func, select
+from sqlalchemy import Select, Text, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -96,6 +96,35 @@ def grade(session: Session, attempt: Attempt) -> tuple[list[GradedQuestion], sco
     result = scoring.grade_paper([g.item for g in paper], [g.response for g in paper],
                                  exam.multiple_scoring, exam.pass_percent)
     return paper, result
+
+
+@dataclass(frozen=True)
+class PreparedGrade:
+    """An attempt graded before the write lock (a submit's read phase), with the stamp of what it read."""
+    paper: list[GradedQuestion]
+    result: scoring.PaperResult
+    stamp: tuple
+
+
+def grading_stamp(session: Session, attempt_id: int) -> tuple:
+    """What a grade depends on that can change while an attempt is open, in one statement: per question on the
+    paper its version, voided flag and points, and the seq of its saved answer (a seq only grows, so an equal
+    stamp means the same responses)."""
+    return tuple(tuple(r) for r in session.execute(
+        select(AttemptQuestion.question_id, AttemptQuestion.question_version_id, AttemptQuestion.is_voided,
+               AttemptQuestion.points, Answer.seq)
+        .outerjoin(Answer, and_(Answer.attempt_id == AttemptQuestion.attempt_id,
+                                Answer.question_id == AttemptQuestion.question_id))
+        .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.question_id)))
+
+
+def prepare_grade(session: Session, attempt: Attempt) -> PreparedGrade:
+    """Grade without writing, for a submit to store under its lock if grading_stamp is unchanged by then. The
+    stamp is read first: a save landing in between makes the stamps differ (graded again under the lock),
+    never a stale grade pass for a fresh one."""
+    stamp = grading_stamp(session, attempt.id)
+    paper, result = grade(session, attempt)
+    return PreparedGrade(paper, result, stamp)
 
 
 def as_seen(session: Session, attempt: Attempt, now: datetime) -> Attempt:

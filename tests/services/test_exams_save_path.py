@@ -8,9 +8,9 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
-from lawtrain.exams import attempts, errors, timing
+from lawtrain.exams import attempts, errors, queries, timing
 from lawtrain.exams.models import Answer, Attempt, AttemptEvent, AttemptQuestion
 from lawtrain.extensions import db
 from tests import factories
@@ -178,3 +178,42 @@ def test_a_submit_arriving_while_a_save_commits_waits_and_grades_it(app, session
     graded = session.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
                                                           AttemptQuestion.question_id == qid))
     assert graded.is_correct is True and graded.score == points  # the acknowledged save was graded
+
+
+# ------------------------------------------------------------------ a submit graded before its lock
+
+
+def _right(session, row):
+    from lawtrain.banks.models import Question
+
+    return right_response(row, session.get(Question, row.question_id).type)
+
+
+def test_a_grade_read_before_the_lock_is_stored_when_nothing_changed(session, sitting, now, monkeypatch):
+    attempt, rows = sitting
+    attempts.save_answer(session, attempt, rows[0].question_id, _right(session, rows[0]), 1, now)
+    prepared = queries.prepare_grade(session, attempt)
+    monkeypatch.setattr(queries, "grade", lambda *a: pytest.fail("graded again under the lock"))
+    attempts.submit_attempt(session, attempt, now + timedelta(seconds=1), prepared=prepared)
+    assert attempt.status == "submitted" and attempt.score == rows[0].points
+
+
+def test_a_save_landing_after_the_read_phase_is_graded_under_the_lock(session, sitting, now):
+    attempt, rows = sitting
+    attempts.save_answer(session, attempt, rows[0].question_id, _right(session, rows[0]), 1, now)
+    prepared = queries.prepare_grade(session, attempt)
+    assert prepared.result.score == rows[0].points
+    # between the submit's read phase and its lock: another tab saves a second right answer
+    attempts.save_answer(session, attempt, rows[1].question_id, _right(session, rows[1]), 2, now)
+    attempts.submit_attempt(session, attempt, now + timedelta(seconds=1), prepared=prepared)
+    assert attempt.score == rows[0].points + rows[1].points
+
+
+def test_a_question_voided_after_the_read_phase_is_not_scored(session, sitting, now):
+    attempt, rows = sitting
+    attempts.save_answer(session, attempt, rows[0].question_id, _right(session, rows[0]), 1, now)
+    prepared = queries.prepare_grade(session, attempt)
+    session.execute(update(AttemptQuestion).where(AttemptQuestion.id == rows[0].id).values(is_voided=True))
+    session.commit()
+    attempts.submit_attempt(session, attempt, now + timedelta(seconds=1), prepared=prepared)
+    assert attempt.score == 0
