@@ -22,7 +22,8 @@ _T0 = time.monotonic()
 
 def emit(figure: str, **fields) -> dict:
     """Print one figure as one JSON line (flushed at once, so a killed run keeps what it measured)."""
-    line = {"figure": figure, **fields, "at_s": round(time.monotonic() - _T0, 1)}
+    line = {"figure": figure, **fields, "at_s": round(time.monotonic() - _T0, 1),
+            "loadavg_1m": round(os.getloadavg()[0], 2)}  # the machine is shared: the load beside each figure
     LINES.append(line)
     print(json.dumps(line, ensure_ascii=False, default=_jsonable), flush=True)
     return line

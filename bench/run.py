@@ -62,7 +62,7 @@ class Sizes:
     floor_s: float
     sweep: tuple[int, ...] = ()
     sweep_s: float = 3.0
-    ladder: tuple[int, ...] = (200, 300, 400, 500, 600, 700, 800, 1000, 1200, 1500)
+    ladder: tuple[int, ...] = (25, 50, 100, 150, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500)
     ladder_s: float = 8.0
     other_scripts_budget_s: float = 0.0  # 0 = no limit
     max_requests: int = 200_000
