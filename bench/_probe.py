@@ -37,6 +37,7 @@ def lock_hold_log(engine):
     from sqlalchemy import event
 
     holds: list[float] = []
+    statements: list[float] = []  # the part before COMMIT: what the application does under the lock
     state: dict = {}
     sqlite = engine.dialect.name == "sqlite"
 
@@ -56,6 +57,8 @@ def lock_hold_log(engine):
 
     def ended(fn):
         def wrapper(dbapi_conn):
+            if "t0" in state:
+                statements.append(time.perf_counter() - state["t0"])
             try:
                 fn(dbapi_conn)
             finally:
@@ -67,7 +70,7 @@ def lock_hold_log(engine):
     event.listen(engine, "before_cursor_execute", before)
     dialect.do_commit, dialect.do_rollback = ended(commit), ended(rollback)
     try:
-        yield holds
+        yield holds, statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
         dialect.do_commit, dialect.do_rollback = commit, rollback
@@ -152,7 +155,7 @@ def probe(scratch: Scratch, exam_id: int, usernames: list[str], *, saves: int, s
         # Lock hold per save and the save's own time, in process and unprofiled: `saves` updates on one attempt.
         seq0 = 10_000
         spent = []
-        with lock_hold_log(engine) as holds:
+        with lock_hold_log(engine) as (holds, before_commit):
             for i in range(saves):
                 q = questions[i % len(questions)]
                 t0 = time.perf_counter()
@@ -161,7 +164,10 @@ def probe(scratch: Scratch, exam_id: int, usernames: list[str], *, saves: int, s
                 if r.status_code != 200:
                     raise RuntimeError(f"probe save: {r.status_code}")
         out["lock_hold_ms_per_save"] = {"p50": _pct(holds, 0.5), "p90": _pct(holds, 0.9), "p99": _pct(holds, 0.99),
-                                        "transactions": len(holds), "saves": saves}
+                                        "transactions": len(holds), "saves": saves,
+                                        "before_commit_p50": _pct(before_commit, 0.5),
+                                        "commit_p50": _pct([h - b for h, b in zip(holds, before_commit,
+                                                                                   strict=False)], 0.5)}
         out["inprocess_save_ms"] = {"p50": _pct(spent, 0.5), "p90": _pct(spent, 0.9)}
 
         # Profile: `saves` saves on one attempt, then `starts` starts (no pre-generated paper) by other people.
