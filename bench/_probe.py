@@ -197,6 +197,26 @@ def probe(scratch: Scratch, exam_id: int, usernames: list[str], *, saves: int, s
         start_stats = pstats.Stats(profiler)
         out["start_profile_lawtrain"] = _top(start_stats, key="cumulative", limit=10, only="lawtrain/")
         out["start_profile_top"] = _top(start_stats, key="tottime", limit=10)
+        # Lock hold per submit (the end burst's request), in process: the remaining probe users each start,
+        # save 10 answers and submit.
+        sub_holds, sub_before, sub_spent = [], [], []
+        for username in usernames[1 + starts:]:
+            c = app.test_client()
+            _login(c, username)
+            body = c.post(f"/api/exams/{exam_id}/attempts").get_json()
+            for i, q in enumerate(body["questions"][:10], start=1):
+                c.put(f"/api/attempts/{body['attempt_id']}/answers/{q['id']}", json={"response": ["A"], "seq": i})
+            with lock_hold_log(engine) as (holds, before_commit):
+                t0 = time.perf_counter()
+                r = c.post(f"/api/attempts/{body['attempt_id']}/submit")
+                sub_spent.append(time.perf_counter() - t0)
+            if r.status_code != 200:
+                raise RuntimeError(f"probe submit: {r.status_code}")
+            sub_holds.append(sum(holds))
+            sub_before.append(sum(before_commit))
+        out["lock_hold_ms_per_submit"] = {"p50": _pct(sub_holds, 0.5), "max": _pct(sub_holds, 1.0),
+                                          "before_commit_p50": _pct(sub_before, 0.5), "submits": len(sub_holds)}
+        out["inprocess_submit_ms"] = {"p50": _pct(sub_spent, 0.5)}
         if profile_path:
             with open(profile_path, "w", encoding="utf-8") as f:
                 for title, st in (("SAVE", save_stats), ("START (no pre-generated paper)", start_stats)):

@@ -247,6 +247,8 @@ def run_database(kind: str, sizes: Sizes, workers: int, *, sweep: bool) -> dict:
              save_statements=info["save_statement_list"], start_statements=info["start_statement_list"])
         emit("lock_hold", db=kind, lock_hold_ms_per_save=info["lock_hold_ms_per_save"],
              inprocess_save_ms=info["inprocess_save_ms"],
+             lock_hold_ms_per_submit=info.get("lock_hold_ms_per_submit"),
+             inprocess_submit_ms=info.get("inprocess_submit_ms"),
              note=("in process, unprofiled, one save after another: SQLite from BEGIN IMMEDIATE to the end of "
                    "COMMIT; PostgreSQL from the first statement that locks the attempt or writes to the end of "
                    "COMMIT"))
