@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             rounds.append(info)
             emit("lock_hold_round", db=args.db, round=i + 1, save=info["lock_hold_ms_per_save"],
                  submit=info.get("lock_hold_ms_per_submit"), inprocess_save_ms=info["inprocess_save_ms"],
-                 inprocess_submit_ms=info.get("inprocess_submit_ms"), statements_per_save=info["save_statements_update"])
+                 inprocess_submit_ms=info.get("inprocess_submit_ms"),
+                 statements_per_save=info["save_statements_update"])
 
         def best(key, field):
             values = [r[key][field] for r in rounds if r.get(key) and r[key].get(field) is not None]
