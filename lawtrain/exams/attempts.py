@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, bindparam, insert, select
+from sqlalchemy import Select, and_, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -192,35 +192,34 @@ class _SaveStatements:
 def _save_statements_for(dialect: str) -> _SaveStatements:
     """The save path's statements, built once per process: building a statement costs more CPU than
     running it on SQLite, and a save is the request an exam sends most."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     on_this_paper = and_(AttemptQuestion.attempt_id == bindparam("attempt_id"),
                          AttemptQuestion.question_id == bindparam("question_id"))
-    # INSERT … SELECT FROM attempt_questions JOIN attempts (no row when the question is not on the paper, or the
-    # attempt is not in progress, or deadline + grace has passed) … ON CONFLICT DO UPDATE … WHERE answers.seq <
-    # excluded.seq (a late, out-of-order save changes nothing) RETURNING the row written.
-    source = (select(AttemptQuestion.attempt_id, AttemptQuestion.question_id,
-                     bindparam("response", type_=Answer.response.type), bindparam("seq", type_=Answer.seq.type),
-                     bindparam("saved_at", type_=Answer.saved_at.type))
-              .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-              .where(on_this_paper, Attempt.status == AttemptStatus.IN_PROGRESS,
-                     Attempt.deadline_at >= bindparam("cutoff", type_=Attempt.deadline_at.type)))
-    if dialect == "postgresql":
-        # The attempt's row lock, as a submit takes it (FOR UPDATE): a save waits for a submit in progress and
-        # then sees `submitted` (the WHERE is re-checked on the new row), or a submit waits for the save's
-        # commit and grades with it. NO KEY UPDATE, not SHARE: the trigger then updates last_seq on that row,
-        # and two saves of one attempt upgrading shared locks would deadlock.
-        source = source.with_for_update(of=Attempt.__table__, key_share=True)
-    answers = Answer.__table__  # Core, not the ORM entity: parameters are bound values, not rows to insert
-    upsert = dialect_insert(answers).from_select(["attempt_id", "question_id", "response", "seq", "saved_at"], source)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["attempt_id", "question_id"],
-        set_={"response": upsert.excluded.response, "seq": upsert.excluded.seq,
-              "saved_at": upsert.excluded.saved_at},
-        where=answers.c.seq < upsert.excluded.seq,
-    ).returning(answers.c.id, answers.c.seq)  # a row back when it was written
+    # Written out as SQL text: SQLAlchemy compiles an INSERT … ON CONFLICT construct again on every execution
+    # (no compiled-cache hit), ~0.3 ms of CPU inside the write lock; a text() statement is compiled once.
+    # INSERT … SELECT FROM attempt_questions JOIN attempts: no row when the question is not on the paper, the
+    # attempt is not in progress or deadline + grace has passed; ON CONFLICT DO UPDATE … WHERE answers.seq <
+    # excluded.seq: a late, out-of-order save changes nothing; RETURNING the row written.
+    # PostgreSQL: FOR NO KEY UPDATE OF a is the attempt's row lock, as a submit takes it (FOR UPDATE): a save
+    # waits for a submit in progress and then sees `submitted` (the WHERE is re-checked on the new row), or a
+    # submit waits for the save's commit and grades with it. NO KEY UPDATE, not SHARE: the trigger then updates
+    # last_seq on that row, and two saves of one attempt upgrading shared locks would deadlock.
+    postgresql = dialect == "postgresql"
+    upsert = text(f"""
+        INSERT INTO answers (attempt_id, question_id, response, seq, saved_at)
+        SELECT aq.attempt_id, aq.question_id, {"CAST(:response AS JSON)" if postgresql else ":response"}, :seq,
+               :saved_at
+        FROM attempt_questions AS aq JOIN attempts AS a ON a.id = aq.attempt_id
+        WHERE aq.attempt_id = :attempt_id AND aq.question_id = :question_id
+          AND a.status = '{AttemptStatus.IN_PROGRESS}' AND a.deadline_at >= :cutoff
+        {"FOR NO KEY UPDATE OF a" if postgresql else ""}
+        ON CONFLICT (attempt_id, question_id) DO UPDATE
+          SET response = excluded.response, seq = excluded.seq, saved_at = excluded.saved_at
+          WHERE answers.seq < excluded.seq
+        RETURNING answers.id, answers.seq""").bindparams(
+        bindparam("response", type_=Answer.response.type), bindparam("seq", type_=Answer.seq.type),
+        bindparam("saved_at", type_=Answer.saved_at.type), bindparam("cutoff", type_=Attempt.deadline_at.type),
+        bindparam("attempt_id", type_=Attempt.id.type),
+        bindparam("question_id", type_=AttemptQuestion.question_id.type))
     attempt = Attempt.id == bindparam("attempt_id")
     return _SaveStatements(
         status=select(Attempt.status).where(attempt).with_for_update(),
