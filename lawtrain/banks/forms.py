@@ -86,6 +86,15 @@ def parse_answer(qtype: str, text: str) -> list:
     return letters if qtype == "multiple" else ["".join(letters)]
 
 
+KIND_LABELS = {"practice": _l("练习题库"), "exam": _l("考试题库")}
+
+
+class BankKindForm(FlaskForm):
+    """练习题库 or 考试题库: practice and module checks draw only from practice banks."""
+
+    kind = SelectField(_l("题库用途"), choices=choices(KIND_LABELS.items()), validate_choice=True)
+
+
 class UploadForm(FlaskForm):
     bank_id = SelectField(_l("导入到题库"), coerce=int, choices=[])
     new_bank_name = StringField(_l("新题库名称"), validators=[Optional(), Length(max=128)])

@@ -28,14 +28,24 @@ class QuestionStatus(StrEnum):
 QUESTION_STATUSES = tuple(QuestionStatus)
 
 
+class BankKind(StrEnum):
+    """What a bank is for: practice banks feed practice and module checks (keys shown after each answer);
+    exam banks feed exam papers only, so practice can never reveal their keys."""
+
+    PRACTICE = "practice"  # 练习题库
+    EXAM = "exam"  # 考试题库
+
+
 class Bank(db.Model):
     __tablename__ = "banks"
+    __table_args__ = (CheckConstraint("kind IN ('practice', 'exam')", name="kind_valid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
     law_id: Mapped[int | None] = mapped_column(ForeignKey("laws.id"), index=True)
     law_name: Mapped[str | None] = mapped_column(String(64))  # short name, kept even before the law is imported
     description: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default=BankKind.PRACTICE, server_default=BankKind.PRACTICE.value)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -44,11 +44,15 @@ def citing(law: str | None = None, articles: Sequence[int] = ()) -> Select:
 
 def pool_conditions(*, type: str | None = None, bank_ids: Sequence[int] = (), bank_names: Sequence[str] = (),
                     law: str | None = None, articles: Sequence[int] = (), tags: Sequence[str] = (),
-                    difficulty_min: int | None = None, difficulty_max: int | None = None) -> list:
+                    difficulty_min: int | None = None, difficulty_max: int | None = None,
+                    bank_kind: str | None = None, active_only: bool = True) -> list:
     """The one question-pool filter that exam rules, practice sets and module checks share: active questions
     of the banks, citing the law's articles (a law alone also takes in the questions of its own banks), with
-    one of the tags, within the difficulty range (unrated counts as the default difficulty)."""
-    conds = [Question.status == QuestionStatus.ACTIVE]
+    one of the tags, within the difficulty range (unrated counts as the default difficulty); with `bank_kind`,
+    of banks of that kind only (practice and module checks: 练习题库)."""
+    conds = [Question.status == QuestionStatus.ACTIVE] if active_only else []
+    if bank_kind:
+        conds.append(Question.bank_id.in_(select(Bank.id).where(Bank.kind == bank_kind)))
     if type:
         conds.append(Question.type == type)
     if bank_ids:

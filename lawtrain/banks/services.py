@@ -25,6 +25,7 @@ from lawtrain.banks.formats.records import Citation, Location, Problem, Question
 from lawtrain.banks.formats.validate import validate_records
 from lawtrain.banks.models import (
     Bank,
+    BankKind,
     Question,
     QuestionCitation,
     QuestionStatus,
@@ -303,6 +304,18 @@ def build_bank(session: Session, name: str, *, owner, description: str | None = 
         raise BankError(f"题库“{name}”已存在")
     return Bank(name=name, description=description, law_name=law_name, owner_id=getattr(owner, "id", None),
                 created_at=now)
+
+
+def set_bank_kind(session: Session, bank: Bank, kind: str, *, actor, now: datetime) -> bool:
+    """Make a bank a practice bank (练习题库) or an exam bank (考试题库); returns whether it changed."""
+    if kind not in tuple(BankKind):
+        raise BankError("题库类型无效")
+    if bank.kind == kind:
+        return False
+    bank.kind = kind
+    audit.record(session, "bank.kind", actor=actor, target_type="bank", target_id=bank.id, now=now, kind=kind)
+    session.commit()
+    return True
 
 
 # ------------------------------------------------------------------ authoring

@@ -32,8 +32,10 @@ from lawtrain.banks.formats.template import build_template_xlsx
 from lawtrain.banks.forms import (
     DIFFICULTY_LABELS,
     FORMAT_LABELS,
+    KIND_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
+    BankKindForm,
     FilterForm,
     QuestionForm,
     UploadForm,
@@ -72,7 +74,8 @@ def _place_filter(location) -> str:
 @bp.context_processor
 def _labels():
     return {"type_labels": TYPE_LABELS, "status_labels": STATUS_LABELS, "difficulty_labels": DIFFICULTY_LABELS,
-            "format_labels": FORMAT_LABELS, "writable_formats": WRITABLE, "letters": "ABCDEFGH"}
+            "format_labels": FORMAT_LABELS, "kind_labels": KIND_LABELS, "writable_formats": WRITABLE,
+            "letters": "ABCDEFGH"}
 
 
 # ------------------------------------------------------------------ helpers
@@ -160,7 +163,24 @@ def bank(bank_id: int):
     page = db.paginate(stmt, per_page=20, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("banks/bank.html", bank=bank, form=form, page=page, args=args,
-                           flagged=queries.needs_review_count(db.session, bank.id))
+                           flagged=queries.needs_review_count(db.session, bank.id),
+                           kind_form=BankKindForm(kind=bank.kind, formdata=None))
+
+
+@bp.route("/<int:bank_id>/kind", methods=["POST"])
+@roles_required(*TRAINERS)
+def set_kind(bank_id: int):
+    bank = _bank_or_404(bank_id)
+    form = BankKindForm()
+    if not form.validate():
+        flash(_("题库类型无效"), "error")
+    else:
+        try:
+            if services.set_bank_kind(db.session, bank, form.kind.data, actor=current_user, now=utcnow()):
+                flash(_("题库已设为%(kind)s", kind=KIND_LABELS[form.kind.data]), "success")
+        except services.BankError as e:
+            flash(str(e), "error")
+    return redirect(url_for("banks.bank", bank_id=bank.id))
 
 
 @bp.route("/<int:bank_id>/export/<fmt>")

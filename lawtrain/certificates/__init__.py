@@ -18,5 +18,6 @@ def register(app: Flask) -> None:
     cli.add_commands(app)
     add_seeder(app, demo.seed_demo)
     signals.attempt_graded.connect(services.on_attempt_graded)
+    signals.results_released.connect(services.on_results_released)
     signals.module_completed.connect(services.on_module_completed)
     signals.assignment_created.connect(services.on_assignment_created)

@@ -18,13 +18,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lawtrain import signals
 from lawtrain.auth.models import User
 from lawtrain.exams import papers, timing
 from lawtrain.exams.availability import exam_status, grace_seconds
 from lawtrain.exams.errors import AttemptClosed, ExamUnavailable, NotOnPaper
 from lawtrain.exams.grading import finish
 from lawtrain.exams.log import add_event
-from lawtrain.exams.models import Answer, Attempt, AttemptQuestion, AttemptStatus, Exam, FinishReason, PaperPregen
+from lawtrain.exams.models import (
+    Answer,
+    Attempt,
+    AttemptQuestion,
+    AttemptStatus,
+    Exam,
+    FinishReason,
+    PaperPregen,
+    ResultRelease,
+)
 
 MAX_RESPONSE_ITEMS = 20
 MAX_RESPONSE_TEXT = 500
@@ -264,9 +274,22 @@ def _close_overdue(session: Session, now: datetime, *, exam_id: int | None = Non
     return len(attempts)
 
 
+def _release_due(session: Session, now: datetime) -> None:
+    """Exams whose results are due after the close and whose window has closed: mark them released (at the
+    close) and tell the listeners, so certificates are issued then and not at grading (never commits)."""
+    due = session.scalars(select(Exam).where(Exam.release == ResultRelease.AFTER_CLOSE, Exam.released_at.is_(None),
+                                             Exam.closes_at.is_not(None), Exam.closes_at <= now)).all()
+    for exam in due:
+        exam.released_at = exam.closes_at
+        session.flush()
+        signals.results_released.send(None, session=session, exam=exam, now=now)
+
+
 def close_overdue(session: Session, now: datetime, *, exam_id: int | None = None) -> int:
-    """The `close-overdue` job: close and grade every overdue attempt (of one exam); returns how many."""
+    """The `close-overdue` job: close and grade every overdue attempt (of one exam), then release the results
+    due after a close; returns how many attempts it closed."""
     n = _close_overdue(session, now, exam_id=exam_id)
+    _release_due(session, now)
     session.commit()
     return n
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User, UserRole
 from lawtrain.auth.roles import STAFF
+from lawtrain.banks.demo import exam_bank_name
 from lawtrain.banks.models import Bank, Question
 from lawtrain.courses.models import CourseModule
 from lawtrain.exams import attempts, queries
@@ -33,7 +34,9 @@ PAST_SITTERS = 20
 
 
 def _bank(session: Session, name: str) -> Bank | None:
-    return session.scalar(select(Bank).where(Bank.name == name)) or session.scalar(
+    """The exam bank (考试题库) the demo banks seeder split off for this law, else the bank of that name."""
+    return session.scalar(select(Bank).where(Bank.name == exam_bank_name(name))) or session.scalar(
+        select(Bank).where(Bank.name == name)) or session.scalar(
         select(Bank).where(Bank.law_name == name).order_by(Bank.id))
 
 

@@ -13,16 +13,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User
-from lawtrain.banks.models import Question, QuestionStatus, QuestionVersion
+from lawtrain.banks.models import Bank, BankKind, Question, QuestionStatus, QuestionVersion
 from lawtrain.banks.queries import pool_conditions
 from lawtrain.courses import services as course_services
 from lawtrain.courses.models import CourseModule
 from lawtrain.exams import scoring
-from lawtrain.exams.availability import hidden_question_ids
 from lawtrain.exams.errors import ExamError
 from lawtrain.exams.grading import law_of
-from lawtrain.exams.models import AttemptQuestion, PracticeAnswer, PracticeMode, WrongBookEntry, WrongBookSource
+from lawtrain.exams.models import PracticeAnswer, PracticeMode, WrongBookEntry, WrongBookSource
 from lawtrain.exams.queries import answer_text, scoring_item
+from lawtrain.exams.visibility import withheld_question_ids
 from lawtrain.exams.wrong_book import record_right, record_wrong
 from lawtrain.timeutil import local_date
 
@@ -41,8 +41,11 @@ class PracticeError(ExamError):
 
 def pool_select(*, law: str | None = None, articles: Sequence[int] = (), bank_names: Sequence[str] = (),
                 user_id: int | None = None, wrong_book: bool = False) -> Select:
-    """Active question ids for a practice set, in a stable order (articles count only with their law)."""
-    stmt = select(Question.id).where(*pool_conditions(bank_names=bank_names, law=law,
+    """Active question ids for a practice set, in a stable order (articles count only with their law): from
+    practice banks (练习题库) only, or, for the wrong-answer book, the person's own open entries (an exam
+    question gets there once its paper is released). Callers still drop the withheld ones."""
+    kind = None if wrong_book else BankKind.PRACTICE
+    stmt = select(Question.id).where(*pool_conditions(bank_names=bank_names, law=law, bank_kind=kind,
                                                       articles=articles if law else ())).order_by(Question.id)
     if wrong_book and user_id is not None:
         stmt = stmt.where(Question.id.in_(select(WrongBookEntry.question_id).where(
@@ -116,13 +119,26 @@ def record_answer(session: Session, user: User, question_id: int, version: Quest
         record_wrong(session, user.id, question_id, now, source=WrongBookSource.PRACTICE)
 
 
+def _in_wrong_book(session: Session, user_id: int, question_id: int) -> bool:
+    return session.scalar(select(WrongBookEntry.id).where(
+        WrongBookEntry.user_id == user_id, WrongBookEntry.question_id == question_id,
+        WrongBookEntry.cleared_at.is_(None))) is not None
+
+
+def may_practise(session: Session, user: User, question: Question, now: datetime) -> bool:
+    """A question of a practice bank (or in the person's wrong-answer book), and not withheld from them."""
+    bank_kind = session.scalar(select(Bank.kind).where(Bank.id == question.bank_id))
+    if bank_kind != BankKind.PRACTICE and not _in_wrong_book(session, user.id, question.id):
+        return False
+    return question.id not in withheld_question_ids(session, user, now)
+
+
 def answer_question(session: Session, user: User, question_id: int, response: Sequence, mode: str,
                     now: datetime) -> dict[str, Any]:
     """Grade one practice answer with instant feedback; a wrong-book question leaves after two right days."""
-    _question, version = question_view(session, question_id)
-    if session.scalar(hidden_question_ids(user.id, now).where(
-            AttemptQuestion.question_id == question_id).limit(1)) is not None:
-        raise PracticeError(_("题目不存在"))  # on a live or unreleased paper: feedback would give the key away
+    question, version = question_view(session, question_id)
+    if not may_practise(session, user, question, now):
+        raise PracticeError(_("题目不存在"))  # feedback would give a key away
     correct = bool(scoring.grade_item(_item(version), list(response)).is_correct)
     record_answer(session, user, question_id, version, response, correct, mode, now)
     session.flush()
@@ -158,9 +174,9 @@ def module_check_pool(session: Session, module: CourseModule) -> list[int]:
     return ids
 
 
-def draw_module_check(session: Session, module, rng: random.Random, *, user_id: int, now: datetime) -> list[int]:
-    """Up to MODULE_CHECK_MAX of the module's questions, none on a paper of this person's still hidden."""
-    hidden = set(session.scalars(hidden_question_ids(user_id, now)))
+def draw_module_check(session: Session, module, rng: random.Random, *, user: User, now: datetime) -> list[int]:
+    """Up to MODULE_CHECK_MAX of the module's questions (practice banks), none withheld from this person."""
+    hidden = withheld_question_ids(session, user, now)
     ids = [q for q in module_check_pool(session, module) if q not in hidden]
     return sorted(rng.sample(ids, min(len(ids), MODULE_CHECK_MAX)))
 
@@ -170,8 +186,9 @@ def grade_module_check(session: Session, user: User, module, answers: Mapping[in
     """Grade exactly the questions drawn for this person (kept on the server between showing and grading), an
     unanswered one as wrong: sending other questions, or leaving the hard ones out, does not help. Records the
     result with the courses area and commits."""
-    hidden = set(session.scalars(hidden_question_ids(user.id, now)))
-    ids = [q for q in dict.fromkeys(drawn_ids) if q not in hidden][:MODULE_CHECK_MAX]
+    hidden = withheld_question_ids(session, user, now)
+    pool = set(module_check_pool(session, module))
+    ids = [q for q in dict.fromkeys(drawn_ids) if q not in hidden and q in pool][:MODULE_CHECK_MAX]
     if not ids:
         raise PracticeError(_("本次测验已失效，请重新开始"))
     if not any(answers.get(q) for q in ids):

@@ -7,6 +7,7 @@ through `as_seen`, which shows it timed out and graded without storing anything.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -269,10 +270,11 @@ def exam_stats(session: Session, exam_id: int, now: datetime) -> dict[str, Any]:
             "passed": int(row[2] or 0), "in_progress": open_rows.get(False, 0)}
 
 
-def wrong_book_select(user_id: int, now: datetime | None = None) -> Select:
+def wrong_book_select(user_id: int, now: datetime | None = None, *, withheld: Collection[int] = ()) -> Select:
     """A person's open wrong-answer book entries with the current question version, most recent first.
 
-    With `now`, questions of live or unreleased papers are left out (they would tell right from wrong early)."""
+    With `now`, questions of live or unreleased papers are left out (they would tell right from wrong early);
+    `withheld` (exams.visibility) leaves out every question the person may still meet on a paper."""
     stmt = (select(WrongBookEntry, QuestionVersion)
             .join(Question, Question.id == WrongBookEntry.question_id)
             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
@@ -280,6 +282,8 @@ def wrong_book_select(user_id: int, now: datetime | None = None) -> Select:
             .order_by(WrongBookEntry.last_wrong_at.desc()))
     if now is not None:
         stmt = stmt.where(WrongBookEntry.question_id.not_in(hidden_question_ids(user_id, now)))
+    if withheld:
+        stmt = stmt.where(WrongBookEntry.question_id.not_in(list(withheld)))
     return stmt
 
 

@@ -18,7 +18,7 @@ from lawtrain.auth.roles import STAFF
 from lawtrain.auth.sessions import client_ip
 from lawtrain.banks.models import Bank
 from lawtrain.courses.models import CourseModule
-from lawtrain.exams import attempts, availability, errors, forms, practice, queries
+from lawtrain.exams import attempts, availability, errors, forms, practice, queries, visibility
 from lawtrain.exams.models import Attempt, AttemptStatus, Exam
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
@@ -160,13 +160,18 @@ def result(attempt_id: int):
         abort(404)  # no result (or link to one) while the attempt is live
     released = availability.result_visible(attempt, now)
     items = queries.review_items(db.session, attempt) if released and attempt.exam.review == "full" else []
-    return render_template("exams/result.html", attempt=attempt, exam=attempt.exam, released=released, items=items)
+    withheld = visibility.withheld_question_ids(db.session, current_user, now) if items else set()
+    shown = [item for item in items if item.version.question_id not in withheld]
+    return render_template("exams/result.html", attempt=attempt, exam=attempt.exam, released=released, items=shown,
+                           withheld_count=len(items) - len(shown))
 
 
 @bp.get("/wrong-book")
 @login_required
 def wrong_book():
-    rows = db.session.execute(queries.wrong_book_select(current_user.id, utcnow()).limit(200)).all()
+    now = utcnow()
+    withheld = visibility.withheld_question_ids(db.session, current_user, now)
+    rows = db.session.execute(queries.wrong_book_select(current_user.id, now, withheld=withheld).limit(200)).all()
     return render_template("exams/wrong_book.html", rows=rows)
 
 
@@ -186,10 +191,13 @@ def _practice_form(data) -> forms.PracticeSetupForm:
 def _practice_ids(form: forms.PracticeSetupForm, mode: str) -> list[int]:
     """The practice set: a module's questions when one is chosen, else by law and articles (or the wrong book)."""
     if mode != "wrong_book" and (form.module.data or "").isdigit():
-        return practice.module_check_pool(db.session, _module_or_404(int(form.module.data)))
-    return list(db.session.scalars(practice.pool_select(
-        law=form.law.data or None, articles=forms.parse_ranges(form.articles.data),
-        user_id=current_user.id, wrong_book=mode == "wrong_book")))
+        ids = practice.module_check_pool(db.session, _module_or_404(int(form.module.data)))
+    else:
+        ids = list(db.session.scalars(practice.pool_select(
+            law=form.law.data or None, articles=forms.parse_ranges(form.articles.data),
+            user_id=current_user.id, wrong_book=mode == "wrong_book")))
+    withheld = visibility.withheld_question_ids(db.session, current_user, utcnow())
+    return [q for q in ids if q not in withheld]  # the visibility policy: no key for a question still to sit
 
 
 @bp.get("/practice")
@@ -246,8 +254,7 @@ def module_check(module_id: int):
     module = _module_or_404(module_id)
     drawn = dict(session.get(_DRAWN_CHECKS) or {})
     if request.method == "GET":
-        ids = practice.draw_module_check(db.session, module, random.Random(), user_id=current_user.id,
-                                         now=utcnow())
+        ids = practice.draw_module_check(db.session, module, random.Random(), user=current_user, now=utcnow())
         session[_DRAWN_CHECKS] = {**dict(list(drawn.items())[-4:]), str(module.id): ids}
         questions = [practice.public_question(practice.question_view(db.session, q)[1], q) for q in ids]
         return render_template("exams/module_check.html", module=module, questions=questions, outcome=None)

@@ -1,0 +1,191 @@
+"""Regression tests for the holes an outside tester found (issue 15): practice as an answer oracle, results
+before release, study time counted in parallel, sign-in lock-outs and the smaller findings. Each test
+reproduces the tester's request sequence and fails on the code before the fix."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from lawtrain.banks.models import BankKind, Question, QuestionVersion
+from lawtrain.exams import attempts
+from lawtrain.timeutil import utcnow
+from tests import factories
+from tests.conftest import login
+from tests.services.exams_helpers import exam_bank, paper
+
+
+def _version(session, row) -> QuestionVersion:
+    return session.get(QuestionVersion, row.question_version_id)
+
+
+def _open_exam(session, bank, users, **overrides):
+    now = utcnow()
+    fields = dict(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
+    fields.update(overrides)
+    return factories.make_exam(session, bank=bank, users=users, **fields, rules=(
+        ("single", 3, 10.0), ("multiple", 1, 10.0), ("true_false", 2, 10.0), ("fill_blank", 1, 10.0)))
+
+
+# ------------------------------------------------------------------ 1. practice as an answer oracle
+
+
+def test_practice_answers_no_question_of_an_exam_not_yet_started(app, session):
+    """The tester asked /api/practice/answer about every question id before starting: every key came back."""
+    staff = factories.make_user(session, roles=["staff"])
+    bank = exam_bank(session)
+    _open_exam(session, bank, [staff])
+    client = app.test_client()
+    assert login(client, staff.username).status_code == 302
+    every_id = list(session.scalars(select(Question.id).order_by(Question.id)))
+    leaked = []
+    for qid in every_id:
+        r = client.post("/api/practice/answer", json={"question_id": qid, "response": ["A"]})
+        if r.status_code == 200:
+            leaked.append(qid)
+        r = client.post("/exams/practice/answer", data={"question_id": qid, f"q{qid}": "A"})
+        assert r.status_code == 404, qid
+    assert leaked == []
+    # the practice page offers none of them either
+    page = client.get("/exams/practice?go=1&law=安全生产法&order=sequential").get_data(as_text=True)
+    assert not any(f'id="stem-{qid}"' in page for qid in every_id)
+
+
+def test_an_exam_bank_is_never_practised_and_a_practice_bank_is(app, session):
+    staff = factories.make_user(session, roles=["staff"])
+    exam_only = factories.make_question(session, factories.make_bank(session, kind=BankKind.EXAM))
+    practice = factories.make_question(session, factories.make_bank(session))
+    client = app.test_client()
+    assert login(client, staff.username).status_code == 302
+    assert client.post("/api/practice/answer", json={"question_id": exam_only.id, "response": ["A"]}).status_code == 404
+    r = client.post("/api/practice/answer", json={"question_id": practice.id, "response": ["A"]})
+    assert r.status_code == 200 and r.get_json()["correct"] is True
+
+
+def test_a_module_check_draws_nothing_an_exam_still_to_sit_can_draw(app, session):
+    """The same oracle passed the module checks that open a training gate."""
+    staff = factories.make_user(session, roles=["staff"])
+    bank = exam_bank(session)  # cites 安全生产法 art. 21, as the module does
+    exam = _open_exam(session, bank, [staff])
+    spare = factories.make_bank(session)
+    allowed = {factories.make_question(session, spare).id for _ in range(3)}
+    module = factories.make_course_module(session, articles=(21,), bank_names=[])
+    client = app.test_client()
+    assert login(client, staff.username).status_code == 302
+    assert client.get(f"/exams/practice/module/{module.id}/check").status_code == 200
+    with client.session_transaction() as s:
+        drawn = set(s["module_checks"][str(module.id)])
+    assert drawn and drawn <= allowed
+    pool = {q.id for q in bank.questions}
+    assert not drawn & pool, exam.id
+
+
+def test_the_review_of_a_released_paper_hides_questions_of_a_second_attempt(app, session):
+    staff = factories.make_user(session, roles=["staff"])
+    bank = exam_bank(session)
+    exam = _open_exam(session, bank, [staff], attempts_allowed=2)
+    now = utcnow()
+    attempt, _ = attempts.start_attempt(session, exam, staff, now)
+    attempts.submit_attempt(session, attempt, now)
+    client = app.test_client()
+    assert login(client, staff.username).status_code == 302
+    page = client.get(f"/exams/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "暂不显示" in page
+    for row in paper(session, attempt):
+        version = _version(session, row)
+        if version.explanation:
+            assert version.explanation not in page
+
+
+# ------------------------------------------------------------------ 3. the practice wrong-answer mode
+
+
+def test_the_practice_wrong_book_mode_hides_an_unreleased_paper(app, session):
+    staff = factories.make_user(session, roles=["staff"])
+    bank = exam_bank(session)
+    exam = _open_exam(session, bank, [staff], release="manual")
+    now = utcnow()
+    attempt, _ = attempts.start_attempt(session, exam, staff, now)
+    for seq, row in enumerate(paper(session, attempt), start=1):
+        attempts.save_answer(session, attempt, row.question_id, ["false"] if _version(session, row).type == "true_false"
+                             else ["D"], seq, now)  # every answer wrong
+    attempts.submit_attempt(session, attempt, now)
+    client = app.test_client()
+    assert login(client, staff.username).status_code == 302
+    for order in ("sequential", "random"):
+        for i in range(3):
+            page = client.get(f"/exams/practice?mode=wrong_book&go=1&order={order}&i={i}").get_data(as_text=True)
+            for row in paper(session, attempt):
+                assert _version(session, row).stem not in page
+    wrong_book = client.get("/exams/wrong-book").get_data(as_text=True)
+    for row in paper(session, attempt):
+        assert _version(session, row).stem not in wrong_book
+
+
+def test_a_trainer_makes_a_bank_an_exam_bank_and_the_bank_page_says_so(app, session):
+    trainer = factories.make_user(session, roles=["trainer"])
+    staff = factories.make_user(session, roles=["staff"])
+    bank = factories.make_bank(session)
+    question = factories.make_question(session, bank)
+    client = app.test_client()
+    assert login(client, trainer.username).status_code == 302
+    assert "练习题库" in client.get(f"/banks/{bank.id}").get_data(as_text=True)
+    assert client.post(f"/banks/{bank.id}/kind", data={"kind": "exam"}).status_code == 302
+    session.refresh(bank)
+    assert bank.kind == BankKind.EXAM
+    assert "考试题库" in client.get(f"/banks/{bank.id}").get_data(as_text=True)
+    assert client.post(f"/banks/{bank.id}/kind", data={"kind": "bogus"}).status_code == 302
+    session.refresh(bank)
+    assert bank.kind == BankKind.EXAM
+    other = app.test_client()
+    assert login(other, staff.username).status_code == 302
+    assert other.post(f"/banks/{bank.id}/kind", data={"kind": "practice"}).status_code == 403
+    assert other.post("/api/practice/answer", json={"question_id": question.id, "response": ["A"]}).status_code == 404
+
+
+# ------------------------------------------------------------------ 2. results (certificates) before release
+
+
+def _pass(session, exam, user, now):
+    from tests.services.exams_helpers import right_response
+
+    attempt, _ = attempts.start_attempt(session, exam, user, now)
+    for seq, row in enumerate(paper(session, attempt), start=1):
+        attempts.save_answer(session, attempt, row.question_id, right_response(row, _version(session, row).type),
+                             seq, now)
+    attempts.submit_attempt(session, attempt, now)
+    return attempt
+
+
+def test_no_certificate_before_a_manual_release_then_one_at_the_release(app, session):
+    from lawtrain.certificates.models import Certificate
+
+    staff = factories.make_user(session, roles=["staff"])
+    trainer = factories.make_user(session, roles=["trainer"])
+    exam = _open_exam(session, exam_bank(session), [staff], release="manual")
+    _pass(session, exam, staff, utcnow())
+    assert session.scalar(select(Certificate).where(Certificate.user_id == staff.id)) is None
+    client = app.test_client()
+    assert login(client, staff.username).status_code == 302
+    assert client.get("/api/certificates").get_json() == []
+    admin = app.test_client()
+    assert login(admin, trainer.username).status_code == 302
+    assert admin.post(f"/exams/{exam.id}/release").status_code == 302
+    cert = session.scalar(select(Certificate).where(Certificate.user_id == staff.id))
+    assert cert is not None and cert.percent == 100
+    assert [c["serial"] for c in client.get("/api/certificates").get_json()] == [cert.serial]
+
+
+def test_results_due_after_the_close_issue_certificates_when_the_close_job_runs(app, session):
+    from lawtrain.certificates.models import Certificate
+
+    staff = factories.make_user(session, roles=["staff"])
+    now = utcnow()
+    exam = _open_exam(session, exam_bank(session), [staff], release="after_close", closes_at=now + timedelta(hours=1))
+    _pass(session, exam, staff, now)
+    assert session.scalar(select(Certificate).where(Certificate.user_id == staff.id)) is None
+    attempts.close_overdue(session, now + timedelta(minutes=30))
+    assert session.scalar(select(Certificate).where(Certificate.user_id == staff.id)) is None
+    attempts.close_overdue(session, now + timedelta(hours=2))
+    assert session.scalar(select(Certificate).where(Certificate.user_id == staff.id)) is not None
