@@ -15,6 +15,7 @@ from lawtrain import signals
 from lawtrain.auth import audit
 from lawtrain.auth.models import User, UserRole
 from lawtrain.auth.roles import STAFF
+from lawtrain.courses import clock
 from lawtrain.courses.lawtext import Comparison, ParsedLaw, compare_articles
 from lawtrain.courses.models import (
     MODULE_ACTIVE,
@@ -393,7 +394,10 @@ def record_heartbeat(session: Session, user: User, module: CourseModule, *, now:
         record = session.scalar(select(StudyRecord).where(StudyRecord.user_id == user.id,
                                                           StudyRecord.module_id == module.id))
         return HeartbeatResult(0, record.seconds if record else 0, required, False, "not_assigned")
-    record = study_record(session, user, module, now)
+    study_clock = clock.lock_clock(session, user.id)  # first: simultaneous heartbeats queue here
+    record = session.scalar(select(StudyRecord).where(StudyRecord.user_id == user.id,
+                                                      StudyRecord.module_id == module.id)
+                            .execution_options(populate_existing=True)) or study_record(session, user, module, now)
     if record.completed_at is not None:
         return HeartbeatResult(0, record.seconds, required, True, "complete")
     last = record.last_heartbeat_at
@@ -401,6 +405,8 @@ def record_heartbeat(session: Session, user: User, module: CourseModule, *, now:
         return HeartbeatResult(0, record.seconds, required, False, "too_fast")
     gap = None if last is None else (now - last).total_seconds()
     credit = 0 if gap is None or gap > HEARTBEAT_MAX_GAP else int(min(gap, HEARTBEAT_MAX_CREDIT))
+    # Per person, not per page: seconds another page has already been credited for are not counted again.
+    credit = clock.reading_seconds(study_clock, credit, now)
     record.last_heartbeat_at = now
     record.seconds += credit
     add_study_time(session, user.id, module.law_name, "reading", credit, now)

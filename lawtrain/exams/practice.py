@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from lawtrain.auth.models import User
 from lawtrain.banks.models import Bank, BankKind, Question, QuestionStatus, QuestionVersion
 from lawtrain.banks.queries import pool_conditions
+from lawtrain.courses import clock
 from lawtrain.courses import services as course_services
 from lawtrain.courses.models import CourseModule
 from lawtrain.exams import scoring
@@ -98,12 +99,14 @@ def practice_credit(gap_seconds: float | None) -> int:
 
 def _add_practice_time(session: Session, user: User, version: QuestionVersion, now: datetime) -> None:
     law = law_of(version)
-    if not law:
-        return
-    previous = session.scalar(select(PracticeAnswer.answered_at).where(PracticeAnswer.user_id == user.id)
-                              .order_by(PracticeAnswer.answered_at.desc()).limit(1))
-    seconds = practice_credit(None if previous is None else (now - previous).total_seconds())
-    course_services.add_study_time(session, user.id, law, "practice", seconds, now)
+    study_clock = clock.lock_clock(session, user.id)  # simultaneous answers queue here: one credit each gap
+    if study_clock.practice_at is None:  # no mark yet (answers from before the clock): the last answer
+        study_clock.practice_at = session.scalar(
+            select(PracticeAnswer.answered_at).where(PracticeAnswer.user_id == user.id)
+            .order_by(PracticeAnswer.answered_at.desc()).limit(1))
+    seconds = practice_credit(clock.practice_gap(study_clock, now))
+    if law:
+        course_services.add_study_time(session, user.id, law, "practice", seconds, now)
 
 
 def record_answer(session: Session, user: User, question_id: int, version: QuestionVersion, response: Sequence,

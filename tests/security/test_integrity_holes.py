@@ -189,3 +189,99 @@ def test_results_due_after_the_close_issue_certificates_when_the_close_job_runs(
     assert session.scalar(select(Certificate).where(Certificate.user_id == staff.id)) is None
     attempts.close_overdue(session, now + timedelta(hours=2))
     assert session.scalar(select(Certificate).where(Certificate.user_id == staff.id)) is not None
+
+
+# ------------------------------------------------------------------ 4. study time counted in parallel
+
+
+def _ledger_seconds(session, user_id, channel="reading") -> int:
+    from sqlalchemy import func
+
+    from lawtrain.courses.models import StudyTimeEntry
+
+    return int(session.scalar(select(func.coalesce(func.sum(StudyTimeEntry.seconds), 0)).where(
+        StudyTimeEntry.user_id == user_id, StudyTimeEntry.channel == channel)))
+
+
+def test_heartbeats_on_nine_module_pages_at_once_earn_wall_clock_time(app, session, now):
+    """The tester kept nine module pages beating: 900 s of 学时 in 101 s."""
+    from lawtrain.courses import services as course_services
+
+    staff = factories.make_user(session, roles=["staff"])
+    modules = [factories.make_course_module(session, is_open=True, min_minutes=60) for _ in range(9)]
+    elapsed = 0
+    for tick in range(8):  # every 15 s each page beats, a second apart
+        for i, module in enumerate(modules):
+            course_services.record_heartbeat(session, staff, module, now=now + timedelta(seconds=15 * tick + i))
+        elapsed = 15 * tick + len(modules) - 1
+    assert _ledger_seconds(session, staff.id) <= elapsed
+    assert _ledger_seconds(session, staff.id) >= elapsed - 20  # the person's real reading time still counts
+
+
+def _race(app, work, n=2):
+    import threading
+
+    from lawtrain.extensions import db
+
+    barrier, errors = threading.Barrier(n), []
+
+    def worker(i):
+        try:
+            with app.app_context():
+                barrier.wait()
+                work(db.session, i)
+                db.session.remove()
+        except Exception as e:  # noqa: BLE001 - surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+
+def test_two_simultaneous_heartbeats_are_not_both_credited(app, session, now):
+    """Runs on PostgreSQL too (DATABASE_URL): the clock row is locked with SELECT ... FOR UPDATE."""
+    from lawtrain.auth.models import User
+    from lawtrain.courses import services as course_services
+    from lawtrain.courses.models import CourseModule, StudyClock, StudyRecord
+
+    staff = factories.make_user(session, roles=["staff"])
+    modules = [factories.make_course_module(session, is_open=True, min_minutes=60) for _ in range(2)]
+    before = now - timedelta(seconds=15)
+    for module in modules:
+        session.add(StudyRecord(user_id=staff.id, module_id=module.id, seconds=0, started_at=before,
+                                last_heartbeat_at=before, check_attempts=0))
+    session.add(StudyClock(user_id=staff.id, reading_until=before))
+    user_id, module_ids = staff.id, [m.id for m in modules]
+    session.commit()  # and touch nothing until the race is over: the main session would hold SQLite's lock
+
+    def beat(s, i):
+        course_services.record_heartbeat(s, s.get(User, user_id), s.get(CourseModule, module_ids[i]), now=now)
+
+    _race(app, beat)
+    session.expire_all()
+    assert _ledger_seconds(session, user_id) == 15
+
+
+def test_two_simultaneous_practice_answers_are_not_both_credited(app, session, now):
+    from lawtrain.auth.models import User
+    from lawtrain.courses.models import StudyClock
+    from lawtrain.exams import practice
+
+    staff = factories.make_user(session, roles=["staff"])
+    bank = factories.make_bank(session)
+    questions = [factories.make_question(session, bank).id for _ in range(2)]
+    session.add(StudyClock(user_id=staff.id, practice_at=now - timedelta(seconds=40)))
+    user_id = staff.id
+    session.commit()
+
+    def answer(s, i):
+        with app.test_request_context():
+            practice.answer_question(s, s.get(User, user_id), questions[i], ["A"], "law", now)
+
+    _race(app, answer)
+    session.expire_all()
+    assert _ledger_seconds(session, user_id, "practice") == 40
