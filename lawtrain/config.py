@@ -62,9 +62,10 @@ def load_config(app, test_config: dict | None) -> None:
         # …and 薄弱 only when the Wilson 95 % upper bound of its correct rate (percent) is below this.
         LAWTRAIN_WEAK_THRESHOLD=float(env.get("LAWTRAIN_WEAK_THRESHOLD", "60")),
         # Login throttling: "memory://" for one process, "redis://host:port/db" shared by workers.
-        RATELIMIT_STORAGE_URI=env.get("LAWTRAIN_RATELIMIT_STORAGE", "memory://"),
+        RATELIMIT_STORAGE_URI=env.get("LAWTRAIN_RATELIMIT_STORAGE", "auto"),  # auto: local Redis if it answers
         LOGIN_MAX_FAILURES_PER_ACCOUNT=int(env.get("LAWTRAIN_LOGIN_MAX_ACCOUNT", "5")),
-        LOGIN_MAX_FAILURES_PER_ADDRESS=int(env.get("LAWTRAIN_LOGIN_MAX_ADDRESS", "100")),
+        # failures against existing accounts only: a hall of 200 behind one NAT address mistypes far less
+        LOGIN_MAX_FAILURES_PER_ADDRESS=int(env.get("LAWTRAIN_LOGIN_MAX_ADDRESS", "1000")),
         LOGIN_THROTTLE_WINDOW=int(env.get("LAWTRAIN_LOGIN_WINDOW", "900")),
         PASSWORD_HASH_PROFILE=env.get("LAWTRAIN_PASSWORD_PROFILE", "default"),
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from lawtrain.auth import passwords, services
-from lawtrain.auth.throttle import LoginThrottle, make_store
+from lawtrain.auth.throttle import LoginThrottle, MemoryStore, make_store
 from lawtrain.extensions import db, login_manager
 from lawtrain.timeutil import utcnow
 
@@ -21,10 +23,21 @@ def client_ip() -> str:
     return request.remote_addr or "-"
 
 
+def _warn_if_per_worker(app: Flask, store) -> None:
+    """Several workers each counting in their own memory multiply the guesses allowed: say so at start-up."""
+    workers = int(os.environ.get("LAWTRAIN_WORKERS", "1") or 1)
+    if workers > 1 and isinstance(store, MemoryStore):
+        app.logger.warning("login throttling counts in memory (%s) with %d workers: each worker counts apart, so "
+                           "an attacker gets %d times the guesses; set LAWTRAIN_RATELIMIT_STORAGE=redis://…",
+                           app.config["RATELIMIT_STORAGE_URI"], workers, workers)
+
+
 def init_app(app: Flask) -> None:
     passwords.use_profile(app.config["PASSWORD_HASH_PROFILE"])
+    store = make_store(app.config["RATELIMIT_STORAGE_URI"])
+    _warn_if_per_worker(app, store)
     app.extensions["login_throttle"] = LoginThrottle(
-        make_store(app.config["RATELIMIT_STORAGE_URI"]),
+        store,
         app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
         app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
         app.config["LOGIN_THROTTLE_WINDOW"],
