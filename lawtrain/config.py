@@ -34,7 +34,8 @@ def load_config(app, test_config: dict | None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=env.get("LAWTRAIN_SECURE_COOKIES") == "1",
         SESSION_COOKIE_NAME="lawtrain_session",
-        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        PERMANENT_SESSION_LIFETIME=12 * 3600,  # also enforced on the server from sign-in (auth.sessions)
+        LAWTRAIN_SESSION_IDLE_MINUTES=int(env.get("LAWTRAIN_SESSION_IDLE_MINUTES", "120")),  # 0: no idle limit
         # The cookie is not re-signed on every response (the hot answer-save path stays lean).
         SESSION_REFRESH_EACH_REQUEST=False,
         # Behind nginx: how many proxy hops to trust for the client address and scheme (throttling, audit log).

@@ -8,7 +8,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,7 @@ from lawtrain.auth.models import User, UserRole, UserSession
 from lawtrain.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, random_password, verify_password
 from lawtrain.auth.roles import ALL_ROLES
 from lawtrain.auth.throttle import LoginThrottle
+from lawtrain.timeutil import utcnow
 
 
 class AuthError(Exception):
@@ -115,16 +116,21 @@ def _session_user_select():
             User.id == bindparam("user_id"),
             UserSession.token_hash == bindparam("token_hash"),
             UserSession.revoked_at.is_(None),
+            UserSession.created_at > bindparam("opened_after"),  # the absolute limit: re-signing cannot extend it
             User.is_active_account.is_(True),
         )
     )
 
 
-def load_session_user(session: Session, user_id: int, token: str | None) -> User | None:
-    """The user behind a cookie, only while that session is open and the account active."""
+def load_session_user(session: Session, user_id: int, token: str | None, *, now: datetime | None = None,
+                      max_age: timedelta = timedelta(hours=12)) -> User | None:
+    """The user behind a cookie, only while that session is open, younger than `max_age` since sign-in (however
+    often the cookie was re-signed since), and the account active."""
     if not token:
         return None
-    return session.scalars(_session_user_select(), {"user_id": user_id, "token_hash": _token_hash(token)}).unique(
+    opened_after = (now or utcnow()) - max_age
+    return session.scalars(_session_user_select(), {"user_id": user_id, "token_hash": _token_hash(token),
+                                                    "opened_after": opened_after}).unique(
     ).one_or_none()  # every row read: a person with several roles gets all of them
 
 

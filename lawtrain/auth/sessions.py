@@ -54,7 +54,14 @@ def init_app(app: Flask) -> None:
             uid = int(user_id)
         except ValueError:
             return None
-        return services.load_session_user(db.session, uid, session.get(_SESSION_TOKEN))
+        now = utcnow()
+        if _idle_too_long(now):
+            return None
+        user = services.load_session_user(db.session, uid, session.get(_SESSION_TOKEN), now=now,
+                                          max_age=app.permanent_session_lifetime)
+        if user is not None:
+            _mark_seen(now)
+        return user
 
     @app.before_request
     def _force_password_change():
@@ -67,6 +74,22 @@ def init_app(app: Flask) -> None:
                 return {"error": _("请先修改初始密码"), "status": 403}, 403
             return redirect(url_for("auth.change_password"))
         return None
+
+
+_SEEN = "seen"  # minute of the last request, for the idle timeout
+
+
+def _idle_too_long(now) -> bool:
+    """LAWTRAIN_SESSION_IDLE_MINUTES (0: none) without a request: the session has ended."""
+    idle = int(current_app.config.get("LAWTRAIN_SESSION_IDLE_MINUTES", 0) or 0)
+    seen = session.get(_SEEN)
+    return bool(idle and isinstance(seen, int) and now.timestamp() - seen * 60 > idle * 60)
+
+
+def _mark_seen(now) -> None:
+    minute = int(now.timestamp() // 60)
+    if session.get(_SEEN) != minute:  # re-signs the cookie at most once a minute
+        session[_SEEN] = minute
 
 
 def current_token() -> str | None:

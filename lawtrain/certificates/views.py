@@ -275,10 +275,10 @@ def verify(code: str):
     store = current_app.extensions["login_throttle"].store
     key = f"cv:addr:{client_ip()}"
     limit = int(current_app.config.get("LAWTRAIN_VERIFY_MAX_UNKNOWN", VERIFY_MAX_UNKNOWN))
-    if store.get(key) > limit:
-        return render_template("certificates/verify.html", cert=None, throttled=True), 429
     cert = queries.by_code(db.session, code[:64])
-    if cert is None:
+    if cert is None:  # only guessing is throttled: a real code always answers (codes are far too long to guess)
+        if store.get(key) > limit:
+            return render_template("certificates/verify.html", cert=None, throttled=True), 429
         store.incr(key, VERIFY_WINDOW)
         return render_template("certificates/verify.html", cert=None, throttled=False), 404
     today = _today()

@@ -411,3 +411,55 @@ def test_the_roster_import_refuses_look_alikes_of_accounts_and_of_its_own_rows(a
                          now=utcnow())
     lines = {p.line for p in refused.value.problems}
     assert lines == {2, 4}, refused.value.problems
+
+
+# ------------------------------------------------------------------ 9. sessions expire on the server
+
+
+def _at(monkeypatch, when):
+    from lawtrain.auth import sessions
+
+    monkeypatch.setattr(sessions, "utcnow", lambda: when)
+
+
+def test_a_session_ends_12_hours_after_sign_in_however_often_the_cookie_is_re_signed(app, session, monkeypatch):
+    app.config["LAWTRAIN_SESSION_IDLE_MINUTES"] = 0
+    staff = factories.make_user(session)
+    client = app.test_client()
+    start = utcnow()
+    assert login(client, staff.username).status_code == 302
+    for hours in (1, 4, 8, 11.5):
+        _at(monkeypatch, start + timedelta(hours=hours))
+        assert client.get("/?lang=zh").status_code in (200, 302)  # re-signs the cookie
+        assert client.get("/api/me").status_code == 200
+    _at(monkeypatch, start + timedelta(hours=12, minutes=1))
+    assert client.get("/api/me").status_code == 401
+
+
+def test_an_idle_session_ends_after_the_configured_minutes(app, session, monkeypatch):
+    app.config["LAWTRAIN_SESSION_IDLE_MINUTES"] = 30
+    staff = factories.make_user(session)
+    client = app.test_client()
+    start = utcnow()
+    _at(monkeypatch, start)
+    assert login(client, staff.username).status_code == 302
+    assert client.get("/api/me").status_code == 200
+    _at(monkeypatch, start + timedelta(minutes=25))
+    assert client.get("/api/me").status_code == 200  # active: the idle clock restarts
+    _at(monkeypatch, start + timedelta(minutes=50))
+    assert client.get("/api/me").status_code == 200
+    _at(monkeypatch, start + timedelta(minutes=81))
+    assert client.get("/api/me").status_code == 401
+
+
+# ------------------------------------------------------------------ 10. the verify throttle
+
+
+def test_the_verify_throttle_never_blocks_a_valid_code(app, session):
+    staff = factories.make_user(session)
+    cert = factories.make_certificate(session, staff, _open_exam(session, exam_bank(session), [staff]))
+    client = app.test_client()
+    statuses = {client.get(f"/verify/unknown{n:04d}").status_code for n in range(80)}
+    assert statuses == {404, 429}  # guessing is still throttled
+    r = client.get(f"/verify/{cert.code}")
+    assert r.status_code == 200

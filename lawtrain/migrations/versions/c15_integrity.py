@@ -1,11 +1,10 @@
-"""Exam integrity: bank kinds, a per-person study clock, session idle time.
+"""Exam integrity: bank kinds and a per-person study clock.
 
 Revision ID: c15_integrity
 Revises: c16_status_checks
 
 - banks.kind: 练习题库 (practice, the default for every existing bank) or 考试题库 (exam), with a CHECK.
 - study_clocks: one row per person that every study credit locks, so parallel pages share the same seconds.
-- user_sessions.last_seen_at: the idle timeout of server-side sessions.
 
 On SQLite a CHECK constraint is added by rebuilding the table (batch mode) with foreign keys off, as
 c16_status_checks does; PostgreSQL adds it in place.
@@ -50,15 +49,11 @@ def upgrade():
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_study_clocks")),
     )
-    with op.batch_alter_table("user_sessions") as batch_op:
-        batch_op.add_column(sa.Column("last_seen_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
-    with op.batch_alter_table("user_sessions") as batch_op:
-        batch_op.drop_column("last_seen_at")
     op.drop_table("study_clocks")
     if sqlite:
         _sqlite_foreign_keys(bind, on=False)
