@@ -299,8 +299,8 @@ def close_overdue(session: Session, now: datetime, *, exam_id: int | None = None
 
 def record_focus(session: Session, attempt: Attempt, kind: str, now: datetime) -> Attempt:
     """Tab switches: 'lost' counts one, 'back' adds the time away; a limit may auto-submit."""
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise AttemptClosed(_("本次考试已结束"))
+    if attempt.status != AttemptStatus.IN_PROGRESS or now > attempt.deadline_at:
+        raise AttemptClosed(_("本次考试已结束"))  # after the deadline an event could only rewrite the record
     if kind not in ("lost", "back"):
         raise ValueError(kind)
     if kind == "lost":

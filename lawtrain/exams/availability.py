@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from lawtrain.auth.models import User
+from lawtrain.auth.models import User, UserRole
+from lawtrain.auth.roles import STAFF
 from lawtrain.courses.gate import check_gate
 from lawtrain.exams import timing
 from lawtrain.exams.errors import ExamNotFound
@@ -76,10 +77,12 @@ def _department_chain(user: User) -> list[int]:
 
 
 def assigned_exam_ids(user: User) -> Select:
-    """A Select of ids of exams assigned to this person (directly or through a department above them)."""
+    """A Select of ids of exams assigned to this person: by name, or through a department above them when they
+    hold the staff role (trainers, leaders and administrators in a department, who can see keys elsewhere, sit
+    an exam only when a trainer adds them by name — as training assignments do)."""
     chain = _department_chain(user)
     cond = ExamAssignee.user_id == user.id
-    if chain:
+    if chain and user.has_role(STAFF):
         cond = or_(cond, ExamAssignee.department_id.in_(chain))
     return select(ExamAssignee.exam_id).where(cond)
 
@@ -100,7 +103,8 @@ def assigned_users(session: Session, exam: Exam) -> list[User]:
     if dept_ids:
         paths = session.scalars(select(Department.id_path).where(Department.id.in_(dept_ids))).all()
         sub = select(Department.id).where(or_(*[Department.id_path.startswith(p) for p in paths]))
-        conds.append(User.department_id.in_(sub))
+        conds.append(and_(User.department_id.in_(sub),
+                          User.id.in_(select(UserRole.user_id).where(UserRole.role == STAFF))))
     if not conds:
         return []
     return list(session.scalars(select(User).where(or_(*conds), User.is_active_account.is_(True)).order_by(User.id)))

@@ -119,10 +119,14 @@ def take(attempt_id: int):
 
 
 def _form_responses(data: dict) -> dict[int, list[str]]:
-    """Responses from the plain form: q<id> (radio/checkboxes) and q<id>_<n> (blanks)."""
+    """Responses from the plain form: q<id> (radio/checkboxes) and q<id>_<n> (blanks), for the questions the
+    form showed (`shown`) or sent fields for: a saved answer the post does not carry is kept, not emptied."""
     out = {}
+    shown = set(request.form.getlist("shown", type=int))
     for q in data["questions"]:
         name = f"q{q['id']}"
+        if q["id"] not in shown and not any(k == name or k.startswith(f"{name}_") for k in request.form):
+            continue
         if q["type"] == "fill_blank":
             out[q["id"]] = [request.form.get(f"{name}_{i}", "").strip()[:attempts.MAX_RESPONSE_TEXT]
                             for i in range(q["blanks"])]

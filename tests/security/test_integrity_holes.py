@@ -463,3 +463,70 @@ def test_the_verify_throttle_never_blocks_a_valid_code(app, session):
     assert statuses == {404, 429}  # guessing is still throttled
     r = client.get(f"/verify/{cert.code}")
     assert r.status_code == 200
+
+
+# ------------------------------------------------------------------ 11. the smaller findings
+
+
+def test_every_download_with_keys_or_personal_data_is_no_store(app, session):
+    trainer = factories.make_user(session, roles=["trainer"])
+    bank = factories.make_bank(session)
+    factories.make_question(session, bank)
+    client = app.test_client()
+    assert login(client, trainer.username).status_code == 302
+    for url in (f"/banks/{bank.id}/export/json", f"/banks/{bank.id}/export/xlsx", "/banks/template.xlsx"):
+        r = client.get(url)
+        assert r.status_code == 200 and "attachment" in r.headers.get("Content-Disposition", ""), url
+        assert "no-store" in r.headers.get("Cache-Control", ""), (url, r.headers.get("Cache-Control"))
+
+
+def test_a_department_exam_is_offered_to_its_staff_only_unless_others_are_named(app, session):
+    from lawtrain.exams import availability
+
+    dept = factories.make_department(session, path="区应急局/执法大队")
+    staff = factories.make_user(session, roles=["staff"], department=dept)
+    leader = factories.make_user(session, roles=["leader"], department=dept)
+    trainer = factories.make_user(session, roles=["trainer"], department=dept)
+    named = factories.make_user(session, roles=["trainer"], department=dept)
+    exam = _open_exam(session, exam_bank(session), [named], departments=[dept])
+    now = utcnow()
+    offered = {u.username for u in (staff, leader, trainer, named)
+               if any(s.exam.id == exam.id for s in availability.exams_for_user(session, u, now))}
+    assert offered == {staff.username, named.username}
+    assert {u.id for u in availability.assigned_users(session, exam)} == {staff.id, named.id}
+
+
+def test_focus_events_after_the_deadline_are_refused(app, session):
+    staff = factories.make_user(session)
+    exam = _open_exam(session, exam_bank(session), [staff])
+    now = utcnow()
+    attempt, _ = attempts.start_attempt(session, exam, staff, now)
+    with app.test_request_context():
+        import pytest
+
+        from lawtrain.exams.errors import AttemptClosed
+
+        with pytest.raises(AttemptClosed):
+            attempts.record_focus(session, attempt, "lost", attempt.deadline_at + timedelta(seconds=5))
+    session.refresh(attempt)
+    assert attempt.tab_switches == 0
+
+
+def test_the_no_script_form_keeps_saved_answers_it_does_not_send(app, session):
+    from lawtrain.exams.queries import saved_responses
+
+    staff = factories.make_user(session)
+    exam = _open_exam(session, exam_bank(session), [staff])
+    attempt, _ = attempts.start_attempt(session, exam, staff, utcnow())
+    rows = paper(session, attempt)
+    first, second = rows[0], rows[1]
+    attempts.save_answer(session, attempt, first.question_id, ["A"], 1, utcnow())
+    attempts.save_answer(session, attempt, second.question_id, ["B"], 2, utcnow())
+    client = app.test_client()
+    assert login(client, staff.username).status_code == 302
+    # a post that carries only the second question (the first's fields were not sent)
+    r = client.post(f"/exams/attempts/{attempt.id}", data={"shown": str(second.question_id),
+                                                            f"q{second.question_id}": "C", "action": "save"})
+    assert r.status_code == 302
+    saved = saved_responses(session, attempt.id)
+    assert saved[first.question_id] == ["A"] and saved[second.question_id] == ["C"]
