@@ -44,8 +44,7 @@ def split_for_exams(result: ParseResult) -> tuple[ParseResult, ParseResult | Non
 def _import(session: Session, ctx, owner, name: str, result: ParseResult, kind: str, folder: str) -> None:
     bank = find_bank(session, name)
     if bank is None:  # a trainer's later choice of kind stands when the demo is seeded again
-        bank = build_bank(session, name, owner=owner, description=result.bank_description, now=ctx.now)
-        bank.kind = kind
+        bank = build_bank(session, name, owner=owner, description=result.bank_description, kind=kind, now=ctx.now)
     report = import_records(session, bank, result, actor=None, now=ctx.now)
     if report.errors:
         ctx.notes.append(f"题库 {folder} 未导入：{len(report.errors)} 个错误（{report.errors[0]}）")

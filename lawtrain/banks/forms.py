@@ -98,6 +98,8 @@ class BankKindForm(FlaskForm):
 class UploadForm(FlaskForm):
     bank_id = SelectField(_l("导入到题库"), coerce=int, choices=[])
     new_bank_name = StringField(_l("新题库名称"), validators=[Optional(), Length(max=128)])
+    new_bank_kind = SelectField(_l("题库用途"), choices=choices(KIND_LABELS.items()), validate_choice=True,
+                                default="practice")
     fmt = SelectField(_l("文件格式"), choices=[], validate_choice=True)
     file = FileField(_l("题库文件"), validators=[FileRequired(_l("请选择要导入的文件"))])
 

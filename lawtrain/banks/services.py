@@ -293,7 +293,7 @@ def find_bank(session: Session, name: str) -> Bank | None:
 
 
 def build_bank(session: Session, name: str, *, owner, description: str | None = None,
-               law_name: str | None = None, now: datetime) -> Bank:
+               law_name: str | None = None, kind: str = BankKind.PRACTICE, now: datetime) -> Bank:
     """A new, not yet stored bank (import_records adds it when the import is stored)."""
     name = (name or "").strip()
     if not name:
@@ -302,8 +302,10 @@ def build_bank(session: Session, name: str, *, owner, description: str | None = 
         raise BankError("题库名称不能超过 128 个字")
     if find_bank(session, name) is not None:
         raise BankError(f"题库“{name}”已存在")
+    if kind not in tuple(BankKind):
+        raise BankError("题库类型无效")
     return Bank(name=name, description=description, law_name=law_name, owner_id=getattr(owner, "id", None),
-                created_at=now)
+                kind=kind, created_at=now)
 
 
 def set_bank_kind(session: Session, bank: Bank, kind: str, *, actor, now: datetime) -> bool:

@@ -42,7 +42,7 @@ from lawtrain.banks.forms import (
     answer_text,
     basis_text,
 )
-from lawtrain.banks.models import Bank, Question
+from lawtrain.banks.models import Bank, BankKind, Question
 from lawtrain.extensions import db
 from lawtrain.forms import choices
 from lawtrain.storage import services as storage
@@ -121,7 +121,8 @@ def _dry_run(data: bytes, meta: dict, *, dry_run: bool = True):
     bank = db.session.get(Bank, meta["bank_id"]) if meta.get("bank_id") else None
     if bank is None:
         bank = services.build_bank(db.session, meta.get("new_bank_name") or result.bank_name or "",
-                                   owner=current_user, description=result.bank_description, now=utcnow())
+                                   owner=current_user, description=result.bank_description,
+                                   kind=meta.get("new_bank_kind") or BankKind.PRACTICE, now=utcnow())
     report = importing.import_records(db.session, bank, result, actor=current_user, now=utcnow(),
                                       dry_run=dry_run)
     return bank, report
@@ -363,7 +364,7 @@ def import_file():
         upload = form.file.data
         data, filename = upload.read(), (upload.filename or "upload").strip()
         meta = {"filename": filename, "fmt": form.fmt.data, "bank_id": form.bank_id.data,
-                "new_bank_name": (form.new_bank_name.data or "").strip()}
+                "new_bank_name": (form.new_bank_name.data or "").strip(), "new_bank_kind": form.new_bank_kind.data}
         try:
             if not meta["bank_id"]:
                 services.build_bank(db.session, meta["new_bank_name"], owner=current_user, now=utcnow())
