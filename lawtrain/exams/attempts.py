@@ -22,7 +22,7 @@ from lawtrain import signals
 from lawtrain.auth.models import User
 from lawtrain.exams import papers, timing
 from lawtrain.exams.availability import exam_status, grace_seconds
-from lawtrain.exams.errors import AttemptClosed, ExamUnavailable, NotOnPaper
+from lawtrain.exams.errors import AttemptClosed, EventTooLate, ExamUnavailable, NotOnPaper
 from lawtrain.exams.grading import finish
 from lawtrain.exams.log import add_event
 from lawtrain.exams.models import (
@@ -299,8 +299,10 @@ def close_overdue(session: Session, now: datetime, *, exam_id: int | None = None
 
 def record_focus(session: Session, attempt: Attempt, kind: str, now: datetime) -> Attempt:
     """Tab switches: 'lost' counts one, 'back' adds the time away; a limit may auto-submit."""
-    if attempt.status != AttemptStatus.IN_PROGRESS or now > attempt.deadline_at:
-        raise AttemptClosed(_("本次考试已结束"))  # after the deadline an event could only rewrite the record
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise AttemptClosed(_("本次考试已结束"))
+    if now > attempt.deadline_at:  # it could only rewrite the record; saves in flight are still taken (grace)
+        raise EventTooLate(_("考试时间已到，切屏记录不再更改"))
     if kind not in ("lost", "back"):
         raise ValueError(kind)
     if kind == "lost":

@@ -504,12 +504,12 @@ def test_focus_events_after_the_deadline_are_refused(app, session):
     with app.test_request_context():
         import pytest
 
-        from lawtrain.exams.errors import AttemptClosed
+        from lawtrain.exams.errors import EventTooLate
 
-        with pytest.raises(AttemptClosed):
+        with pytest.raises(EventTooLate):
             attempts.record_focus(session, attempt, "lost", attempt.deadline_at + timedelta(seconds=5))
     session.refresh(attempt)
-    assert attempt.tab_switches == 0
+    assert attempt.tab_switches == 0 and attempt.status == "in_progress"  # saves in flight still count
 
 
 def test_the_no_script_form_keeps_saved_answers_it_does_not_send(app, session):
@@ -530,3 +530,16 @@ def test_the_no_script_form_keeps_saved_answers_it_does_not_send(app, session):
     assert r.status_code == 302
     saved = saved_responses(session, attempt.id)
     assert saved[first.question_id] == ["A"] and saved[second.question_id] == ["C"]
+
+
+def test_a_late_focus_event_over_the_api_is_not_recorded_and_does_not_end_the_page(app, session, monkeypatch):
+    from lawtrain.exams import api
+
+    staff = factories.make_user(session)
+    exam = _open_exam(session, exam_bank(session), [staff])
+    attempt, _ = attempts.start_attempt(session, exam, staff, utcnow())
+    client = app.test_client()
+    assert login(client, staff.username).status_code == 302
+    monkeypatch.setattr(api, "utcnow", lambda: attempt.deadline_at + timedelta(seconds=10))
+    r = client.post(f"/api/attempts/{attempt.id}/events", json={"kind": "focus_lost"})
+    assert r.status_code == 200 and r.get_json()["recorded"] is False and r.get_json()["tab_switches"] == 0
