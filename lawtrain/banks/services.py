@@ -466,7 +466,10 @@ def export_bank(session: Session, bank: Bank, fmt: str, filters: QuestionFilters
     """The bank (or the filtered questions) written in one of the writable formats."""
     from lawtrain.banks.queries import question_select
 
-    stmt = question_select(bank.id, filters or QuestionFilters(), sort="id").options(
-        selectinload(Question.current_version))
-    records = [question_to_record(q) for q in session.scalars(stmt) if q.current_version is not None]
+    from lawtrain.banks.cases import case_to_record
+
+    stmt = question_select(bank.id, filters or QuestionFilters(), sort="id").where(Question.case_id.is_(None)).options(
+        selectinload(Question.current_version), selectinload(Question.items).selectinload(Question.current_version))
+    records = [case_to_record(q) if q.is_case else question_to_record(q)
+               for q in session.scalars(stmt) if q.current_version is not None]
     return write_file(fmt, records, bank_name=bank.name, bank_description=bank.description or "")
