@@ -1,5 +1,6 @@
-"""Demo banks: every shipped question_banks/*/bank.json and */cases.json (case-analysis banks), owned by the trainer account (idempotent). A bank
-numbered against a superseded revision (the 2007 突发事件应对法 one) arrives flagged for revision review."""
+"""Demo banks: every shipped question_banks/*/bank.json and */cases.json (case-analysis banks),
+owned by the trainer account (idempotent). A bank numbered against a superseded revision (the 2007
+突发事件应对法 one) arrives flagged for revision review."""
 
 from __future__ import annotations
 

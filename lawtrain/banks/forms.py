@@ -16,7 +16,7 @@ from lawtrain.banks.models import QUESTION_TYPES, QuestionStatus
 from lawtrain.forms import choices
 
 TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"),
-               "fill_blank": _l("填空题")}
+               "fill_blank": _l("填空题"), "case": _l("案例分析题")}
 STATUS_LABELS = {QuestionStatus.ACTIVE: _l("在用"), QuestionStatus.NEEDS_REVIEW: _l("待复核"),
                  QuestionStatus.RETIRED: _l("已停用")}
 DIFFICULTY_LABELS = {1: _l("1 易"), 2: _l("2 较易"), 3: _l("3 中"), 4: _l("4 较难"), 5: _l("5 难")}

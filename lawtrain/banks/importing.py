@@ -118,7 +118,8 @@ def plan_import(session: Session, bank: Bank, parse_result: ParseResult) -> Impo
         if target is not None and (target.type == "case") != record.is_case:
             item.problems.append(Problem(replace(record.location, column=record.location.column or "题目ID"),
                                          f"题目ID“{record.external_id}”在题库中已用于"
-                                         f"{'案例分析题' if target.type == 'case' else '另一道题（非案例）'}，不能改变题型"))
+                                         f"{'案例分析题' if target.type == 'case' else '另一道题（非案例）'}"
+                                         "，不能改变题型"))
             continue
         if target is not None:
             item.question_id = target.id

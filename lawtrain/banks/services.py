@@ -464,9 +464,8 @@ class QuestionFilters:
 
 def export_bank(session: Session, bank: Bank, fmt: str, filters: QuestionFilters | None = None) -> bytes:
     """The bank (or the filtered questions) written in one of the writable formats."""
-    from lawtrain.banks.queries import question_select
-
     from lawtrain.banks.cases import case_to_record
+    from lawtrain.banks.queries import question_select
 
     stmt = question_select(bank.id, filters or QuestionFilters(), sort="id").where(Question.case_id.is_(None)).options(
         selectinload(Question.current_version), selectinload(Question.items).selectinload(Question.current_version))

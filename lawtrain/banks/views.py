@@ -43,6 +43,7 @@ from lawtrain.banks.forms import (
 from lawtrain.banks.models import Bank, Question
 from lawtrain.extensions import db
 from lawtrain.forms import choices
+from lawtrain.html import render_markdown
 from lawtrain.storage import services as storage
 from lawtrain.timeutil import utcnow
 
@@ -61,6 +62,12 @@ def _answer_text_filter(answer, qtype):
 @bp.app_template_filter("basis_text")
 def _basis_text_filter(basis):
     return basis_text(basis)
+
+
+@bp.app_template_filter("case_markdown")
+def _case_markdown_filter(text):
+    """A case text (Markdown, may hold a short table) as sanitised HTML."""
+    return render_markdown(text)
 
 
 @bp.app_template_filter("place")

@@ -50,7 +50,7 @@ def test_the_shipped_case_bank_imports_whole(session, now):
 def test_import_export_import_round_trip_json_and_xlsx(session, now):
     first = _import(session, "源", CASES.read_bytes(), "cases.json", now)
     source = services.find_bank(session, "源")
-    for fmt, name in (("json", "bank.json"),):
+    for fmt, name in (("json", "bank.json"), ("xlsx", "bank.xlsx"), ("csv", "bank.csv")):
         exported = services.export_bank(session, source, fmt)
         copy = _import(session, f"副本{fmt}", exported, name, now)
         assert copy.errors == [], (fmt, [str(p) for p in copy.errors][:3])

@@ -155,7 +155,7 @@ CASES_FLATTENED_NOTE = ("说明：本格式不支持案例分析题，每个案�
 def write_file(fmt: str, records: list[QuestionRecord], *, bank_name: str, bank_description: str = "") -> bytes:
     """Write records as `fmt`. LawTrain JSON and the spreadsheet template keep cases; the other formats get each
     case as its sub-questions with the case text prepended to each stem, and a note in the file saying so."""
-    if fmt != "json" and has_cases(records):
+    if fmt not in ("json", "xlsx", "csv") and has_cases(records):
         records = flatten_cases(records)
         bank_description = f"{bank_description}\n{CASES_FLATTENED_NOTE}".strip()
     meta = {"name": bank_name, "description": bank_description}

@@ -11,10 +11,10 @@ from lawtrain.banks.formats.common import count_blanks, letter_range
 from lawtrain.banks.formats.records import (
     CASE,
     FALSE,
-    MAX_CASE_ITEMS,
-    MIN_CASE_ITEMS,
     FILL_BLANK,
     LETTERS,
+    MAX_CASE_ITEMS,
+    MIN_CASE_ITEMS,
     MULTIPLE,
     QUESTION_TYPES,
     SINGLE,
@@ -59,7 +59,8 @@ def validate_case(record: QuestionRecord) -> list[Problem]:
         problems.append(Problem(replace(record.location, column=record.location.column or "案情"), "缺少案情"))
     if not MIN_CASE_ITEMS <= len(record.items) <= MAX_CASE_ITEMS:
         problems.append(Problem(replace(record.location, column=record.location.column or "小题"),
-                                f"案例分析题应有 {MIN_CASE_ITEMS}–{MAX_CASE_ITEMS} 道小题（现有 {len(record.items)} 道）"))
+                                f"案例分析题应有 {MIN_CASE_ITEMS}–{MAX_CASE_ITEMS} 道小题"
+                                f"（现有 {len(record.items)} 道）"))
     if record.difficulty is not None and not 1 <= record.difficulty <= 5:
         problems.append(Problem(replace(record.location, column="难度"), f"难度应为 1–5（现为 {record.difficulty}）"))
     for item in record.items:

@@ -1,0 +1,134 @@
+"""Cases on exam papers: a rule draws cases whole, fixed papers include them, sub-questions are graded, voided
+and regraded one by one, and the attempt API shows each case text with its sub-questions (never a key)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from lawtrain.banks import importing, services
+from lawtrain.banks.formats.detect import parse_file
+from lawtrain.banks.models import Question
+from lawtrain.exams import attempts, grading, papers, queries
+from lawtrain.exams.models import ExamFixedQuestion, PaperMode
+from tests import factories
+from tests.services.exams_helpers import exam_bank, paper, sit, wrong_response
+
+from .test_banks_cases import CASES
+
+
+def _case_bank(session, now, n=3):
+    document = json.loads(CASES.read_text(encoding="utf-8"))
+    document["questions"] = document["questions"][:n]
+    bank = services.build_bank(session, "案例库", owner=None, now=now)
+    report = importing.import_records(session, bank, parse_file(json.dumps(document, ensure_ascii=False).encode(),
+                                                                "c.json"), actor=None, now=now)
+    assert report.errors == []
+    return session.get(type(bank), report.bank_id), document["questions"]
+
+
+def _cases_on(session, attempt):
+    """The paper's case blocks: [(case id, [sub-question ids in paper order])]."""
+    blocks: list[tuple[int, list[int]]] = []
+    for row in paper(session, attempt):
+        if row.case_version_id is None:
+            blocks.append((0, [row.question_id]))
+            continue
+        case_id = session.get(Question, row.question_id).case_id
+        if blocks and blocks[-1][0] == case_id:
+            blocks[-1][1].append(row.question_id)
+        else:
+            blocks.append((case_id, [row.question_id]))
+    return blocks
+
+
+def test_a_rule_draws_cases_whole_at_their_own_points(session, now):
+    cases_bank, cases = _case_bank(session, now)
+    plain = exam_bank(session, singles=4, multiples=0, tfs=0, fills=0)
+    user = factories.make_user(session)
+    exam = factories.make_exam(session, bank=plain, rules=(("single", 3, 2.0),), users=[user])
+    exam.rules.append(type(exam.rules[0])(position=2, banks=[cases_bank.id], type="case", count=2, points=1.0))
+    session.commit()
+    check = papers.check_paper(session, exam)
+    assert check.messages == [] and check.total_points == 3 * 2 + 2 * 10
+
+    attempt, _ = attempts.start_attempt(session, exam, user, now)
+    blocks = _cases_on(session, attempt)
+    singles = [b for b in blocks if b[0] == 0]
+    drawn = [b for b in blocks if b[0] != 0]
+    assert len(singles) == 3 and len(drawn) == 2 and len({c for c, _ in drawn}) == 2
+    for case_id, items in drawn:  # whole, in the case's own order, nothing of a case drawn on its own
+        case = session.get(Question, case_id)
+        assert items == [q.id for q in sorted(case.items, key=lambda q: q.position)]
+    rows = paper(session, attempt)
+    assert sum(r.points for r in rows) == 26 and all(r.points == 2.0 for r in rows if r.case_version_id is None)
+
+    payload = queries.delivery(session, attempt, now)
+    text = json.dumps(payload, ensure_ascii=False)
+    assert len(payload["cases"]) == 2 and all(c["points"] == 10 for c in payload["cases"])
+    first = payload["cases"][0]
+    assert first["text"] == session.get(Question, first["id"]).current_version.stem
+    subs = [q for q in payload["questions"] if q.get("case")]
+    assert [q["case"]["item"] for q in subs if q["case"]["number"] == 1] == list(range(1, len(first["questions"]) + 1))
+    assert "answer" not in text and "explanation" not in text
+
+
+def test_a_plain_rule_never_draws_a_sub_question(session, now):
+    cases_bank, _cases = _case_bank(session, now)
+    pool = papers.rule_pool(session, type("R", (), dict(type="single", banks=[cases_bank.id], law_name=None,
+                                                         articles=[], tags=[], difficulty_min=None,
+                                                         difficulty_max=None))())
+    assert pool == []
+
+
+def test_a_voided_sub_question_is_regraded_alone(session, now):
+    cases_bank, cases = _case_bank(session, now, n=1)
+    user = factories.make_user(session)
+    trainer = factories.make_user(session, roles=["trainer"])
+    exam = factories.make_exam(session, bank=cases_bank, rules=(("case", 1, 1.0),), users=[user],
+                               multiple_scoring="partial")
+    rows_seen = []
+
+    def answer(row, qtype):  # all right except the last sub-question
+        rows_seen.append(row)
+        return wrong_response(row, qtype) if len(rows_seen) == len(cases[0]["items"]) else _right(session, row)
+
+    attempt = sit(session, exam, user, now, answer)
+    last = cases[0]["items"][-1]
+    assert attempt.max_score == 10 and attempt.score == 10 - last["points"]
+    faulty = session.scalar(select(Question).where(Question.external_id == last["external_id"]))
+    grading.void_question(session, faulty, actor=trainer, now=now, reason="小题答案有误")
+    session.refresh(attempt)
+    assert (attempt.score, attempt.max_score, attempt.percent) == (10 - last["points"], 10 - last["points"], 100.0)
+    voided = [r for r in paper(session, attempt) if r.is_voided]
+    assert [r.question_id for r in voided] == [faulty.id]
+    review = queries.review_items(session, attempt)
+    assert all(it.case and it.case["text"].startswith("2025年4月8日") for it in review)
+
+
+def _right(session, row):
+    """The right response to any sub-question, in the keys this person saw."""
+    version = session.get(type(session.get(Question, row.question_id).current_version), row.question_version_id)
+    from lawtrain.exams.scoring import LETTERS
+    if version.type in ("single", "multiple"):
+        return sorted(LETTERS[row.option_order.index(LETTERS.index(k))] for k in version.answer)
+    if version.type == "true_false":
+        return list(version.answer)
+    return [group[0] for group in version.answer]
+
+
+def test_a_fixed_paper_takes_a_case_by_its_id(session, now):
+    cases_bank, cases = _case_bank(session, now, n=2)
+    user = factories.make_user(session)
+    exam = factories.make_exam(session, rules=(), users=[user], paper_mode=PaperMode.FIXED)
+    fixed = papers.resolve_fixed_paper(session, f"{cases[1]['external_id']}\n{cases[0]['items'][0]['external_id']}")
+    assert len(fixed.items) == 1 and "小题" in fixed.messages[0] and "第2行" in fixed.messages[0]
+    exam.fixed_questions = [ExamFixedQuestion(question_id=fixed.items[0].question_id, position=1)]
+    session.commit()
+    assert papers.check_paper(session, exam).total_points == 10
+    attempt, _ = attempts.start_attempt(session, exam, user, now)
+    rows = paper(session, attempt)
+    assert [session.get(Question, r.question_id).external_id for r in rows] == [
+        i["external_id"] for i in cases[1]["items"]]
+    assert all(r.case_version_id is not None for r in rows)
