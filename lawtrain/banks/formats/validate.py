@@ -139,8 +139,8 @@ def validate_records(records: list[QuestionRecord]) -> list[Problem]:
     seen_ids: dict[str, QuestionRecord] = {}
     for record in records:
         problems.extend(validate_record(record))
-        if record.type == CASE:  # sub-questions share the file's duplicate and 题目ID checks
-            problems.extend(_duplicates(record.items, seen, seen_ids))
+        if record.type == CASE:  # sub-questions share the file's 题目IDs; the same stem may recur in another case
+            problems.extend(_duplicates(record.items, {}, seen_ids))
             problems.extend(_duplicates([record], {}, seen_ids))
             continue
         problems.extend(_duplicates([record], seen, seen_ids))
