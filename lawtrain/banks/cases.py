@@ -3,7 +3,8 @@
 A case is a Question of type "case" whose version's stem is the case text (Markdown); its version cites the
 union of its sub-questions' articles (so law and article filters and revision reviews reach the case) and is
 worth the sum of their points. Each sub-question is an ordinary Question with `case_id` and `position`,
-versioned and cited on its own. These helpers never commit: the import and authoring services do.
+versioned and cited on its own. The helpers at the top never commit (the import does); the authoring use cases
+at the bottom (create_case, edit_case, add_sub_question, move_sub_question) commit once each.
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from lawtrain.banks.formats.records import CASE, QuestionRecord
+from lawtrain.auth import audit
+from lawtrain.banks.formats.records import CASE, MAX_CASE_ITEMS, Location, Problem, QuestionRecord
+from lawtrain.banks.formats.validate import validate_records
 from lawtrain.banks.models import Bank, Question, QuestionStatus
-from lawtrain.banks.services import apply_content, new_question, question_to_record, record_content, version_content
+from lawtrain.banks.services import (
+    QuestionInvalid,
+    apply_content,
+    new_question,
+    question_to_record,
+    record_content,
+    version_content,
+)
 
 
 def case_content(record: QuestionRecord) -> dict[str, Any]:
@@ -107,3 +117,91 @@ def load_cases(session: Session, ids: list[int]) -> dict[int, Question]:
         select(Question).where(Question.id.in_(ids))
         .options(selectinload(Question.current_version),
                  selectinload(Question.items).selectinload(Question.current_version)))}
+
+
+# ------------------------------------------------------------------ authoring (use cases: each commits once)
+
+
+def _refresh_case(session: Session, case: Question, *, actor, now: datetime, text: str | None = None,
+                  difficulty: int | None = None, tags: list[str] | None = None) -> None:
+    """Store the case's own version again from its text and its current sub-questions (points, articles)."""
+    current = case.current_version
+    items = [question_to_record(q) for q in sorted(case.items, key=lambda q: q.position or 0)
+             if q.status != QuestionStatus.RETIRED and q.current_version is not None]
+    record = QuestionRecord(type=CASE, stem=current.stem if text is None else text,
+                            difficulty=current.difficulty if text is None else difficulty,
+                            tags=list(current.tags or []) if tags is None else tags, items=items)
+    apply_content(session, case, case_content(record), actor=actor, now=now)
+
+
+def create_case(session: Session, bank: Bank, *, text: str, difficulty: int | None, tags: list[str],
+                external_id: str | None, actor, now: datetime) -> Question:
+    """A new case with its text and no sub-questions yet (it is drawn once it has two)."""
+    _check_case_fields(session, bank, text, external_id, None)
+    case = new_question(bank, external_id, case_content(QuestionRecord(type=CASE, stem=text, difficulty=difficulty,
+                                                                       tags=tags)), actor=actor, now=now)
+    session.add(case)
+    session.flush()
+    audit.record(session, "question.create", actor=actor, target_type="question", target_id=case.id, now=now)
+    session.commit()
+    return case
+
+
+def edit_case(session: Session, case: Question, *, text: str, difficulty: int | None, tags: list[str],
+              external_id: str | None, actor, now: datetime) -> None:
+    """Save the case text, difficulty, tags and 题目ID (a new version when papers hold the current one)."""
+    _check_case_fields(session, case.bank, text, external_id, case.id)
+    case.external_id = external_id or case.external_id
+    _refresh_case(session, case, actor=actor, now=now, text=text, difficulty=difficulty, tags=tags)
+    audit.record(session, "question.update", actor=actor, target_type="question", target_id=case.id, now=now)
+    session.commit()
+
+
+def add_sub_question(session: Session, case: Question, record: QuestionRecord, *, actor, now: datetime) -> Question:
+    """Append an ordinary question to the case (2–6 in all); raises QuestionInvalid with every problem."""
+    live = [q for q in case.items if q.status != QuestionStatus.RETIRED]
+    if len(live) >= MAX_CASE_ITEMS:
+        raise QuestionInvalid([Problem(Location(column="小题"), f"一个案例最多 {MAX_CASE_ITEMS} 道小题")])
+    problems = validate_records([record])
+    if record.type == CASE:
+        problems.append(Problem(Location(column="题型"), "案例的小题不能再是案例分析题"))
+    if any(p.severity == "error" for p in problems):
+        raise QuestionInvalid(problems)
+    if record.external_id and session.scalar(select(Question.id).where(
+            Question.bank_id == case.bank_id, Question.external_id == record.external_id)):
+        raise QuestionInvalid([Problem(Location(column="题目ID"), f"题目ID“{record.external_id}”已被本题库使用")])
+    sub = new_question(case.bank, record.external_id, record_content(record), actor=actor, now=now)
+    sub.case, sub.position = case, max([q.position or 0 for q in case.items] + [0]) + 1
+    session.add(sub)
+    session.flush()
+    _refresh_case(session, case, actor=actor, now=now)
+    audit.record(session, "question.create", actor=actor, target_type="question", target_id=sub.id, now=now,
+                 case=case.id)
+    session.commit()
+    return sub
+
+
+def move_sub_question(session: Session, case: Question, sub_id: int, step: int, *, actor, now: datetime) -> bool:
+    """Move a sub-question one place up (step -1) or down (+1); False when it is already at that end."""
+    items = sorted([q for q in case.items if q.status != QuestionStatus.RETIRED], key=lambda q: q.position or 0)
+    index = next((i for i, q in enumerate(items) if q.id == sub_id), None)
+    if index is None or not 0 <= index + step < len(items):
+        return False
+    items[index], items[index + step] = items[index + step], items[index]
+    for position, q in enumerate(items, start=1):
+        q.position, q.updated_at = position, now
+    case.updated_at = now
+    audit.record(session, "case.reorder", actor=actor, target_type="question", target_id=case.id, now=now)
+    session.commit()
+    return True
+
+
+def _check_case_fields(session: Session, bank: Bank, text: str, external_id: str | None, case_id: int | None) -> None:
+    problems = []
+    if not (text or "").strip():
+        problems.append(Problem(Location(column="案情"), "请填写案情"))
+    if external_id and session.scalar(select(Question.id).where(
+            Question.bank_id == bank.id, Question.external_id == external_id, Question.id != (case_id or 0))):
+        problems.append(Problem(Location(column="题目ID"), f"题目ID“{external_id}”已被本题库使用"))
+    if problems:
+        raise QuestionInvalid(problems)

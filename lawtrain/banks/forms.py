@@ -169,3 +169,23 @@ class FilterForm(FlaskForm):
     status = SelectField(_l("状态"), choices=choices([("", _l("全部状态"))] + list(STATUS_LABELS.items())),
                          validate_choice=False)
     sort = SelectField(_l("排序"), choices=choices(SORT_LABELS.items()), validate_choice=False)
+
+
+class CaseForm(FlaskForm):
+    """A case's own fields; its sub-questions are ordinary questions added one by one (QuestionForm)."""
+
+    case_text = TextAreaField(_l("案情"), validators=[DataRequired(_l("请填写案情")), Length(max=5000)])
+    difficulty = SelectField(_l("难度"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+                             choices=choices([("", _l("未设定"))] + list(DIFFICULTY_LABELS.items())))
+    tags = StringField(_l("知识点标签（用 ; 分隔）"), validators=[Optional(), Length(max=500)])
+    external_id = StringField(_l("题目ID"), validators=[Optional(), Length(max=64)])
+
+    def values(self) -> dict:
+        return {"text": (self.case_text.data or "").strip(), "difficulty": self.difficulty.data,
+                "tags": [t.strip() for t in re.split(r"[;；,，]", self.tags.data or "") if t.strip()],
+                "external_id": (self.external_id.data or "").strip() or None}
+
+    def fill_from(self, case) -> None:
+        v = case.current_version
+        self.case_text.data, self.difficulty.data = v.stem, v.difficulty
+        self.tags.data, self.external_id.data = "; ".join(v.tags or []), case.external_id or ""

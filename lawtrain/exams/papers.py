@@ -14,7 +14,15 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from lawtrain.banks import queries as bank_queries
-from lawtrain.banks.models import Bank, Question, QuestionCitation, QuestionStatus, QuestionTag, QuestionVersion
+from lawtrain.banks.models import (
+    MIN_CASE_ITEMS,
+    Bank,
+    Question,
+    QuestionCitation,
+    QuestionStatus,
+    QuestionTag,
+    QuestionVersion,
+)
 from lawtrain.exams import paper_text, selection
 from lawtrain.exams.availability import assigned_users
 from lawtrain.exams.errors import PaperError
@@ -51,10 +59,10 @@ def case_pool_items(session: Session, case_ids: Iterable[int]) -> dict[int, tupl
 
 
 def _with_items(session: Session, questions: list[selection.PoolQuestion]) -> list[selection.PoolQuestion]:
-    """Cases get their sub-questions; a case without an active sub-question leaves the pool."""
+    """Cases get their sub-questions; a case with fewer than two active ones (being written) leaves the pool."""
     items = case_pool_items(session, [q.id for q in questions if q.type == selection.CASE])
     return [replace(q, items=items[q.id]) if q.type == selection.CASE else q
-            for q in questions if q.type != selection.CASE or items.get(q.id)]
+            for q in questions if q.type != selection.CASE or len(items.get(q.id, ())) >= MIN_CASE_ITEMS]
 
 
 def pool_select(rule: ExamRule):

@@ -1,0 +1,68 @@
+"""The bank editor for cases: write the case text, add sub-questions, reorder them, preview as staff will see it;
+the exam pages show the case above its sub-questions."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sqlalchemy import select
+
+from lawtrain.banks.models import Question
+from tests.factories import make_bank
+
+
+def text_of(response) -> str:
+    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
+
+
+SUB = {"type": "single", "options": "责令限期改正\n直接吊销营业执照", "answer": "A", "points": "5",
+       "basis": "安全生产法 第99条", "explanation": "第九十九条。"}
+
+
+def test_trainer_authors_a_case_with_ordered_sub_questions(client, login_as, session):
+    bank = make_bank(session, name="案例库")
+    login_as("trainer")
+    response = client.post(f"/banks/{bank.id}/cases/new", data={
+        "case_text": "2025年3月，区应急管理局检查**某五金厂**。\n\n| 项目 | 情况 |\n|---|---|\n| 灭火器 | 过期 |",
+        "difficulty": "3", "tags": "执法检查", "external_id": "K-1"})
+    assert response.status_code == 302
+    case = session.scalar(select(Question).where(Question.type == "case"))
+    page = text_of(client.get(f"/banks/cases/{case.id}"))
+    assert "至少需要 2 道小题" in page and "<table>" in page and "<strong>某五金厂</strong>" in page
+
+    for n in (1, 2):
+        response = client.post(f"/banks/cases/{case.id}/items/new",
+                               data=SUB | {"stem": f"第{n}问：对该厂应当如何处理？", "external_id": f"K-1-{n}"})
+        assert response.status_code == 302, text_of(response)
+    session.expire_all()
+    first, second = sorted(case.items, key=lambda q: q.position)
+    assert [first.external_id, second.external_id] == ["K-1-1", "K-1-2"]
+    assert case.current_version.points == 10  # the case is worth its sub-questions
+
+    assert client.post(f"/banks/cases/{case.id}/items/{second.id}/move", data={"direction": "up"}).status_code == 302
+    session.expire_all()
+    assert [q.external_id for q in sorted(case.items, key=lambda q: q.position)] == ["K-1-2", "K-1-1"]
+    page = text_of(client.get(f"/banks/cases/{case.id}"))
+    assert "学员看到的样子" in page and page.index("第2问") < page.index("第1问")
+    assert "至少需要 2 道小题" not in page
+    # the question list links each sub-question to its case; editing the case row opens the case page
+    listing = text_of(client.get(f"/banks/{bank.id}"))
+    assert f"案例 #{case.id} 第1小题" in listing
+    assert client.get(f"/banks/questions/{case.id}/edit").headers["Location"].endswith(f"/banks/cases/{case.id}")
+
+
+def test_a_sub_question_with_errors_is_refused_in_words(client, login_as, session):
+    bank = make_bank(session, name="案例库")
+    login_as("trainer")
+    client.post(f"/banks/{bank.id}/cases/new", data={"case_text": "案情。", "difficulty": ""})
+    case = session.scalar(select(Question).where(Question.type == "case"))
+    page = text_of(client.post(f"/banks/cases/{case.id}/items/new", data=SUB | {"stem": "问？", "answer": "E"}))
+    assert "答案 \"E\" 不在选项 A–B 中" in page
+    assert session.scalar(select(Question).where(Question.case_id == case.id)) is None
+
+
+def test_staff_cannot_open_the_case_editor(client, login_as, session):
+    bank = make_bank(session, name="案例库")
+    login_as("staff")
+    assert client.get(f"/banks/{bank.id}/cases/new").status_code == 403
