@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lawtrain.banks import importing, services
 from lawtrain.banks.formats.detect import parse_file
 from lawtrain.banks.models import Question
-from lawtrain.exams import attempts, grading, papers, queries
+from lawtrain.exams import attempts, grading, papers, practice, queries
 from lawtrain.exams.models import ExamFixedQuestion, PaperMode
 from tests import factories
 from tests.services.exams_helpers import exam_bank, paper, sit, wrong_response
@@ -132,3 +132,20 @@ def test_a_fixed_paper_takes_a_case_by_its_id(session, now):
     assert [session.get(Question, r.question_id).external_id for r in rows] == [
         i["external_id"] for i in cases[1]["items"]]
     assert all(r.case_version_id is not None for r in rows)
+
+
+def test_a_case_modules_check_draws_sub_questions_shown_with_their_case(session, now, rng):
+    document = json.loads(CASES.read_text(encoding="utf-8"))
+    bank = services.build_bank(session, "安全生产法 案例分析", owner=None, now=now)
+    importing.import_records(session, bank, parse_file(CASES.read_bytes(), "cases.json"), actor=None, now=now)
+    cases_module = factories.make_course_module(session, title="以案释法：有限空间与事故处理", articles=(95, 114))
+    plain_module = factories.make_course_module(session, title="普通模块", articles=(95, 114))
+    user = factories.make_user(session)
+    ids = practice.module_check_pool(session, cases_module)
+    cited = {i["external_id"] for c in document["questions"] for i in c["items"]
+             if {(b["law"], b["article"]) for b in i["basis"]} & {("安全生产法", 95), ("安全生产法", 114)}}
+    assert {session.get(Question, i).external_id for i in ids} == cited and cited
+    assert practice.module_check_pool(session, plain_module) == []  # no ordinary question cites them here
+    drawn = practice.draw_module_check(session, cases_module, rng, user_id=user.id, now=now)
+    shown = queries.question_cases(session, drawn)
+    assert set(shown) == set(drawn) and all(c["text"] and 1 <= c["item"] <= c["items"] for c in shown.values())
