@@ -11,9 +11,9 @@ from lawtrain.banks import importing, services
 from lawtrain.banks.formats.detect import parse_file
 from lawtrain.banks.models import Question
 from lawtrain.exams import attempts, grading, papers, practice, queries
-from lawtrain.exams.models import ExamFixedQuestion, PaperMode
+from lawtrain.exams.models import ExamAssignee, ExamFixedQuestion, PaperMode
 from tests import factories
-from tests.services.exams_helpers import exam_bank, paper, sit, wrong_response
+from tests.services.exams_helpers import exam_bank, paper, sit
 
 from .test_banks_cases import CASES
 
@@ -92,7 +92,7 @@ def test_a_voided_sub_question_is_regraded_alone(session, now):
 
     def answer(row, qtype):  # all right except the last sub-question
         rows_seen.append(row)
-        return wrong_response(row, qtype) if len(rows_seen) == len(cases[0]["items"]) else _right(session, row)
+        return _wrong(session, row) if len(rows_seen) == len(cases[0]["items"]) else _right(session, row)
 
     attempt = sit(session, exam, user, now, answer)
     last = cases[0]["items"][-1]
@@ -116,6 +116,18 @@ def _right(session, row):
     if version.type == "true_false":
         return list(version.answer)
     return [group[0] for group in version.answer]
+
+
+def _wrong(session, row):
+    """A response that earns nothing, whatever the key, in the keys this person saw."""
+    version = session.get(type(session.get(Question, row.question_id).current_version), row.question_version_id)
+    from lawtrain.exams.scoring import LETTERS
+    if version.type in ("single", "multiple"):
+        wrong = next(i for i in range(len(version.options)) if LETTERS[i] not in version.answer)
+        return [LETTERS[row.option_order.index(wrong)]]
+    if version.type == "true_false":
+        return ["false" if version.answer == ["true"] else "true"]
+    return ["不知道" for _ in version.answer]
 
 
 def test_a_fixed_paper_takes_a_case_by_its_id(session, now):
@@ -149,3 +161,24 @@ def test_a_case_modules_check_draws_sub_questions_shown_with_their_case(session,
     drawn = practice.draw_module_check(session, cases_module, rng, user_id=user.id, now=now)
     shown = queries.question_cases(session, drawn)
     assert set(shown) == set(drawn) and all(c["text"] and 1 <= c["item"] <= c["items"] for c in shown.values())
+
+
+def test_item_analysis_reports_each_sub_question_and_the_case_as_a_whole(session, now):
+    from lawtrain.reports import queries as report_queries
+
+    cases_bank, cases = _case_bank(session, now, n=1)
+    exam = factories.make_exam(session, bank=cases_bank, rules=(("case", 1, 1.0),), multiple_scoring="partial")
+    people = [factories.make_user(session) for _ in range(3)]
+    exam.assignees = [ExamAssignee(user_id=p.id) for p in people]
+    session.commit()
+    for n, person in enumerate(people):  # everything right, the last sub-question wrong, everything wrong
+        sit(session, exam, person, now, lambda row, t, n=n: (
+            _wrong(session, row) if n == 2 or (n == 1 and row.position == len(cases[0]["items"]))
+            else _right(session, row)))
+    items, _info = report_queries.item_analysis(session, exam.id)
+    assert len(items.items) == len(cases[0]["items"])  # every sub-question is an item of its own
+    whole, info = report_queries.case_analysis(session, exam.id)
+    (case_stats,) = whole.items
+    last = cases[0]["items"][-1]["points"]
+    assert case_stats.n == 3 and abs(case_stats.facility - (10 + (10 - last) + 0) / 30) < 1e-9
+    assert info[case_stats.item].code == "WSL-CASE-01" and info[case_stats.item].items == len(cases[0]["items"])
