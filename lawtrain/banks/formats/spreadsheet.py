@@ -514,7 +514,7 @@ def header_row(option_count: int, cases: bool = False) -> list[str]:
             + ["答案", "解析", "分值", "难度", "法律依据", "知识点"] + (["案例"] if cases else []))
 
 
-def _rows(records: list[QuestionRecord], option_count: int) -> Iterator[list[Any]]:
+def rows_of(records: list[QuestionRecord], option_count: int) -> Iterator[list[Any]]:
     """Each record's row; with cases, a 案例 column: a case is its 案例分析题 row (题干 = case text) and then one row
     per sub-question, all naming the case (its 题目ID, or 案例1, 案例2 … when it has none)."""
     cases = any(r.type == CASE for r in records)
@@ -560,7 +560,7 @@ def write_csv(bank_meta: dict[str, Any] | None, records: list[QuestionRecord]) -
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header_row(count, any(r.type == CASE for r in records)))
-    for row in _rows(records, count):
+    for row in rows_of(records, count):
         writer.writerow([format_number(v) if isinstance(v, float) else v for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -587,7 +587,7 @@ def write_xlsx(bank_meta: dict[str, Any] | None, records: list[QuestionRecord]) 
     sheet.append(header_cells)
     sheet.freeze_panes = "A2"
     wrap = Alignment(wrap_text=True, vertical="top")
-    for values in _rows(records, count):
+    for values in rows_of(records, count):
         row = []
         for value in values:
             if isinstance(value, str) and "\n" in value:
