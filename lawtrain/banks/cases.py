@@ -122,9 +122,9 @@ def load_cases(session: Session, ids: list[int]) -> dict[int, Question]:
 # ------------------------------------------------------------------ authoring (use cases: each commits once)
 
 
-def _refresh_case(session: Session, case: Question, *, actor, now: datetime, text: str | None = None,
+def refresh_case(session: Session, case: Question, *, actor, now: datetime, text: str | None = None,
                   difficulty: int | None = None, tags: list[str] | None = None) -> None:
-    """Store the case's own version again from its text and its current sub-questions (points, articles)."""
+    """Store the case's own version again from its text and its current sub-questions (points, articles); no commit."""
     current = case.current_version
     items = [question_to_record(q) for q in sorted(case.items, key=lambda q: q.position or 0)
              if q.status != QuestionStatus.RETIRED and q.current_version is not None]
@@ -152,7 +152,7 @@ def edit_case(session: Session, case: Question, *, text: str, difficulty: int | 
     """Save the case text, difficulty, tags and 题目ID (a new version when papers hold the current one)."""
     _check_case_fields(session, case.bank, text, external_id, case.id)
     case.external_id = external_id or case.external_id
-    _refresh_case(session, case, actor=actor, now=now, text=text, difficulty=difficulty, tags=tags)
+    refresh_case(session, case, actor=actor, now=now, text=text, difficulty=difficulty, tags=tags)
     audit.record(session, "question.update", actor=actor, target_type="question", target_id=case.id, now=now)
     session.commit()
 
@@ -174,7 +174,7 @@ def add_sub_question(session: Session, case: Question, record: QuestionRecord, *
     sub.case, sub.position = case, max([q.position or 0 for q in case.items] + [0]) + 1
     session.add(sub)
     session.flush()
-    _refresh_case(session, case, actor=actor, now=now)
+    refresh_case(session, case, actor=actor, now=now)
     audit.record(session, "question.create", actor=actor, target_type="question", target_id=sub.id, now=now,
                  case=case.id)
     session.commit()

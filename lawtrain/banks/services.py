@@ -352,6 +352,10 @@ def update_question(session: Session, question: Question, record: QuestionRecord
                                            f"题目ID“{record.external_id}”已被本题库使用")])
         question.external_id = record.external_id
     saved = apply_content(session, question, record_content(record), actor=actor, now=now)
+    if saved.changed and question.case is not None:  # the case is worth its sub-questions and cites their articles
+        from lawtrain.banks.cases import refresh_case
+
+        refresh_case(session, question.case, actor=actor, now=now)
     if saved.changed:
         audit.record(session, "question.update", actor=actor, target_type="question", target_id=question.id,
                      now=now, version=saved.version_no, papers_follow=saved.papers_follow)

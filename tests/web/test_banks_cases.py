@@ -40,6 +40,13 @@ def test_trainer_authors_a_case_with_ordered_sub_questions(client, login_as, ses
     assert [first.external_id, second.external_id] == ["K-1-1", "K-1-2"]
     assert case.current_version.points == 10  # the case is worth its sub-questions
 
+    # editing a sub-question keeps the case's total and articles in step
+    response = client.post(f"/banks/questions/{first.id}/edit", data=SUB | {
+        "stem": "第1问：对该厂应当如何处理？", "external_id": "K-1-1", "points": "6", "basis": "安全生产法 第101条"})
+    assert response.headers["Location"].endswith(f"/banks/cases/{case.id}")
+    session.expire_all()
+    assert case.current_version.points == 11 and {c.article_no for c in case.citations} == {99, 101}
+
     assert client.post(f"/banks/cases/{case.id}/items/{second.id}/move", data={"direction": "up"}).status_code == 302
     session.expire_all()
     assert [q.external_id for q in sorted(case.items, key=lambda q: q.position)] == ["K-1-2", "K-1-1"]
