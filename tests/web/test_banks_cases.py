@@ -73,3 +73,43 @@ def test_staff_cannot_open_the_case_editor(client, login_as, session):
     bank = make_bank(session, name="案例库")
     login_as("staff")
     assert client.get(f"/banks/{bank.id}/cases/new").status_code == 403
+
+
+def test_staff_answer_a_case_through_the_api_and_see_it_on_the_page_and_in_review(client, login_as, session):
+    import json
+    from datetime import timedelta
+    from pathlib import Path
+
+    from lawtrain.banks import importing, services
+    from lawtrain.banks.formats.detect import parse_file
+    from lawtrain.exams.models import AttemptQuestion
+    from lawtrain.timeutil import utcnow
+    from tests import factories
+
+    path = Path(__file__).resolve().parents[2] / "question_banks" / "administrative_penalty_law" / "cases.json"
+    bank = services.build_bank(session, "行政处罚法 案例分析", owner=None, now=utcnow())
+    importing.import_records(session, bank, parse_file(path.read_bytes(), "cases.json"), actor=None, now=utcnow())
+    bank = services.find_bank(session, "行政处罚法 案例分析")
+    user = login_as("staff")
+    now = utcnow()
+    exam = factories.make_exam(session, bank=bank, rules=(("case", 1, 1.0),), users=[user],
+                               opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
+    data = client.post(f"/api/exams/{exam.id}/attempts").get_json()
+    (case,) = data["cases"]
+    assert case["points"] == 10 and case["text"] and case["questions"] == [q["id"] for q in data["questions"]]
+    assert [q["case"]["item"] for q in data["questions"]] == list(range(1, len(case["questions"]) + 1))
+    assert all(q["case"]["id"] == case["id"] and q["case"]["number"] == 1 for q in data["questions"])
+    raw = json.dumps(data, ensure_ascii=False)
+    assert '"answer"' not in raw and "explanation" not in raw
+
+    page = text_of(client.get(f"/exams/attempts/{data['attempt_id']}"))
+    assert page.count('class="case-box') == len(case["questions"]) and "案例1 第1小题" in page
+    first = data["questions"][0]
+    response = client.put(f"/api/attempts/{data['attempt_id']}/answers/{first['id']}",
+                          json={"response": ["A"], "seq": 1})
+    assert response.get_json()["saved"] is True
+    assert client.post(f"/api/attempts/{data['attempt_id']}/submit").status_code == 200
+    review = text_of(client.get(f"/exams/attempts/{data['attempt_id']}/result"))
+    assert review.count('class="case-box') == len(case["questions"]) and "案情" in review
+    rows = session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == data["attempt_id"])).all()
+    assert len({r.case_version_id for r in rows}) == 1
