@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, Text, case, cast, func, select
+from sqlalchemy import Select, Text, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -127,10 +127,13 @@ def unused_pregens(session: Session, key: str, value: int) -> list[PaperPregen]:
 
 def version_on_paper(session: Session, version_id: int) -> bool:
     """Does an attempt hold this question version, or a pre-generated paper not yet started? Either way it must
-    not change in place: what the paper shows and its option permutation were fixed when it was drawn."""
-    on_attempt = session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.question_version_id == version_id)
+    not change in place: what the paper shows and its option permutation were fixed when it was drawn. A case's
+    version counts too: a paper shows its text above the sub-questions."""
+    on_attempt = session.scalar(select(AttemptQuestion.id).where(or_(
+        AttemptQuestion.question_version_id == version_id, AttemptQuestion.case_version_id == version_id))
                                 .limit(1)) is not None
-    return on_attempt or bool(unused_pregens(session, "version_id", version_id))
+    return on_attempt or bool(unused_pregens(session, "version_id", version_id)
+                              or unused_pregens(session, "case_version_id", version_id))
 
 
 def paper_is_frozen(session: Session, exam: Exam) -> bool:

@@ -182,3 +182,19 @@ def test_item_analysis_reports_each_sub_question_and_the_case_as_a_whole(session
     last = cases[0]["items"][-1]["points"]
     assert case_stats.n == 3 and abs(case_stats.facility - (10 + (10 - last) + 0) / 30) < 1e-9
     assert info[case_stats.item].code == "WSL-CASE-01" and info[case_stats.item].items == len(cases[0]["items"])
+
+
+def test_editing_a_case_text_on_a_paper_adds_a_version_and_the_paper_keeps_what_it_showed(session, now):
+    from lawtrain.banks import cases as bank_cases
+
+    cases_bank, cases = _case_bank(session, now, n=1)
+    user = factories.make_user(session)
+    exam = factories.make_exam(session, bank=cases_bank, rules=(("case", 1, 1.0),), users=[user])
+    attempt, _ = attempts.start_attempt(session, exam, user, now)
+    case = session.scalar(select(Question).where(Question.type == "case"))
+    shown = case.current_version.id
+    bank_cases.edit_case(session, case, text="改写后的案情。", difficulty=3, tags=[], external_id=None, actor=None,
+                         now=now)
+    assert case.current_version.id != shown and case.current_version.version_no == 2
+    payload = queries.delivery(session, attempt, now)
+    assert payload["cases"][0]["text"] == cases[0]["case_text"]  # the paper still shows what was drawn
