@@ -65,6 +65,12 @@ def _go_to(page, n: int) -> None:
     page.get_by_role("navigation", name="题目导航").get_by_role("link", name=re.compile(f"^第{n}题")).click()
 
 
+def _pending(page, attempt_id: int) -> dict:
+    """The answers the page keeps on the device until the server has them."""
+    return page.evaluate("id => (JSON.parse(localStorage.getItem('lawtrain-attempt-' + id)) || {}).pending || {}",
+                         attempt_id)
+
+
 def _in_viewport(locator) -> bool:
     return locator.evaluate("e => { const r = e.getBoundingClientRect();"
                             " return r.bottom > 0 && r.top < window.innerHeight && r.height > 0; }")
@@ -107,7 +113,10 @@ def test_staff_answers_a_case_on_a_phone_offline_mid_case_and_submits(browser_se
     assert box["height"] <= 667 * 0.4 + 1  # the case never fills the screen: the question stays below it
     check_page(bs)
     enter_answer(page, first_qid, first_type, first_values)
-    _wait_until(lambda: first_qid in _saved(live_server, attempt_id))
+    section.locator(".q-head").click()  # leaving a blank fires its change (a save) now, not after going offline
+    expected = first_values if first_type == "fill_blank" else sorted(first_values)
+    _wait_until(lambda: _saved(live_server, attempt_id).get(first_qid) == expected)  # every box ticked is saved
+    _wait_until(lambda: not _pending(page, attempt_id))  # and the page has heard back
 
     # Offline mid-case: the remaining sub-questions are answered with the case text still at hand.
     bs.context.set_offline(True)
@@ -122,9 +131,8 @@ def test_staff_answers_a_case_on_a_phone_offline_mid_case_and_submits(browser_se
         enter_answer(page, qid, qtype, values)
         assert _in_viewport(sub.locator(".q-head"))
     page.get_by_role("alert").filter(has_text="网络中断").wait_for()
-    pending = page.evaluate("id => (JSON.parse(localStorage.getItem('lawtrain-attempt-' + id)) || {}).pending || {}",
-                            attempt_id)
-    assert {int(q) for q in pending} == {qid for qid, _t, _k in keys[3:]}  # one buffered answer per sub-question
+    pending = _pending(page, attempt_id)
+    assert {int(q) for q in pending} == {qid for qid, _t, _k in keys[3:]}, (pending, keys)  # one per sub-question
     assert set(_saved(live_server, attempt_id)) == {qid for qid, _t, _k in keys[:3]}
 
     # Back online: every sub-question's answer reaches the server; then the paper is handed in.
