@@ -16,7 +16,7 @@ from lawtrain.auth.models import User
 from lawtrain.banks.models import Bank
 from lawtrain.exams.models import Answer, Attempt, AttemptQuestion, Exam, ExamAssignee, ExamRule
 from lawtrain.timeutil import utcnow
-from tests.browser.helpers import check_page, enter_answer, make_staff, paper_keys
+from tests.browser.helpers import check_page, enter_answer, make_staff, paper_keys, save_reference
 
 pytestmark = pytest.mark.browser
 
@@ -112,6 +112,7 @@ def test_staff_answers_a_case_on_a_phone_offline_mid_case_and_submits(browser_se
     box = case_text.bounding_box()
     assert box["height"] <= 667 * 0.4 + 1  # the case never fills the screen: the question stays below it
     check_page(bs)
+    save_reference(bs, "phone-case")
     enter_answer(page, first_qid, first_type, first_values)
     section.locator(".q-head").click()  # leaving a blank fires its change (a save) now, not after going offline
     expected = first_values if first_type == "fill_blank" else sorted(first_values)
