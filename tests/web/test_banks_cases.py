@@ -113,3 +113,24 @@ def test_staff_answer_a_case_through_the_api_and_see_it_on_the_page_and_in_revie
     assert review.count('class="case-box') == len(case["questions"]) and "案情" in review
     rows = session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == data["attempt_id"])).all()
     assert len({r.case_version_id for r in rows}) == 1
+
+
+def test_trainer_sets_a_case_rule_and_sees_the_paper_total(client, login_as, session):
+    from lawtrain.exams.models import Exam
+    from tests.services.exams_helpers import exam_form_data
+
+    bank = make_bank(session, name="案例库")
+    login_as("trainer")
+    client.post(f"/banks/{bank.id}/cases/new", data={"case_text": "案情：某厂动火作业未审批。", "difficulty": "3"})
+    case = session.scalar(select(Question).where(Question.type == "case"))
+    for n in (1, 2):
+        client.post(f"/banks/cases/{case.id}/items/new", data=SUB | {"stem": f"第{n}问？"})
+    response = client.post("/exams/new", data=exam_form_data(**{
+        "rules-0-type": "case", "rules-0-banks": str(bank.id), "rules-0-count": "1", "rules-0-points": ""}),
+        follow_redirects=True)
+    page = text_of(response)
+    assert "共1题，总分10.0分" in page, re.findall(r"alert[^>]*>([^<]{0,120})", page)
+    exam = session.scalar(select(Exam))
+    assert [(r.type, r.count) for r in exam.rules] == [("case", 1)]
+    assert client.get(f"/exams/{exam.id}/edit").status_code == 200
+    assert client.get(f"/exams/{exam.id}/admin").status_code == 200
