@@ -104,6 +104,7 @@ def test_staff_answer_a_case_through_the_api_and_see_it_on_the_page_and_in_revie
 
     page = text_of(client.get(f"/exams/attempts/{data['attempt_id']}"))
     assert page.count('class="case-box') == len(case["questions"]) and "案例1 第1小题" in page
+    assert f"第1/{len(case['questions'])}小题" in page and "built-in" not in page
     first = data["questions"][0]
     response = client.put(f"/api/attempts/{data['attempt_id']}/answers/{first['id']}",
                           json={"response": ["A"], "seq": 1})
@@ -134,3 +135,26 @@ def test_trainer_sets_a_case_rule_and_sees_the_paper_total(client, login_as, ses
     assert [(r.type, r.count) for r in exam.rules] == [("case", 1)]
     assert client.get(f"/exams/{exam.id}/edit").status_code == 200
     assert client.get(f"/exams/{exam.id}/admin").status_code == 200
+
+
+def test_practice_and_the_wrong_answer_book_show_a_sub_question_with_its_case(client, login_as, session):
+    bank = make_bank(session, name="案例库", law_name="安全生产法")
+    login_as("trainer")
+    client.post(f"/banks/{bank.id}/cases/new",
+                data={"case_text": "案情：某仓库**混存**危险化学品。", "difficulty": "3"})
+    case = session.scalar(select(Question).where(Question.type == "case"))
+    for n in (1, 2):
+        client.post(f"/banks/cases/{case.id}/items/new", data=SUB | {"stem": f"第{n}问？"})
+    login_as("staff")
+    html = client.get("/exams/practice?go=1&law=安全生产法&order=sequential").get_data(as_text=True)
+    qid = int(re.search(r'name="question_id" value="(\d+)"', html).group(1))
+    assert session.get(Question, qid).case_id == case.id  # practice never offers the case row itself
+    assert "<strong>混存</strong>" in html and "第1/2小题" in text_of_html(html)
+    wrong = client.post("/exams/practice/answer", data={"question_id": qid, f"q{qid}": "B", "mode": "law"})
+    assert "<strong>混存</strong>" in wrong.get_data(as_text=True)
+    book = client.get("/exams/wrong-book").get_data(as_text=True)
+    assert "第1问？" in book and "<strong>混存</strong>" in book
+
+
+def text_of_html(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(page))
