@@ -109,12 +109,16 @@ def check_paper(session: Session, exam: Exam) -> PaperCheck:
         except selection.SelectionError:
             messages.append(_("规则的题库互相重叠，合计题目不够抽取"))
     summary = selection.summarise(specs, [[q.difficulty for q in p] for p in pools])
-    return PaperCheck(messages, summary.total_points, summary.question_count, summary.mean_difficulty)
+    # A case rule puts its cases' sub-questions on the paper (as many as its cases hold on average).
+    count = sum(round(s.count * sum(len(q.items) for q in p) / len(p)) if s.type == selection.CASE and p else s.count
+                for s, p in zip(specs, pools, strict=True))
+    return PaperCheck(messages, summary.total_points, count, summary.mean_difficulty)
 
 
 def _check_fixed_paper(session: Session, exam: Exam) -> PaperCheck:
     qs = _fixed_questions(session, exam)
     total = sum(q.case_points if q.type == selection.CASE else p for q, p in qs)
+    count = sum(len(q.items) if q.type == selection.CASE else 1 for q, _p in qs)
     messages = [] if qs else [_("固定试卷还没有题目")]
     # Saving refuses such questions; these were retired or flagged for review after the paper was made.
     messages += [_("试题 #%(id)s 已停用或待复核，请从固定试卷中移除", id=qid) for qid in session.scalars(
@@ -122,7 +126,7 @@ def _check_fixed_paper(session: Session, exam: Exam) -> PaperCheck:
         .where(ExamFixedQuestion.exam_id == exam.id, Question.status != QuestionStatus.ACTIVE)
         .order_by(ExamFixedQuestion.position))]
     mean = selection.mean_difficulty([q for q, _p in qs])
-    return PaperCheck(messages, round(total, 2), len(qs), round(mean, 2) if mean is not None else None)
+    return PaperCheck(messages, round(total, 2), count, round(mean, 2) if mean is not None else None)
 
 
 def _fixed_questions(session: Session, exam: Exam) -> list[tuple[selection.PoolQuestion, float]]:
