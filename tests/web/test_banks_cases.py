@@ -158,3 +158,21 @@ def test_practice_and_the_wrong_answer_book_show_a_sub_question_with_its_case(cl
 
 def text_of_html(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(page))
+
+
+def test_importing_the_shipped_cases_through_the_page_previews_and_stores_them_whole(client, login_as, session):
+    import io
+    from pathlib import Path
+
+    data = (Path(__file__).resolve().parents[2] / "question_banks" / "emergency_response_law" / "cases.json"
+            ).read_bytes()
+    login_as("trainer")
+    response = client.post("/banks/import", data={"bank_id": "0", "new_bank_name": "突发事件应对法 案例分析", "fmt": "",
+                                                  "file": (io.BytesIO(data), "cases.json")},
+                           content_type="multipart/form-data")
+    preview = client.get(response.headers["Location"])
+    assert preview.status_code == 200 and "0 个错误" in text_of(preview)
+    assert "案例分析题" in text_of(preview) and "突发事件应对法》第" in text_of(preview)  # sub-questions listed
+    assert client.post(response.headers["Location"]).status_code == 302
+    assert session.scalar(select(Question).where(Question.type == "case", Question.external_id == "ERL-CASE-01"))
+    assert session.scalar(select(Question).where(Question.external_id == "ERL-CASE-01-1")).case_id is not None
