@@ -1,6 +1,7 @@
 """Journey — a staff member answers a case-analysis question (案例分析) on a phone (375×667): the case text stays
 reachable above every sub-question (collapsible, scrolling in its own box), the network drops mid-case and the
-answers wait on the device, come back online, submit, and the review shows the case with its sub-questions."""
+answers wait on the device, come back online, submit, and the review shows the case with its sub-questions.
+On a desktop (every question on one page) the case text opens above the first sub-question, the others fold it."""
 
 from __future__ import annotations
 
@@ -21,19 +22,20 @@ from tests.browser.helpers import check_page, enter_answer, make_staff, paper_ke
 pytestmark = pytest.mark.browser
 
 PASSWORD = "CaseReader2025ok"
-TITLE = "以案释法 随堂测验（手机）"
+def _title(tag: str) -> str:
+    return f"以案释法 随堂测验（{'手机' if tag == 'phone' else '电脑'}）"
 
 
-def _make_case_exam(session, username: str) -> int:
+def _make_case_exam(session, username: str, title: str) -> int:
     """Two single-choice questions, then one case drawn whole from the shipped case bank."""
-    existing = session.scalar(select(Exam).where(Exam.title == TITLE))
+    existing = session.scalar(select(Exam).where(Exam.title == title))
     if existing is not None:
         return existing.id
     plain = session.scalar(select(Bank).where(Bank.name == "安全生产法"))
     cases = session.scalar(select(Bank).where(Bank.name == "安全生产法 案例分析"))
     user = session.scalar(select(User).where(User.username == username))
     now = utcnow()
-    exam = Exam(title=TITLE, instructions="浏览器测试：含一道案例分析题。", opens_at=now - timedelta(hours=1),
+    exam = Exam(title=title, instructions="浏览器测试：含一道案例分析题。", opens_at=now - timedelta(hours=1),
                 closes_at=now + timedelta(days=2), duration_minutes=20, attempts_allowed=1, counting="best",
                 pass_percent=60.0, multiple_scoring="partial", release="immediate", review="full",
                 shuffle_questions=False, shuffle_options=True, gate={}, paper_mode="rules", status="published",
@@ -71,6 +73,29 @@ def _pending(page, attempt_id: int) -> dict:
                          attempt_id)
 
 
+def _desktop(bs, live_server, attempt_id: int, keys) -> None:
+    """A desktop shows every question: the case text is open above the first sub-question and one click away
+    above the others; answered and submitted, it scores in full."""
+    page = bs.page
+    expect(page.locator(f"#q-{keys[2][0]} .case-text")).to_be_visible()
+    later = page.locator(f"#q-{keys[3][0]}")
+    expect(later.locator(".case-text")).to_be_hidden()
+    later.locator(".case-summary").click()
+    expect(later.locator(".case-text")).to_be_visible()
+    check_page(bs)
+    for qid, qtype, values in keys:
+        enter_answer(page, qid, qtype, values)
+    page.locator(".exam-title").click()  # leave the last blank
+    _wait_until(lambda: len(_saved(live_server, attempt_id)) == len(keys))
+    page.get_by_role("button", name="提交试卷").click()
+    page.get_by_role("button", name="确认提交").click()
+    page.wait_for_url(re.compile(rf"/exams/attempts/{attempt_id}/result$"), timeout=20_000)
+    with live_server.db_session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt.status == "submitted" and attempt.score == attempt.max_score == 20.0
+    assert page.locator(".review-item .case-box").count() == len(keys) - 2
+
+
 def _in_viewport(locator) -> bool:
     return locator.evaluate("e => { const r = e.getBoundingClientRect();"
                             " return r.bottom > 0 && r.top < window.innerHeight && r.height > 0; }")
@@ -78,14 +103,12 @@ def _in_viewport(locator) -> bool:
 
 def test_staff_answers_a_case_on_a_phone_offline_mid_case_and_submits(browser_session, live_server):
     bs, page = browser_session, browser_session.page
-    if not bs.is_phone:
-        pytest.skip("the case journey is the phone's (375×667); the desktop shows the same page, all questions")
     username = "jcase" + bs.tag
     with live_server.db_session() as s:
         make_staff(s, username, password=PASSWORD)
-        exam_id = _make_case_exam(s, username)
+        exam_id = _make_case_exam(s, username, _title(bs.tag))
     bs.sign_in(username, PASSWORD)
-    page.get_by_role("region", name="我的考试").get_by_role("link", name=TITLE).click()
+    page.get_by_role("region", name="我的考试").get_by_role("link", name=_title(bs.tag)).click()
     page.get_by_role("button", name="开始考试").click()
     page.wait_for_url(re.compile(r"/exams/attempts/\d+$"))
     attempt_id = int(page.url.rsplit("/", 1)[1])
@@ -96,6 +119,9 @@ def test_staff_answers_a_case_on_a_phone_offline_mid_case_and_submits(browser_se
     assert exam_id and len(keys) == 2 + len(in_case) and 2 <= len(in_case) <= 6
     case_numbers = [n for n, (qid, _t, _k) in enumerate(keys, start=1) if qid in in_case]
     assert case_numbers == list(range(3, 3 + len(in_case)))  # drawn whole, together, in the case's order
+    if not bs.is_phone:
+        _desktop(bs, live_server, attempt_id, keys)
+        return
 
     # The plain questions, online.
     for n, (qid, qtype, values) in enumerate(keys[:2], start=1):
