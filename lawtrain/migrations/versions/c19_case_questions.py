@@ -1,7 +1,7 @@
 """case questions (案例分析): a question may belong to a case; a paper's item remembers the case text it showed
 
 Revision ID: c19_case_questions
-Revises: c24_award_certificates
+Revises: c20_online_contests
 
 questions.case_id / questions.position: a case is a question of type "case" whose version holds the case
 text; its sub-questions are ordinary questions pointing at it. attempt_questions.case_version_id: the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c19_case_questions"
-down_revision = "c24_award_certificates"
+down_revision = "c20_online_contests"
 branch_labels = None
 depends_on = None
 

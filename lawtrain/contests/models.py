@@ -1,0 +1,3 @@
+"""The contests area's tables: each half's model module, imported so that the metadata sees them."""
+
+from lawtrain.contests.online_models import *  # noqa: F403
