@@ -1,0 +1,3 @@
+"""Imports both halves' model modules (online and live contests) so the metadata sees their tables."""
+
+from lawtrain.contests import live_models  # noqa: F401
