@@ -145,7 +145,7 @@ def _build(session: Session, contest: LiveContest) -> dict[str, Any]:
         "phase": contest.phase, "phase_at": iso_utc(contest.phase_at), "teams": teams,
         "standings": [{"team_id": s.team_id, "score": s.score, "rank": s.rank} for s in table],
         "round": None, "item": None, "buzzes": [], "false_starts": [], "submissions": {}, "judgements": [],
-        "penalty": contest.false_start_penalty,
+        "penalty": contest.false_start_penalty, "codes": {t.id: t.join_code for t in contest.teams},
     }
     item = contest.current_item if contest.status == LiveStatus.RUNNING else None
     if item is not None:

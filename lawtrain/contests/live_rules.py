@@ -122,7 +122,9 @@ _HOST_ONLY = ("answer", "explanation", "basis")
 def view_for(snapshot: dict[str, Any], viewer: str, team_id: int | None = None) -> dict[str, Any]:
     """The state one viewer may see. The host sees everything; the screen and pads see the answer key,
     explanation and cited article only after the reveal, and a pad sees only its own team's submission."""
-    state = {k: v for k, v in snapshot.items() if k not in ("item", "submissions")}
+    state = {k: v for k, v in snapshot.items() if k not in ("item", "submissions", "codes")}
+    if viewer == "host" or (viewer == "screen" and (snapshot.get("contest") or {}).get("status") == "draft"):
+        state["codes"] = snapshot.get("codes") or {}  # the projector shows the join codes before the start
     item = snapshot.get("item")
     revealed = snapshot.get("phase") == "revealed"
     if item is not None:

@@ -33,7 +33,11 @@ nav.add_nav(_l("现场竞赛"), "live.index", {TRAINER, ADMIN}, 58)
 
 
 def _home_panel(session, user, now):
-    return {"live_rows": live_queries.contests_of_user(session, user.id),
+    rows = []
+    for contest, team in live_queries.contests_of_user(session, user.id):
+        standing = next(s for s in live_queries.standings(session, contest) if s.team_id == team.id)
+        rows.append((contest, team, standing))
+    return {"live_rows": rows,
             "live_teams": live_queries.teams_of_user(session, user.id)}
 
 

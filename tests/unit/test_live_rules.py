@@ -112,3 +112,11 @@ def test_the_host_sees_everything_and_the_reveal_opens_the_key():
 def test_a_question_not_yet_shown_keeps_its_text_off_the_screen():
     state = r.view_for({**SNAP, "phase": "ready"}, "screen")
     assert set(state["item"]) == {"id"}
+
+
+def test_join_codes_reach_the_host_and_the_screen_before_the_start_only():
+    snap = {**SNAP, "codes": {1: "ABCDEF"}, "contest": {"status": "draft"}}
+    assert r.view_for(snap, "screen")["codes"] == {1: "ABCDEF"}
+    assert "codes" not in r.view_for(snap, "pad", team_id=1)
+    running = {**snap, "contest": {"status": "running"}}
+    assert "codes" not in r.view_for(running, "screen") and r.view_for(running, "host")["codes"]
