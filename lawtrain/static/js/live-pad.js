@@ -4,7 +4,7 @@
   "use strict";
   var root = document.getElementById("pad");
   if (!root) { return; }
-  var t = document.getElementById("live-text").dataset;
+  var t = Live.texts();
   var $ = function (id) { return document.getElementById(id); };
   var state = null, picked = [], busy = false;
   var poll = new Live.Poll(root.dataset.state, render, { interval: 400, onLink: link });

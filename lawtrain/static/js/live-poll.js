@@ -90,5 +90,14 @@
     return template.replace(/\{(\w+)\}/g, function (_m, k) { return values[k] === undefined ? "" : values[k]; });
   }
 
-  window.Live = { Poll: LivePoll, post: post, secondsLeft: secondsLeft, el: el, fmt: fmt };
+  /* The page's words (templates/contests/live/_text.html), by their data-* names: t["buzz-off"]. */
+  function texts() {
+    var data = document.getElementById("live-text").dataset, out = {};
+    Object.keys(data).forEach(function (k) {
+      out[k.replace(/[A-Z]/g, function (m) { return "-" + m.toLowerCase(); })] = data[k];
+    });
+    return out;
+  }
+
+  window.Live = { Poll: LivePoll, post: post, secondsLeft: secondsLeft, el: el, fmt: fmt, texts: texts };
 })();
