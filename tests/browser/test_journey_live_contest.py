@@ -115,6 +115,7 @@ def test_live_contest_console_two_pads_and_screen(browser, live_server):
         expect(pad_a.page.locator("#pad-buzz")).to_have_text("抢答")
         pad_a.page.locator("#pad-buzz").click()
         expect(pad_a.page.locator("#pad-buzz")).to_have_text("已抢答 · 第1位")
+        pad_b.screenshot("false-start")
         expect(screen.page.locator("#ls-buzzes li").first).to_contain_text("紫队")
         _option(pad_a, right).click()
         pad_a.page.get_by_role("button", name="提交答案").click()
@@ -132,6 +133,7 @@ def test_live_contest_console_two_pads_and_screen(browser, live_server):
         # The risk question: team A stakes 30 and loses it.
         host.page.get_by_role("button", name="下一题").click()
         expect(pad_a.page.locator("#pad-stakes")).to_contain_text("请选择本题风险分值")
+        pad_a.screenshot("stake")
         pad_a.page.get_by_role("button", name="30 分").click()
         expect(screen.page.locator("#ls-stake")).to_contain_text("紫队 选择 30 分")
         host.page.get_by_role("button", name="显示题目").click()

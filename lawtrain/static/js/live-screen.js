@@ -44,6 +44,8 @@
       });
     }
     renderReveal(s);
+    document.querySelector(".ls-side").hidden = !running;
+    tickClock();
     renderSide(s);
     renderCodes(s);
     renderBoard(s);
@@ -81,7 +83,8 @@
       if (i > 0 && b.after_ms !== null) { li.appendChild(Live.el("span", "ls-after", Live.fmt(t.after, { ms: Math.round(b.after_ms - s.buzzes[0].after_ms) }))); }
       list.appendChild(li);
     });
-    if (!(s.buzzes || []).length) { list.appendChild(Live.el("li", "ls-none", t["no-buzz"])); }
+    list.hidden = !(s.buzzes || []).length;
+    $("ls-none").hidden = !list.hidden;
     var fouls = (s.false_starts || []).map(function (b) { return b.team; });
     $("ls-fouls").textContent = fouls.length ? t["false-starts"] + "：" + fouls.join("、") : "";
     var stakes = [];
@@ -160,12 +163,14 @@
     box.appendChild(row);
   }
 
-  setInterval(function () {
+  function tickClock() {
     if (!state) { return; }
     var left = state.contest.status === "running" ? Live.secondsLeft(state) : null;
     var clock = $("ls-clock");
     clock.textContent = left === null ? "" : String(left);
     clock.className = "ls-clock" + (left !== null && left <= 5 ? " is-low" : "");
-  }, 200);
+  }
+
+  setInterval(tickClock, 200);
   poll.start();
 })();
