@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from lawtrain.contests import live_queries
 from lawtrain.contests import live_services as svc
 from tests.factories import make_bank, make_question
 
@@ -18,6 +19,7 @@ def at(seconds: float) -> datetime:
 def make_live_contest(session, *, teams=("一队", "二队", "三队", "四队"), rounds=("required", "buzz", "risk"),
                       per_round=1, penalty=0, start=True, members=None, seed=7, tiebreak=False):
     """A contest over a bank of single-choice questions (key A); rounds in the given order."""
+    live_queries.forget_snapshots()  # the emptied database reuses ids, seeded codes and versions
     rng = random.Random(seed)
     bank = make_bank(session)
     for i in range(40):

@@ -29,8 +29,13 @@ from lawtrain.contests.live_models import (
 from lawtrain.courses.models import Article, Law, LawRevision
 from lawtrain.timeutil import iso_utc
 
-_CACHE: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
+_CACHE: OrderedDict[tuple[int, str, int], dict[str, Any]] = OrderedDict()
 _CACHE_SIZE = 64
+
+
+def forget_snapshots() -> None:
+    """Drop the cached snapshots (tests: a fresh database reuses ids, codes and versions)."""
+    _CACHE.clear()
 
 
 def contests_select() -> Select:
@@ -116,10 +121,12 @@ def _buzz_rows(session: Session, item: LiveItem, opened_at: datetime | None, nam
 
 def snapshot(session: Session, contest_id: int) -> dict[str, Any] | None:
     """Everything about the contest's current state (answer key included: cut it with rules.view_for)."""
-    version = state_version(session, contest_id)
-    if version is None:
+    stamp = session.execute(select(LiveContest.state_version, LiveContest.screen_code)
+                            .where(LiveContest.id == contest_id)).first()
+    if stamp is None:
         return None
-    key = (contest_id, version)
+    version = stamp.state_version
+    key = (contest_id, stamp.screen_code, version)  # the random screen code: a reused id is another contest
     cached = _CACHE.get(key)
     if cached is not None:
         return cached

@@ -494,3 +494,35 @@ def ping_team(session: Session, team: LiveTeam, *, rtt_ms: int | None, now: date
     """A pad reports its measured round-trip (the host sees a bad connection). No state change."""
     team.last_rtt_ms, team.last_seen_at = _clamp_rtt(rtt_ms), now
     session.commit()
+
+
+# ------------------------------------------------------------------ after the contest
+
+
+def award_certificates(session: Session, contest: LiveContest, *, actor: User | None, now: datetime) -> int:
+    """Award certificates (获奖证书) to the members of the placed teams who are on the staff list, through the
+    certificate engine (idempotent: a second run after a correction updates prizes, issues none twice)."""
+    from lawtrain.certificates.awards import AwardSource, issue_award
+    from lawtrain.timeutil import local_date
+
+    if contest.status != LiveStatus.FINISHED:
+        raise LiveError(_("比赛结束后才能颁发证书"))
+    by_team = {t.id: t for t in contest.teams}
+    issued = 0
+    for standing in current_standings(session, contest):
+        prize = rules.prize_for(standing.rank)
+        if prize is None:
+            continue
+        for member in by_team[standing.team_id].members:
+            if member.user_id is None:
+                continue
+            issue_award(session, user_id=member.user_id, source=AwardSource.LIVE_CONTEST, source_id=contest.id,
+                        title=contest.title, prize=prize, rank=standing.rank,
+                        awarded_on=local_date(contest.finished_at or now), actor=actor, now=now)
+            issued += 1
+    if not issued:
+        raise LiveError(_("获奖队伍中没有在册人员，无法颁发证书"))
+    audit.record(session, "live_contest.awards", actor=actor, target_type="live_contest", target_id=contest.id,
+                 now=now, certificates=issued)
+    session.commit()
+    return issued

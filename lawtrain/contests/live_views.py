@@ -15,6 +15,8 @@ from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, roles_required
 from lawtrain.auth.roles import ADMIN, STAFF, TRAINER
 from lawtrain.banks.models import Bank
+from lawtrain.certificates import queries as cert_queries
+from lawtrain.certificates.awards import AwardSource
 from lawtrain.certificates.fonts import get_cjk_font
 from lawtrain.contests import live_export, live_queries, live_services
 from lawtrain.contests.live_forms import ROUND_TYPE_LABELS, ContestForm, RoundForm, TeamForm, numbers
@@ -194,8 +196,22 @@ def start(contest_id: int):
 @roles_required(*TRAINERS)
 def record(contest_id: int):
     contest = _contest(contest_id)
-    return render_template("contests/live/record.html", contest=contest,
+    awards = db.session.scalars(cert_queries.award_certificates(AwardSource.LIVE_CONTEST, contest.id)).all()
+    return render_template("contests/live/record.html", contest=contest, awards=awards,
                            record=live_queries.record(db.session, contest))
+
+
+@bp.post("/live/<int:contest_id>/awards")
+@roles_required(*TRAINERS)
+def awards(contest_id: int):
+    contest = _contest(contest_id)
+    try:
+        n = live_services.award_certificates(db.session, contest, actor=current_user, now=utcnow())
+    except live_services.LiveError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("已颁发获奖证书 %(n)s 张", n=n), "success")
+    return redirect(url_for("live.record", contest_id=contest.id) + "#awards")
 
 
 def _download(data: bytes, mimetype: str, name: str):

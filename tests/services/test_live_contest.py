@@ -171,3 +171,23 @@ def test_no_tie_skips_the_tiebreak(session):
     svc.show_question(session, contest, now=at(1))
     svc.judge(session, contest, team_id=contest.teams[0].id, correct=True, actor=None, now=at(2))
     assert svc.next_question(session, contest, actor=None, now=at(3)) is True
+
+
+def test_placed_teams_staff_members_get_award_certificates_once(session):
+    from lawtrain.certificates.models import Certificate
+
+    users = [make_user(session, username=f"m{i}") for i in range(4)]
+    contest = make_live_contest(session, teams=("甲", "乙", "丙", "丁"), rounds=("buzz",),
+                                members={"甲": ["m0", "临时队员"], "乙": ["m1"], "丙": ["m2"], "丁": ["m3"]})
+    with pytest.raises(svc.LiveError, match="比赛结束后"):
+        svc.award_certificates(session, contest, actor=None, now=at(0))
+    svc.show_question(session, contest, now=at(1))
+    for team, points in zip(contest.teams, (30, 20, 10, -5), strict=True):
+        svc.override_score(session, contest, team_id=team.id, points=points, reason="测试", actor=None, now=at(2))
+    svc.next_question(session, contest, actor=None, now=at(3))
+    assert svc.award_certificates(session, contest, actor=None, now=at(4)) == 3
+    assert svc.award_certificates(session, contest, actor=None, now=at(5)) == 3  # idempotent
+    certs = session.query(Certificate).order_by(Certificate.award_rank).all()
+    assert [(c.user_id, c.award_prize, c.award_rank) for c in certs] == [
+        (users[0].id, "一等奖", 1), (users[1].id, "二等奖", 2), (users[2].id, "三等奖", 3)]
+    assert all(c.exam_title == "安全生产知识竞赛" for c in certs)

@@ -74,7 +74,7 @@ def test_console_pads_and_screen_play_a_buzz_question(app, client, session, logi
     assert shown["item"]["answer"] == ["A"]
     assert {t["name"]: t["score"] for t in shown["teams"]}[a.name] == 10
     assert {t["name"]: t["score"] for t in shown["teams"]}[b.name] == -2
-    _act(client, contest, "next")
+    assert _act(client, contest, "next").get_json() == {"ok": True}
     finished = screen.get(screen_url).get_json()
     assert finished["podium"][0]["team"] == a.name
     record = client.get(f"/contests/live/{contest.id}/record").get_data(as_text=True)
