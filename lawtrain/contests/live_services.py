@@ -33,7 +33,7 @@ from lawtrain.contests.live_models import (
 )
 from lawtrain.i18n import translate as _
 
-MAX_TEAMS = 12
+MAX_TEAMS = 60  # a stage holds far fewer; a preliminary round in a hall may seat many
 MAX_MEMBERS = 10
 
 
