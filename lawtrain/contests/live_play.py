@@ -14,6 +14,7 @@ from lawtrain.auth.sessions import client_ip
 from lawtrain.contests import live_queries, live_services
 from lawtrain.contests.live_forms import JoinForm
 from lawtrain.contests.live_models import LiveContest, LiveMember, LiveTeam
+from lawtrain.contests.live_rules import normalise_code
 from lawtrain.contests.live_views import _contest, bp
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
@@ -113,12 +114,13 @@ def act(contest_id: int, action: str):
 # ------------------------------------------------------------------ team pads
 
 
-def _granted(team: LiveTeam) -> bool:
-    if team.id in session.get(_GRANTS, []):
+def _granted(team_id: int) -> bool:
+    """This browser joined the team by its code, or the signed-in person is one of its members."""
+    if team_id in session.get(_GRANTS, []):
         return True
     if current_user.is_authenticated:
         return db.session.scalar(select(LiveMember.id).where(
-            LiveMember.team_id == team.id, LiveMember.user_id == current_user.id).limit(1)) is not None
+            LiveMember.team_id == team_id, LiveMember.user_id == current_user.id).limit(1)) is not None
     return False
 
 
@@ -126,7 +128,7 @@ def _team(team_id: int) -> LiveTeam:
     team = db.session.get(LiveTeam, team_id)
     if team is None:
         abort(404)
-    if not _granted(team):
+    if not _granted(team.id):
         abort(403)
     return team
 
@@ -159,10 +161,13 @@ def pad(team_id: int):
 @bp.get("/live/pad/<int:team_id>/state")
 @public
 def pad_state(team_id: int):
-    team = _team(team_id)
-    version = live_queries.state_version(db.session, team.contest_id)
-    return _etag_response(version, f"t{team.id}",
-                          lambda: live_queries.state_for(db.session, team.contest_id, "pad", utcnow(), team.id))
+    stamp = live_queries.team_stamp(db.session, team_id)  # the poll's hot path: one read, no ORM objects
+    if stamp is None:
+        abort(404)
+    if not _granted(team_id):
+        abort(403)
+    return _etag_response(stamp.state_version, f"t{team_id}",
+                          lambda: live_queries.state_for(db.session, stamp.contest_id, "pad", utcnow(), team_id))
 
 
 @bp.post("/live/pad/<int:team_id>/buzz")
@@ -237,8 +242,14 @@ def screen(contest_id: int):
 @bp.get("/<int:contest_id>/screen/state")
 @public
 def screen_state(contest_id: int):
-    contest = _screen_contest(contest_id)
-    return _etag_response(contest.state_version, "s", lambda: live_queries.state_for(db.session, contest.id, "screen", utcnow()))
+    if _throttled():
+        abort(429)
+    stamp = live_queries.screen_stamp(db.session, contest_id)
+    if stamp is None or normalise_code(request.args.get("code", "")) != stamp.screen_code:
+        _wrong_code()
+        abort(404)
+    return _etag_response(stamp.state_version, "s",
+                          lambda: live_queries.state_for(db.session, contest_id, "screen", utcnow()))
 
 
 @bp.get("/live/<int:contest_id>/screen")

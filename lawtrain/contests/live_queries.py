@@ -47,6 +47,20 @@ def state_version(session: Session, contest_id: int) -> int | None:
     return session.scalar(select(LiveContest.state_version).where(LiveContest.id == contest_id))
 
 
+def team_stamp(session: Session, team_id: int):
+    """(contest_id, state_version) of a team's contest in one Core read: a pad's poll needs nothing else
+    until the version changes."""
+    return session.execute(select(LiveTeam.contest_id, LiveContest.state_version)
+                           .join(LiveContest, LiveContest.id == LiveTeam.contest_id)
+                           .where(LiveTeam.id == team_id)).first()
+
+
+def screen_stamp(session: Session, contest_id: int):
+    """(state_version, screen_code) of a contest in one Core read (the screen's poll)."""
+    return session.execute(select(LiveContest.state_version, LiveContest.screen_code)
+                           .where(LiveContest.id == contest_id)).first()
+
+
 def team_by_code(session: Session, code: str) -> LiveTeam | None:
     return session.scalar(select(LiveTeam).where(LiveTeam.join_code == rules.normalise_code(code)))
 
