@@ -146,7 +146,8 @@ async def buzz_race(base: str, info: dict, host_client: Client, buzzers: int) ->
     swapped = sum(1 for i in range(len(order)) for j in range(i + 1, len(order))
                   if by_send.index(order[i]) > by_send.index(order[j]))
     emit("live_buzz_order", buzzes_sent=len(pads), buzzes_recorded=len(order),
-         server_order_by_arrival=after == sorted(after), sent_spread_ms=round((max(sent.values()) - min(sent.values())) * 1000, 1),
+         server_order_by_arrival=after == sorted(after),
+         sent_spread_ms=round((max(sent.values()) - min(sent.values())) * 1000, 1),
          arrival_spread_ms=round(after[-1] - after[0], 1) if after else None, pairs_swapped_by_network=swapped,
          pairs=len(order) * (len(order) - 1) // 2)
 

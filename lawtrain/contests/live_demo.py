@@ -16,7 +16,8 @@ from lawtrain.contests.live_models import LiveContest, LiveStatus, RoundType
 
 READY_TITLE = "2025年安全生产法知识竞赛（决赛）"
 FINISHED_TITLE = "2025年应急管理法治知识竞赛（初赛）"
-TEAMS = (("安监一队", "安全生产监督管理科"), ("执法二队", "执法大队"), ("应急三队", "应急指挥科"), ("综合四队", "办公室"))
+TEAMS = (("安监一队", "安全生产监督管理科"), ("执法二队", "执法大队"), ("应急三队", "应急指挥科"),
+         ("综合四队", "办公室"))
 
 
 def _bank_ids(session: Session) -> list[int]:
@@ -79,15 +80,18 @@ def _play(session: Session, contest: LiveContest, start, rng: random.Random) -> 
             opened = clock[0]
             order = rng.sample([t for t in teams if not (n == 6 and t is teams[3])], 3)
             for i, t in enumerate(order):
-                svc.record_buzz(session, t, arrived_at=opened + timedelta(milliseconds=180 + 37 * i + rng.randint(0, 30)),
+                after = timedelta(milliseconds=180 + 37 * i + rng.randint(0, 30))
+                svc.record_buzz(session, t, arrived_at=opened + after,
                                 rtt_ms=rng.randint(25, 90))
             team = order[0]
         right = rng.random() < (0.4 if kind == RoundType.RISK else 0.7)
-        svc.submit_choice(session, team, choice=_key(session, contest) if right else _wrong(session, contest), now=tick(8))
+        choice = _key(session, contest) if right else _wrong(session, contest)
+        svc.submit_choice(session, team, choice=choice, now=tick(8))
         svc.judge(session, contest, team_id=team.id, correct=None, actor=None, now=tick())
         svc.reveal_answer(session, contest, now=tick())
         if n == 3:
-            svc.override_score(session, contest, team_id=teams[1].id, points=5, reason="必答题答案表述完整，裁判组复议加分",
+            svc.override_score(session, contest, team_id=teams[1].id, points=5,
+                               reason="必答题答案表述完整，裁判组复议加分",
                                actor=None, now=tick())
         svc.next_question(session, contest, actor=None, now=tick())
 

@@ -28,7 +28,8 @@ class RecordRows:
 STANDINGS_HEADER = ["名次", "队伍", "得分", "队员"]
 QUESTIONS_HEADER = ["轮次", "题型", "题号", "答题队伍", "题目", "答案", "依据", "显示时间", "公布时间"]
 BUZZES_HEADER = ["轮次", "题号", "顺序", "队伍", "开抢后（毫秒）", "往返延迟（毫秒）", "犯规"]
-ENTRIES_HEADER = ["轮次", "题号", "类型", "队伍", "分值", "结果", "提交答案", "风险分值", "原因", "操作人", "时间", "已撤销"]
+ENTRIES_HEADER = ["轮次", "题号", "类型", "队伍", "分值", "结果", "提交答案", "风险分值", "原因", "操作人", "时间",
+                  "已撤销"]
 
 
 def _yes(value: bool | None) -> str:
@@ -43,7 +44,7 @@ def record_rows(record: dict[str, Any], fmt: Callable[[Any], str]) -> RecordRows
     for block in record["rounds"]:
         rnd = block["round"]
         for it in block["items"]:
-            basis = "；".join(f"{b['law']}{b['label'] or ('第%s条' % b['article'])}" for b in it["basis"])
+            basis = "；".join(b["law"] + (b["label"] or "第{}条".format(b["article"])) for b in it["basis"])
             out.questions.append([rnd.title, ROUND_LABELS.get(rnd.type, ""), it["no"], it["team"] or "",
                                   it["stem"], "".join(it["answer"]), basis, fmt(it["shown_at"]),
                                   fmt(it["revealed_at"])])

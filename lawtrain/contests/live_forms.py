@@ -43,7 +43,8 @@ class RoundForm(FlaskForm):
     bank_ids = SelectMultipleField(_l("抽题题库"), coerce=int, validators=[Optional()])
     law = SelectField(_l("法律"), validators=[Optional()])
     question_type = SelectField(_l("题目类型"), choices=choices(QUESTION_TYPE_LABELS.items()), validators=[Optional()])
-    count = IntegerField(_l("题数（必答、风险为每队题数）"), default=1, validators=[Optional(), NumberRange(min=0, max=100)])
+    count = IntegerField(_l("题数（必答、风险为每队题数）"), default=1,
+                         validators=[Optional(), NumberRange(min=0, max=100)])
     question_ids = StringField(_l("或挑选题目（题目编号，逗号分隔）"), validators=[Optional(), Length(max=1000)])
 
     def validate_risk_values(self, field):

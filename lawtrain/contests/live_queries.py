@@ -119,7 +119,8 @@ def _item_block(session: Session, item: LiveItem) -> dict[str, Any]:
             "answer": answer, "explanation": version.explanation, "basis": article_texts(session, version.basis)}
 
 
-def _buzz_rows(session: Session, item: LiveItem, opened_at: datetime | None, names: dict[int, str]) -> tuple[list, list]:
+def _buzz_rows(session: Session, item: LiveItem, opened_at: datetime | None,
+               names: dict[int, str]) -> tuple[list, list]:
     rows = list(session.scalars(select(LiveBuzz).where(LiveBuzz.item_id == item.id)))
     by_id = {b.id: b for b in rows}
     plain = [rules.Buzz(b.id, b.team_id, b.arrived_at, b.is_false_start) for b in rows]
@@ -225,7 +226,8 @@ def record(session: Session, contest: LiveContest) -> dict[str, Any]:
                 continue
             block = _item_block(session, item)
             buzzes, early = _buzz_rows(session, item, item.buzz_opened_at or item.shown_at, names)
-            block.update(shown_at=item.shown_at, buzz_opened_at=item.buzz_opened_at, revealed_at=item.revealed_at, buzzes=buzzes, false_starts=early,
+            block.update(shown_at=item.shown_at, buzz_opened_at=item.buzz_opened_at, revealed_at=item.revealed_at,
+                         buzzes=buzzes, false_starts=early,
                          team=names.get(item.team_id),
                          submissions=[{"team": names.get(s.team_id), "stake": s.stake, "choice": s.choice,
                                        "at": s.submitted_at}

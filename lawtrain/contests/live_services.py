@@ -261,7 +261,8 @@ def _entries(session: Session, contest_id: int):
 
 
 def current_standings(session: Session, contest: LiveContest) -> list[rules.Standing]:
-    return rules.standings([t.id for t in contest.teams], [(e.team_id, e.points) for e in _entries(session, contest.id)])
+    entries = [(e.team_id, e.points) for e in _entries(session, contest.id)]
+    return rules.standings([t.id for t in contest.teams], entries)
 
 
 def _following(contest: LiveContest, item: LiveItem | None) -> LiveItem | None:

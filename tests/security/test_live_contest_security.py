@@ -66,7 +66,8 @@ def test_a_pad_acts_only_for_its_own_team(app, session):
     svc.show_question(session, contest, now=at(1))
     svc.open_buzzing(session, contest, now=at(2))
     for path in ("buzz", "choice", "stake", "ping"):
-        assert pad.post(f"/contests/live/pad/{theirs.id}/{path}", json={"choice": ["A"], "stake": 10}).status_code == 403
+        body = {"choice": ["A"], "stake": 10}
+        assert pad.post(f"/contests/live/pad/{theirs.id}/{path}", json=body).status_code == 403
     assert pad.get(f"/contests/live/pad/{theirs.id}/state").status_code == 403
     assert app.test_client().post(f"/contests/live/pad/{mine.id}/buzz", json={}).status_code == 403  # no grant
     assert session.query(LiveBuzz).count() == 0

@@ -20,7 +20,8 @@ def ms(n: float) -> datetime:
 def test_fifty_buzzes_within_100ms_are_ordered_exactly_by_arrival():
     rng = random.Random(5)
     arrivals = sorted(rng.sample(range(0, 100_000), 50))  # microseconds after opening
-    buzzes = [r.Buzz(id=i + 1, team_id=i + 1, arrived_at=T + timedelta(microseconds=us)) for i, us in enumerate(arrivals)]
+    buzzes = [r.Buzz(id=i + 1, team_id=i + 1, arrived_at=T + timedelta(microseconds=us))
+              for i, us in enumerate(arrivals)]
     shuffled = buzzes[:]
     rng.shuffle(shuffled)  # rows inserted in a different order than they arrived (workers, the write lock)
     for i, b in enumerate(shuffled):  # and with ids in that insertion order
