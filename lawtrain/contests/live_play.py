@@ -167,7 +167,8 @@ def pad_state(team_id: int):
     if not _granted(team_id):
         abort(403)
     return _etag_response(stamp.state_version, f"t{team_id}",
-                          lambda: live_queries.state_for(db.session, stamp.contest_id, "pad", utcnow(), team_id))
+                          lambda: live_queries.state_for(db.session, stamp.contest_id, "pad", utcnow(), team_id,
+                                                          stamp=(stamp.state_version, stamp.screen_code)))
 
 
 @bp.post("/live/pad/<int:team_id>/buzz")
@@ -249,7 +250,7 @@ def screen_state(contest_id: int):
         _wrong_code()
         abort(404)
     return _etag_response(stamp.state_version, "s",
-                          lambda: live_queries.state_for(db.session, contest_id, "screen", utcnow()))
+                          lambda: live_queries.state_for(db.session, contest_id, "screen", utcnow(), stamp=stamp))
 
 
 @bp.get("/live/<int:contest_id>/screen")

@@ -50,7 +50,7 @@ def state_version(session: Session, contest_id: int) -> int | None:
 def team_stamp(session: Session, team_id: int):
     """(contest_id, state_version) of a team's contest in one Core read: a pad's poll needs nothing else
     until the version changes."""
-    return session.execute(select(LiveTeam.contest_id, LiveContest.state_version)
+    return session.execute(select(LiveTeam.contest_id, LiveContest.state_version, LiveContest.screen_code)
                            .join(LiveContest, LiveContest.id == LiveTeam.contest_id)
                            .where(LiveTeam.id == team_id)).first()
 
@@ -134,14 +134,14 @@ def _buzz_rows(session: Session, item: LiveItem, opened_at: datetime | None,
             [out(b, n) for n, b in enumerate(rules.false_starts(plain), start=1)])
 
 
-def snapshot(session: Session, contest_id: int) -> dict[str, Any] | None:
-    """Everything about the contest's current state (answer key included: cut it with rules.view_for)."""
-    stamp = session.execute(select(LiveContest.state_version, LiveContest.screen_code)
-                            .where(LiveContest.id == contest_id)).first()
+def snapshot(session: Session, contest_id: int, stamp=None) -> dict[str, Any] | None:
+    """Everything about the contest's current state (answer key included: cut it with rules.view_for).
+    `stamp` (state_version, screen_code), when the caller has just read it, saves reading it again."""
+    stamp = stamp or screen_stamp(session, contest_id)
     if stamp is None:
         return None
-    version = stamp.state_version
-    key = (contest_id, stamp.screen_code, version)  # the random screen code: a reused id is another contest
+    version, code = stamp[0], stamp[1]
+    key = (contest_id, code, version)  # the random screen code: a reused id is another contest
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
@@ -189,10 +189,10 @@ def _build(session: Session, contest: LiveContest) -> dict[str, Any]:
     return snap
 
 
-def state_for(session: Session, contest_id: int, viewer: str, now: datetime, team_id: int | None = None
-              ) -> dict[str, Any] | None:
+def state_for(session: Session, contest_id: int, viewer: str, now: datetime, team_id: int | None = None,
+              stamp=None) -> dict[str, Any] | None:
     """The state one viewer may see, with the clock's remaining milliseconds at `now`."""
-    snap = snapshot(session, contest_id)
+    snap = snapshot(session, contest_id, stamp)
     if snap is None:
         return None
     state = rules.view_for(snap, viewer, team_id)
