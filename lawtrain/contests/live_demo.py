@@ -107,4 +107,5 @@ def seed_demo(session: Session, ctx) -> None:
     done = _setup(session, ctx, FINISHED_TITLE, rng, start)
     if done is not None:
         _play(session, done, start, rng)
-        ctx.notes.append(f"现场竞赛：{FINISHED_TITLE}（已结束，可查看竞赛记录）")
+        awarded = svc.award_certificates(session, done, actor=None, now=done.finished_at)
+        ctx.notes.append(f"现场竞赛：{FINISHED_TITLE}（已结束，可查看竞赛记录；获奖证书 {awarded} 张）")

@@ -136,6 +136,10 @@ def test_live_contest_console_two_pads_and_screen(browser, live_server):
         pad_a.screenshot("stake")
         pad_a.page.get_by_role("button", name="30 分").click()
         expect(screen.page.locator("#ls-stake")).to_contain_text("紫队 选择 30 分")
+        # A pad that drops and comes back resumes where the contest is.
+        pad_a.page.reload()
+        expect(pad_a.page.locator("#pad-stakes")).to_contain_text("已选择 30 分")
+        expect(pad_a.page.locator("#pad-score")).to_have_text("10 分")
         host.page.get_by_role("button", name="显示题目").click()
         right, wrong = _key(live_server, contest_id)
         _option(pad_a, wrong).click()

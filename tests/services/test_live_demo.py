@@ -33,3 +33,7 @@ def test_demo_seeds_a_ready_and_a_finished_contest_once(session):
     assert record["overrides"] and any(it["false_starts"] for r in record["rounds"] for it in r["items"])
     assert any(e["stake"] for r in record["rounds"] for it in r["items"] for e in it["entries"])
     assert [s["rank"] for s in record["standings"]][0] == 1
+    from lawtrain.certificates.models import Certificate
+
+    prizes = {c.award_prize for c in session.query(Certificate).filter(Certificate.award_source_id == done.id)}
+    assert "一等奖" in prizes and prizes <= {"一等奖", "二等奖", "三等奖"}

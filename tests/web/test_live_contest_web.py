@@ -83,6 +83,9 @@ def test_console_pads_and_screen_play_a_buzz_question(app, client, session, logi
     assert [c.value for c in wb["名次"][2]][:3] == [1, a.name, 10]
     pdf = client.get(f"/contests/live/{contest.id}/record.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    # No team member is on the staff list here: nothing to award, and the page says why.
+    awarded = client.post(f"/contests/live/{contest.id}/awards", follow_redirects=True).get_data(as_text=True)
+    assert "获奖队伍中没有在册人员" in awarded
 
 
 def test_a_signed_in_member_opens_the_pad_without_a_code(client, session, login_as):
