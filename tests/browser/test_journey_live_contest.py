@@ -91,6 +91,7 @@ def test_live_contest_console_two_pads_and_screen(browser, live_server):
         pad_b.page.get_by_role("link", name="打开答题器").click()
         expect(pad_b.page.get_by_role("heading", name="绿队")).to_be_visible()
         expect(pad_a.page.locator("#pad-link")).to_contain_text("延迟")
+        expect(host.page.locator("#c-scores")).to_contain_text("往返")  # the pads reported their round-trip
 
         # Show the question: pads and screen show it, nobody sees the answer, the buzzers are off.
         right, wrong = _key(live_server, contest_id)
@@ -145,6 +146,8 @@ def test_live_contest_console_two_pads_and_screen(browser, live_server):
         _option(pad_a, wrong).click()
         pad_a.page.get_by_role("button", name="提交答案").click()
         expect(pad_a.page.locator("#pad-result")).to_contain_text(f"已提交：{wrong}")
+        expect(host.page.get_by_role("button", name=f"采纳提交（{wrong}）")).to_be_visible()
+        host.screenshot("console")
         host.page.get_by_role("button", name=f"采纳提交（{wrong}）").click()
         expect(screen.page.locator(".team-c0 .ls-team-score")).to_have_text("-20 分")
         expect(pad_a.page.locator("#pad-score")).to_have_text("-20 分")

@@ -122,6 +122,7 @@
       list.appendChild(Live.el("li", null, b.team + " · " + Live.fmt(t.after, { ms: b.after_ms }) +
         (b.rtt_ms !== null ? " · " + Live.fmt(t.rtt, { ms: b.rtt_ms }) : "")));
     });
+    if (!(s.buzzes || []).length) { list.appendChild(Live.el("li", "list-unstyled text-body-secondary", t["no-buzz"])); }
     var fouls = (s.false_starts || []).map(function (b) { return b.team; });
     $("c-fouls").textContent = fouls.length ? t["false-starts"] + "：" + fouls.join("、") + (s.penalty ? "（-" + s.penalty + "）" : "") : "";
   }

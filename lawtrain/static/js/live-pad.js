@@ -156,8 +156,10 @@
     if (!picked.length) { $("pad-error").textContent = t["pick-first"]; return; }
     send(root.dataset.choice, { choice: picked });
   });
-  setInterval(function () {
+  function ping() {
     if (poll.rtt !== null) { Live.post(root.dataset.ping, { rtt: poll.rtt }).catch(function () {}); }
-  }, 10000);
+  }
+  setTimeout(ping, 2000);  // the host sees the pad connected at once, then every 10 s
+  setInterval(ping, 10000);
   poll.start();
 })();
