@@ -30,7 +30,7 @@ from lawtrain.certificates.fonts import get_cjk_font
 from lawtrain.certificates.models import Certificate
 from lawtrain.courses.models import TrainingAssignment
 from lawtrain.courses.services import assigned_user_ids, assignment_module_ids, assignments_for_user
-from lawtrain.exams.models import Attempt, AttemptStatus, Exam
+from lawtrain.exams.models import Attempt, AttemptStatus, Exam, ExamKind
 from lawtrain.settings import services as org_settings
 from lawtrain.settings.context import current as current_org_settings
 from lawtrain.storage import services as storage
@@ -143,7 +143,10 @@ def sync_certificate(session: Session, exam: Exam, user_id: int, settings: Certi
 
     Pass and none yet: issue. Pass and revoked by an earlier regrade: reinstate with a fresh snapshot.
     Pass with another score or attempt: update the snapshot. The counting attempt fails: revoke.
+    A contest's hidden exam earns no pass certificate: its prizes earn award certificates (awards.py).
     """
+    if exam.kind != ExamKind.EXAM:
+        return None
     cert = session.scalar(select(Certificate).where(Certificate.user_id == user_id, Certificate.exam_id == exam.id))
     counting = queries.counting_attempt(session, exam, user_id)
     if counting is not None and counting.passed:

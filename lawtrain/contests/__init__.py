@@ -1,4 +1,4 @@
-"""Contests: online contests (online_*) and live team contests (live_*)."""
+"""Contests: online knowledge contests (online_*) and live team contests (live_*), built on the exam engine."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    """Wire the area into the app: each half registers its own blueprints, CLI commands and demo seeder."""
-    from lawtrain.contests import live
+    """Wire each half of the area into the app."""
+    from lawtrain.contests import live, online_register
 
+    online_register.register(app)
     live.register(app)

@@ -32,6 +32,7 @@ from lawtrain.exams.models import (
     AttemptStatus,
     Exam,
     ExamFixedQuestion,
+    ExamKind,
     FinishReason,
     PaperPregen,
     WrongBookEntry,
@@ -219,7 +220,7 @@ def review_items(session: Session, attempt: Attempt) -> list[ReviewItem]:
 
 def exams_select(status: str | None = None) -> Select:
     """Trainer list of exams, newest first."""
-    stmt = select(Exam).order_by(Exam.created_at.desc(), Exam.id.desc())
+    stmt = select(Exam).where(Exam.kind == ExamKind.EXAM).order_by(Exam.created_at.desc(), Exam.id.desc())
     if status:
         stmt = stmt.where(Exam.status == status)
     return stmt

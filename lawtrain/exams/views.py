@@ -25,6 +25,9 @@ from lawtrain.timeutil import utcnow
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 
+# Exam kind -> function(attempt) -> URL: an area that owns hidden exams (contests) shows its own result page.
+RESULT_PAGES: dict = {}
+
 STATUS_LABELS = {"open": _l("可参加"), "locked": _l("未满足培训要求"), "done": _l("已完成"),
                  "upcoming": _l("未开始"), "closed": _l("已结束")}
 TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill_blank": _l("填空题")}
@@ -158,6 +161,8 @@ def result(attempt_id: int):
     attempt = queries.as_seen(db.session, own_attempt(attempt_id), now)
     if attempt.status != AttemptStatus.SUBMITTED:
         abort(404)  # no result (or link to one) while the attempt is live
+    if attempt.exam.kind in RESULT_PAGES:
+        return redirect(RESULT_PAGES[attempt.exam.kind](attempt))
     released = availability.result_visible(attempt, now)
     items = queries.review_items(db.session, attempt) if released and attempt.exam.review == "full" else []
     return render_template("exams/result.html", attempt=attempt, exam=attempt.exam, released=released, items=items)

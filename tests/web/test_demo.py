@@ -110,3 +110,23 @@ def test_the_legacy_bank_shows_its_revision_impact_and_a_recite_clears_the_flag(
     client.post(f"/banks/questions/{other.id}/retire")
     session.expire_all()
     assert other.status == "retired"
+
+
+def test_demo_contests_one_finished_with_prizes_one_open_and_the_guest_link_printed(app, session, demo):
+    from lawtrain.contests import online_demo
+    from lawtrain.contests.online_models import OnlineContest, OnlineContestPrize
+
+    past = session.scalar(select(OnlineContest).where(OnlineContest.title == online_demo.PAST))
+    assert past.status == "closed" and past.results_published_at is not None
+    assert session.scalar(select(func.count(OnlineContestPrize.id)).where(OnlineContestPrize.contest_id == past.id))
+    assert session.scalar(select(func.count(Certificate.id)).where(Certificate.award_source_id == past.id)) >= 1
+    current = session.scalar(select(OnlineContest).where(OnlineContest.title == online_demo.OPEN))
+    assert any(current.guest_token in note for note in demo.notes)
+    client = app.test_client()
+    assert login(client, "staff01", "demo-pass-2025").status_code == 302
+    listed = {c["title"]: c for c in client.get("/api/contests").get_json()}
+    assert listed[online_demo.OPEN]["status"] == "open"
+    token = client.get("/exams/").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
+    started = client.post(f"/api/exams/{listed[online_demo.OPEN]['exam_id']}/attempts", headers={"X-CSRFToken": token})
+    assert started.status_code == 200
+    assert client.get(f"/contests/online/{past.id}/results").status_code == 200

@@ -2,7 +2,7 @@
 and score entries
 
 Revision ID: c21_live_contests
-Revises: c24_award_certificates
+Revises: c20_online_contests
 Create Date: 2026-12-07 11:59:11
 
 New tables only. The contest -> current question foreign key closes a cycle, so it is added after both tables
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c21_live_contests'
-down_revision = 'c24_award_certificates'
+down_revision = 'c20_online_contests'
 branch_labels = None
 depends_on = None
 
