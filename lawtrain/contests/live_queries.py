@@ -20,7 +20,6 @@ from lawtrain.contests.live_models import (
     LiveItem,
     LiveMember,
     LivePhase,
-    LiveRound,
     LiveScoreEntry,
     LiveStatus,
     LiveSubmission,
@@ -258,7 +257,3 @@ def contests_of_user(session: Session, user_id: int) -> list[tuple[LiveContest, 
         .where(LiveMember.user_id == user_id, LiveContest.status == LiveStatus.FINISHED)
         .order_by(LiveContest.finished_at.desc())).all()
     return [(c, t) for c, t in rows]
-
-
-def rounds_of(contest: LiveContest) -> list[LiveRound]:
-    return list(contest.rounds)
