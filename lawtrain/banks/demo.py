@@ -1,10 +1,12 @@
-"""Demo banks: every shipped question_banks/*/bank.json, owned by the trainer account (idempotent). A bank
-numbered against a superseded revision (the 2007 突发事件应对法 one) arrives flagged for revision review.
+"""Demo banks: every shipped question_banks/*/bank.json and */cases.json (case-analysis banks),
+owned by the trainer account (idempotent). A bank numbered against a superseded revision (the 2007
+突发事件应对法 one) arrives flagged for revision review.
 
-Each current law's bank is split in two: a third of its questions of each type go into an exam bank
+Each current law's bank.json is split in two: a third of its questions of each type go into an exam bank
 (考试题库, what the demo exams draw from) and the rest stay in the practice bank of the file's name (练习题库,
 what practice and the module checks draw from). Practice shows keys after each answer; with one bank for
-both, the visibility policy would (rightly) hide every question of a law with an open exam from practice."""
+both, the visibility policy would (rightly) hide every question of a law with an open exam from practice.
+Case-analysis banks stay practice banks."""
 
 from __future__ import annotations
 
@@ -56,16 +58,19 @@ def _import(session: Session, ctx, owner, name: str, result: ParseResult, kind: 
 
 
 def seed_demo(session: Session, ctx) -> None:
-    """Import each shipped bank into the bank named by its file (and its exam part into the exam bank);
-    unchanged questions stay as they are."""
-    files = sorted(ctx.banks_dir.glob("*/bank.json")) if ctx.banks_dir and ctx.banks_dir.is_dir() else []
+    """Import each shipped bank into the bank named by its file (and a law bank's exam part into its exam
+    bank); unchanged questions stay as they are."""
+    found = ctx.banks_dir and ctx.banks_dir.is_dir()
+    # Each law's questions, then its cases (a separate bank, "<law> 案例分析").
+    files = sorted([*ctx.banks_dir.glob("*/bank.json"), *ctx.banks_dir.glob("*/cases.json")],
+                   key=lambda p: (p.parent.name, p.name != "bank.json")) if found else []
     if not files:
         return
     owner = session.scalar(select(User).where(User.username == "trainer"))
     for path in files:
         result = parse_file(path.read_bytes(), path.name, "json")
         name = result.bank_name or path.parent.name
-        practice, exam = split_for_exams(result)
+        practice, exam = split_for_exams(result) if path.name == "bank.json" else (result, None)
         _import(session, ctx, owner, name, practice, BankKind.PRACTICE, path.parent.name)
         if exam is not None and exam.records:
             _import(session, ctx, owner, exam_bank_name(name), exam, BankKind.EXAM, path.parent.name)

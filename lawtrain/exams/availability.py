@@ -26,6 +26,7 @@ from lawtrain.exams.models import (
     AttemptStatus,
     Exam,
     ExamAssignee,
+    ExamKind,
     ExamOverride,
     ExamStatus,
     ResultRelease,
@@ -76,13 +77,14 @@ def _department_chain(user: User) -> list[int]:
     return [int(p) for p in (dept.id_path or "").strip("/").split("/") if p] or [dept.id]
 
 
-def assigned_exam_ids(user: User) -> Select:
+def assigned_exam_ids(user: User, *, any_role: bool = False) -> Select:
     """A Select of ids of exams assigned to this person: by name, or through a department above them when they
     hold the staff role (trainers, leaders and administrators in a department, who can see keys elsewhere, sit
-    an exam only when a trainer adds them by name — as training assignments do)."""
+    an exam only when a trainer adds them by name — as training assignments do). `any_role`: everyone in the
+    departments (the knowledge contests' entrants)."""
     chain = _department_chain(user)
     cond = ExamAssignee.user_id == user.id
-    if chain and user.has_role(STAFF):
+    if chain and (any_role or user.has_role(STAFF)):
         cond = or_(cond, ExamAssignee.department_id.in_(chain))
     return select(ExamAssignee.exam_id).where(cond)
 
@@ -198,7 +200,8 @@ def exam_status(session: Session, exam: Exam, user: User, now: datetime) -> Exam
 def exams_for_user(session: Session, user: User, now: datetime) -> list[ExamStanding]:
     """Published exams assigned to this person, soonest closing first."""
     exams = session.scalars(
-        select(Exam).where(Exam.status == ExamStatus.PUBLISHED, Exam.id.in_(assigned_exam_ids(user)))
+        select(Exam).where(Exam.status == ExamStatus.PUBLISHED, Exam.kind == ExamKind.EXAM,
+                           Exam.id.in_(assigned_exam_ids(user)))
         .order_by(Exam.closes_at.is_(None), Exam.closes_at, Exam.id)
     ).all()
     return [exam_status(session, e, user, now) for e in exams]

@@ -25,9 +25,13 @@ from lawtrain.timeutil import utcnow
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 
+# Exam kind -> function(attempt) -> URL: an area that owns hidden exams (contests) shows its own result page.
+RESULT_PAGES: dict = {}
+
 STATUS_LABELS = {"open": _l("可参加"), "locked": _l("未满足培训要求"), "done": _l("已完成"),
                  "upcoming": _l("未开始"), "closed": _l("已结束")}
-TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill_blank": _l("填空题")}
+TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill_blank": _l("填空题"),
+               "case": _l("案例分析题")}
 
 
 def _home_panel(session, user, now):
@@ -162,6 +166,8 @@ def result(attempt_id: int):
     attempt = queries.as_seen(db.session, own_attempt(attempt_id), now)
     if attempt.status != AttemptStatus.SUBMITTED:
         abort(404)  # no result (or link to one) while the attempt is live
+    if attempt.exam.kind in RESULT_PAGES:
+        return redirect(RESULT_PAGES[attempt.exam.kind](attempt))
     released = availability.result_visible(attempt, now)
     items = queries.review_items(db.session, attempt) if released and attempt.exam.review == "full" else []
     withheld = visibility.withheld_question_ids(db.session, current_user, now) if items else set()
@@ -176,7 +182,8 @@ def wrong_book():
     now = utcnow()
     withheld = visibility.withheld_question_ids(db.session, current_user, now)
     rows = db.session.execute(queries.wrong_book_select(current_user.id, now, withheld=withheld).limit(200)).all()
-    return render_template("exams/wrong_book.html", rows=rows)
+    cases = queries.question_cases(db.session, [entry.question_id for entry, _v in rows])
+    return render_template("exams/wrong_book.html", rows=rows, cases=cases)
 
 
 def _law_choices() -> list[tuple[str, str]]:
@@ -216,8 +223,7 @@ def practice_home():
         ids = _practice_ids(form, mode)
         qid = practice.pick(ids, order=form.order.data, index=index, rng=random.Random())
         if qid is not None:
-            _q, version = practice.question_view(db.session, qid)
-            question = practice.public_question(version, qid)
+            question = _public_question(qid)
     return render_template("exams/practice.html", form=form, question=question, mode=mode, index=index,
                            total=len(ids), feedback=None)
 
@@ -230,13 +236,19 @@ def practice_answer():
     try:
         feedback = practice.answer_question(db.session, current_user, qid, response,
                                             request.form.get("mode", "law"), utcnow())
-        _q, version = practice.question_view(db.session, qid)
+        question = _public_question(qid)
     except practice.PracticeError:
         abort(404)
     form = _practice_form(request.form)
-    return render_template("exams/practice.html", form=form, question=practice.public_question(version, qid),
+    return render_template("exams/practice.html", form=form, question=question,
                            mode=request.form.get("mode", "law"), index=request.form.get("i", 0, type=int),
                            total=0, feedback=feedback)
+
+
+def _public_question(qid: int) -> dict:
+    """A practice or check question as shown before answering, with its case when it is a sub-question."""
+    _q, version = practice.question_view(db.session, qid)
+    return practice.public_question(version, qid) | {"case": queries.question_cases(db.session, [qid]).get(qid)}
 
 
 def _practice_response(qid: int) -> list[str]:
@@ -260,7 +272,7 @@ def module_check(module_id: int):
     if request.method == "GET":
         ids = practice.draw_module_check(db.session, module, random.Random(), user=current_user, now=utcnow())
         session[_DRAWN_CHECKS] = {**dict(list(drawn.items())[-4:]), str(module.id): ids}
-        questions = [practice.public_question(practice.question_view(db.session, q)[1], q) for q in ids]
+        questions = [_public_question(q) for q in ids]
         return render_template("exams/module_check.html", module=module, questions=questions, outcome=None)
     ids = drawn.pop(str(module.id), [])
     answers = {q: _practice_response(q) for q in ids}
@@ -270,7 +282,7 @@ def module_check(module_id: int):
         flash(str(e), "error")
         return redirect(url_for("exams.module_check", module_id=module_id))
     session[_DRAWN_CHECKS] = drawn  # one grading per draw: "再测一次" draws afresh
-    questions = [practice.public_question(practice.question_view(db.session, q)[1], q) for q in outcome.feedback]
+    questions = [_public_question(q) for q in outcome.feedback]
     return render_template("exams/module_check.html", module=module, questions=questions, outcome=outcome)
 
 

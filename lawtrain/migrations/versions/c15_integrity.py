@@ -1,7 +1,7 @@
 """Exam integrity: bank kinds and a per-person study clock.
 
 Revision ID: c15_integrity
-Revises: c16_status_checks
+Revises: c21_live_contests
 
 - banks.kind: 练习题库 (practice, the default for every existing bank) or 考试题库 (exam), with a CHECK.
 - study_clocks: one row per person that every study credit locks, so parallel pages share the same seconds.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c15_integrity"
-down_revision = "c16_status_checks"
+down_revision = "c21_live_contests"
 branch_labels = None
 depends_on = None
 

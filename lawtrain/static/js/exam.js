@@ -332,7 +332,15 @@
       sections[current].querySelector("input") && sections[current].querySelector("input").focus();
     });
   });
-  if (phone.addEventListener) phone.addEventListener("change", function () { show(current); });
+  // Cases: a phone (one question per screen) shows the case text above every sub-question; a desktop, showing
+  // every question at once, opens it above a case's first sub-question only (the others keep it one click away).
+  function foldCases() {
+    document.querySelectorAll(".case-item .case-box").forEach(function (box) {
+      box.open = phone.matches || box.hasAttribute("data-case-first");
+    });
+  }
+  foldCases();
+  if (phone.addEventListener) phone.addEventListener("change", function () { show(current); foldCases(); });
 
   // ---------------------------------------------------------------- leaving the tab
   document.addEventListener("visibilitychange", function () {
