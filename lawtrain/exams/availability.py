@@ -160,6 +160,12 @@ class ExamStanding:
     last_attempt: Attempt | None = None
     attempts: list[Attempt] = field(default_factory=list)
     extra_minutes: int = 0  # the person's override
+    remaining_seconds: int | None = None  # the clock of the paper left half-way
+
+    @property
+    def shown_status(self) -> str:
+        """The status a person reads: in_progress while a paper is left half-way (`status` is the API's)."""
+        return "in_progress" if self.open_attempt_id else self.status
 
     @property
     def open_attempt(self) -> Attempt | None:
@@ -177,6 +183,7 @@ def exam_status(session: Session, exam: Exam, user: User, now: datetime) -> Exam
     st = ExamStanding(exam, "open", [], left, opens, closes, open_attempt.id if open_attempt else None,
                       attempts[-1] if attempts else None, attempts, override.extra_minutes if override else 0)
     if open_attempt is not None:
+        st.remaining_seconds = timing.remaining_seconds(open_attempt.deadline_at, now)
         return st
     if left == 0:
         st.status = "done"

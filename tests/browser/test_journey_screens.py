@@ -1,0 +1,70 @@
+"""Issue 18 — the screens around the exam, on a phone and a desktop: home progress bars, a paper left
+half-way, practice on a phone, a module's cited articles, article links, checkbox pickers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lawtrain.courses.demo import induction_title
+from lawtrain.courses.models import AssignmentModule, CourseModule, StudyRecord, TrainingAssignment
+from lawtrain.timeutil import utcnow
+from tests.browser.helpers import check_page, make_exam, make_staff
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Screens2025ok"
+
+
+def _staff_half_through_induction(live_server, username: str) -> int:
+    """A staff member who completed one of the two induction modules; returns the user id."""
+    with live_server.db_session() as s:
+        user_id = make_staff(s, username, password=PASSWORD)
+        now = utcnow()
+        assignment = s.scalar(select(TrainingAssignment).where(TrainingAssignment.title == induction_title(now)))
+        first = s.scalar(select(AssignmentModule.module_id).where(AssignmentModule.assignment_id == assignment.id)
+                         .order_by(AssignmentModule.module_id))
+        if s.scalar(select(StudyRecord).where(StudyRecord.user_id == user_id, StudyRecord.module_id == first)) is None:
+            module = s.get(CourseModule, first)
+            past = now - timedelta(hours=1)
+            s.add(StudyRecord(user_id=user_id, module_id=module.id, seconds=module.min_study_minutes * 60,
+                              started_at=past, last_heartbeat_at=past, check_attempts=1, check_passed_at=past,
+                              check_best_score=100.0, completed_at=past))
+            s.commit()
+        return user_id
+
+
+def test_home_progress_bars_are_drawn_and_a_paper_left_half_way_reads_in_progress(browser_session, live_server):
+    bs, page = browser_session, browser_session.page
+    username = f"scr1{bs.tag}"
+    _staff_half_through_induction(live_server, username)
+    with live_server.db_session() as s:
+        exam_id = make_exam(s, f"半途考试{bs.tag}", [username], duration_minutes=20)
+    bs.sign_in(username, PASSWORD)
+    page.goto(live_server("/home/staff"))
+
+    # Item 1: a bar at 50% is drawn half-way across its track (the width classes are loaded on the home page).
+    bar = page.locator(".progress[aria-valuenow='50'] .progress-bar").first
+    bar.wait_for()
+    track = page.locator(".progress[aria-valuenow='50']").first.bounding_box()["width"]
+    filled = bar.bounding_box()["width"]
+    assert 0.4 * track < filled < 0.6 * track, (filled, track)
+    check_page(bs)
+
+    # Item 2: start the exam, leave it, and every page says 进行中 with the time left.
+    page.goto(live_server(f"/exams/{exam_id}"))
+    page.get_by_role("button", name="开始考试").click()
+    page.wait_for_url("**/exams/attempts/*")
+    page.goto(live_server("/home/staff"))
+    panel = page.get_by_role("region", name="我的考试")
+    item = panel.get_by_role("listitem").filter(has_text=f"半途考试{bs.tag}")
+    assert "进行中（剩余 " in item.inner_text() and "可参加" not in item.inner_text()
+    item.get_by_role("link").click()
+    page.wait_for_url(f"**/exams/{exam_id}")
+    body = page.locator("main").inner_text()
+    assert "进行中（剩余 " in body and "计时仍在进行" in body and "剩余作答次数\n0 / 1" not in body
+    check_page(bs)
+    page.get_by_role("button", name="继续答题").click()
+    page.wait_for_url("**/exams/attempts/*")
