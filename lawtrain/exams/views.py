@@ -224,7 +224,7 @@ def practice_answer():
     form = _practice_form(request.form)
     return render_template("exams/practice.html", form=form, question=practice.public_question(version, qid),
                            mode=request.form.get("mode", "law"), index=request.form.get("i", 0, type=int),
-                           total=0, feedback=feedback)
+                           total=max(0, request.form.get("n", 0, type=int)), feedback=feedback)
 
 
 def _practice_response(qid: int) -> list[str]:

@@ -68,3 +68,42 @@ def test_home_progress_bars_are_drawn_and_a_paper_left_half_way_reads_in_progres
     check_page(bs)
     page.get_by_role("button", name="继续答题").click()
     page.wait_for_url("**/exams/attempts/*")
+
+
+def _in_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] < height
+
+
+def test_practice_shows_the_question_first_and_the_verdict_in_view(browser_session, live_server):
+    bs, page = browser_session, browser_session.page
+    username = f"scr3{bs.tag}"
+    with live_server.db_session() as s:
+        make_staff(s, username, password=PASSWORD)
+    bs.sign_in(username, PASSWORD)
+    page.goto(live_server("/exams/practice?go=1&mode=law&law=安全生产法&order=sequential"))
+    stem = page.locator(".question .stem")
+    assert _in_viewport(page, stem), stem.bounding_box()  # not ~600 px down under the filters
+    assert not page.get_by_label("法律").is_visible()  # the filters are folded away
+    counter = page.locator(".question h2").inner_text()
+    assert "第 1 / " in counter
+    check_page(bs)
+
+    first = page.locator(".question input").first
+    if first.get_attribute("type") == "text":
+        first.fill("不知道")
+    else:
+        first.check()
+    page.get_by_role("button", name="提交答案").click()
+    page.wait_for_load_state()
+    feedback = page.locator("#feedback")
+    feedback.wait_for()
+    assert _in_viewport(page, feedback), feedback.bounding_box()
+    assert "正确答案" in feedback.inner_text()
+    assert page.locator(".question h2").inner_text() == counter  # the counter is kept
+    check_page(bs)
+
+    # The filters open with one tap and still work.
+    page.locator(".practice-filters > summary").click()
+    page.get_by_label("法律").wait_for(state="visible")
