@@ -25,8 +25,8 @@ from lawtrain.timeutil import utcnow
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 
-STATUS_LABELS = {"open": _l("可参加"), "in_progress": _l("进行中"), "locked": _l("未满足培训要求"), "done": _l("已完成"),
-                 "upcoming": _l("未开始"), "closed": _l("已结束")}
+STATUS_LABELS = {"open": _l("可参加"), "in_progress": _l("进行中"), "locked": _l("未满足培训要求"),
+                 "done": _l("已完成"), "upcoming": _l("未开始"), "closed": _l("已结束")}
 TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill_blank": _l("填空题")}
 
 

@@ -85,7 +85,7 @@ def test_result_refused_while_live_then_review_after_submit(client, login_as, se
     assert client.get(f"/exams/attempts/{attempt_id}/result").status_code == 404
     client.post(f"/api/attempts/{attempt_id}/submit")
     html = client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert "考试结果" in html and "正确答案" in html and "解析单选" in html and "第21条" in html
+    assert "考试结果" in html and "正确答案" in html and "解析单选" in html and "第二十一条" in html
     assert client.get(f"/exams/attempts/{attempt_id}").status_code == 302  # the take page now sends to the result
 
 

@@ -50,3 +50,44 @@ def test_a_paper_left_half_way_reads_in_progress_with_its_time_left(client, logi
     # the JSON API keeps its documented status values
     row = next(r for r in client.get("/api/exams").get_json() if r["id"] == exam.id)
     assert row["status"] == "open" and row["attempt_in_progress"]
+
+
+# ------------------------------------------------------------------ item 10: wording and numbers
+
+
+def test_scores_articles_and_percentages_read_one_way(client, login_as, session, bank):
+    from lawtrain.courses.models import StudyRecord
+
+    user = login_as("staff")
+    exam = open_exam(session, bank, user)
+    assert client.post(f"/exams/{exam.id}/start").status_code == 302
+    attempt_id = int(client.get("/api/exams").get_json()[0]["attempt_in_progress"])
+    client.post(f"/api/attempts/{attempt_id}/submit")
+    result = text_of(client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True))
+    assert "0 分 满分 55" in result and ".0 分" not in result and "/ 55.0" not in result
+    assert "第二十一条" in result and "第21条" not in result
+    assert "得分 0 / 5" in result  # a question's score, without trailing zeros
+
+    # 2 of 3 modules: the study page and the task list both say 67% (one rounding rule), study time in minutes
+    modules = [factories.make_course_module(session) for _ in range(3)]
+    factories.make_assignment(session, modules=modules, users=[user], title="三模块任务")
+    for m in modules[:2]:
+        session.add(StudyRecord(user_id=user.id, module_id=m.id, seconds=300, completed_at=utcnow()))
+    session.commit()
+    study = text_of(client.get("/courses/").get_data(as_text=True))
+    home = text_of(client.get("/home/staff").get_data(as_text=True))
+    assert "总进度：已完成 2 / 3 个模块（67%），共学 10 分钟" in study
+    assert "完成 2 / 3 个模块（67%）· 已学 10 分钟" in home
+
+
+def test_wording_offline_banner_gate_reasons_and_phone_brand(client, login_as, session, bank):
+    user = login_as("staff")
+    module = factories.make_course_module(session, title="主要负责人职责")
+    exam = open_exam(session, bank, user, gate={"modules": [module.id]})
+    listing = text_of(client.get("/exams/").get_data(as_text=True))
+    assert "还需完成：学习模块“主要负责人职责”" in listing and "尚未完成" not in listing
+    intro = client.get(f"/exams/{exam.id}").get_data(as_text=True)
+    assert "恢复后自动上传" in intro and "自动提交" not in intro
+    # the brand: "LawTrain" is the part hidden on phones, 法治培训考试 always shows
+    brand = re.search(r'<a class="navbar-brand"[^>]*>(.*?)</a>', intro).group(1)
+    assert re.sub(r'<span class="d-none d-sm-inline">[^<]*</span>', "", brand).strip() == "法治培训考试"
