@@ -91,3 +91,33 @@ def test_wording_offline_banner_gate_reasons_and_phone_brand(client, login_as, s
     # the brand: "LawTrain" is the part hidden on phones, 法治培训考试 always shows
     brand = re.search(r'<a class="navbar-brand"[^>]*>(.*?)</a>', intro).group(1)
     assert re.sub(r'<span class="d-none d-sm-inline">[^<]*</span>', "", brand).strip() == "法治培训考试"
+
+
+# ------------------------------------------------------------------ item 8: a trainer reads 考生答案; 部分正确
+
+
+def test_partial_credit_reads_partly_right_and_the_trainer_reads_the_candidates_answer(client, login_as, session,
+                                                                                       bank):
+    from lawtrain.exams.models import AttemptQuestion
+    from tests.services.exams_helpers import right_response
+
+    user = login_as("staff")
+    exam = open_exam(session, bank, user, multiple_scoring="partial")
+    exam.rules[0].type, exam.rules[0].count, exam.rules[0].points = "multiple", 1, 6.0
+    for rule in exam.rules[1:]:
+        session.delete(rule)
+    session.commit()
+    assert client.post(f"/exams/{exam.id}/start").status_code == 302
+    attempt_id = client.get("/api/exams").get_json()[0]["attempt_in_progress"]
+    row = session.query(AttemptQuestion).filter_by(attempt_id=attempt_id).one()
+    half = right_response(row, "multiple")[:1]
+    assert client.put(f"/api/attempts/{attempt_id}/answers/{row.question_id}",
+                      json={"response": half, "seq": 1}).status_code == 200
+    client.post(f"/api/attempts/{attempt_id}/submit")
+    mine = text_of(client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True))
+    assert "得分 3 / 6" in mine and "部分正确" in mine and "✗ 错误" not in mine and "您的答案" in mine
+
+    client.post("/auth/logout")
+    login_as("trainer")
+    seen = text_of(client.get(f"/exams/manage/attempts/{attempt_id}").get_data(as_text=True))
+    assert "考生答案" in seen and "您的答案" not in seen and "部分正确" in seen
