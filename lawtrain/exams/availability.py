@@ -106,6 +106,14 @@ def assigned_users(session: Session, exam: Exam) -> list[User]:
     return list(session.scalars(select(User).where(or_(*conds), User.is_active_account.is_(True)).order_by(User.id)))
 
 
+def absentees(session: Session, exam: Exam) -> list[tuple[User, bool]]:
+    """缺考名单: the people assigned who have not handed in a paper, as (person, has an unfinished attempt)."""
+    rows = session.execute(select(Attempt.user_id, Attempt.status).where(Attempt.exam_id == exam.id)).all()
+    submitted = {uid for uid, status in rows if status == AttemptStatus.SUBMITTED}
+    started = {uid for uid, _status in rows}
+    return [(u, u.id in started) for u in assigned_users(session, exam) if u.id not in submitted]
+
+
 def resolve_people(session: Session, tokens: Iterable[str]) -> tuple[list[int], list[str]]:
     """Login names or staff numbers -> (user ids, the tokens nobody matched)."""
     tokens = [t for t in dict.fromkeys(tokens) if t]

@@ -18,7 +18,8 @@ from lawtrain.auth.roles import STAFF
 from lawtrain.auth.sessions import client_ip
 from lawtrain.banks.models import Bank
 from lawtrain.courses.models import CourseModule
-from lawtrain.exams import attempts, availability, errors, forms, practice, queries
+from lawtrain.display import score_text
+from lawtrain.exams import attempts, availability, errors, forms, practice, queries, selection, timing
 from lawtrain.exams.models import Attempt, AttemptStatus, Exam
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
@@ -27,6 +28,9 @@ bp = Blueprint("exams", __name__, url_prefix="/exams")
 
 STATUS_LABELS = {"open": _l("可参加"), "in_progress": _l("进行中"), "locked": _l("未满足培训要求"),
                  "done": _l("已完成"), "upcoming": _l("未开始"), "closed": _l("已结束")}
+# How an exam stands for its trainers (timing.exam_phase): from its status and its window, never "已发布" forever.
+PHASE_LABELS = {"draft": _l("草稿"), "upcoming": _l("未开始"), "open": _l("进行中"), "closed": _l("已结束"),
+                "archived": _l("已归档")}
 TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill_blank": _l("填空题")}
 
 
@@ -48,7 +52,20 @@ nav.add_home_panel("exams/_trainer_panel.html", set(TRAINERS), _trainer_panel, 3
 
 @bp.app_context_processor
 def _labels():
-    return {"exam_status_labels": STATUS_LABELS, "question_type_labels": TYPE_LABELS}
+    return {"exam_status_labels": STATUS_LABELS, "question_type_labels": TYPE_LABELS, "exam_phase": _exam_phase}
+
+
+def _exam_phase(exam: Exam) -> str:
+    """The trainer's word for the exam now: 草稿 / 未开始 / 进行中 / 已结束 / 已归档."""
+    return str(PHASE_LABELS[timing.exam_phase(exam.status, exam.opens_at, exam.closes_at, utcnow())])
+
+
+def paper_warning_texts(total_points: float, pass_percent: float | None) -> list[str]:
+    """The paper's odd figures in words (selection.paper_warnings), for the save flash and the exam page."""
+    texts = {"total": _("试卷总分为 %(p)s 分，通常为 100 分，请核对每题分值和题数。", p=score_text(total_points)),
+             "pass_low": _("及格线为 %(p)s%%，低于 50%%，请核对。", p=score_text(pass_percent)),
+             "pass_high": _("及格线为 %(p)s%%，高于 90%%，请核对。", p=score_text(pass_percent))}
+    return [texts[key] for key in selection.paper_warnings(total_points, pass_percent)]
 
 
 # ------------------------------------------------------------------ authorisation helpers

@@ -33,3 +33,30 @@ def test_study_time_reads_one_way(seconds, expected):
                                                   ("21", "第二十一条"), ("x", "第x条")])
 def test_article_label_is_the_official_form(number, expected):
     assert display.article_label(number) == expected
+
+
+# ------------------------------------------------------------------ exams: trainers' phases, paper warnings
+
+
+def test_exam_phase_from_status_and_window():
+    from datetime import datetime
+
+    from lawtrain.exams.timing import exam_phase
+
+    now = datetime(2025, 6, 1, 12)
+    day = datetime(2025, 6, 1)
+    assert exam_phase("draft", None, None, now) == "draft"
+    assert exam_phase("archived", day, day, now) == "archived"
+    assert exam_phase("published", datetime(2025, 7, 1), None, now) == "upcoming"
+    assert exam_phase("published", datetime(2025, 5, 1), datetime(2025, 7, 1), now) == "open"
+    assert exam_phase("published", datetime(2025, 1, 1), datetime(2025, 2, 1), now) == "closed"
+
+
+@pytest.mark.parametrize(("total", "pass_percent", "expected"), [
+    (100, 60, []), (120.0, 60, []), (280, 60, ["total"]), (100, 30, ["pass_low"]), (100, 95, ["pass_high"]),
+    (55, 100, ["total", "pass_high"]), (0, 60, []),
+])
+def test_paper_warnings(total, pass_percent, expected):
+    from lawtrain.exams.selection import paper_warnings
+
+    assert paper_warnings(total, pass_percent) == expected

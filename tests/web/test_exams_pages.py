@@ -144,7 +144,7 @@ def test_trainer_creates_exam_sees_rule_check_and_publishes(client, login_as, se
     assert "规则2需要20道多选题" in r.get_data(as_text=True) and exam.status == "draft"
     form["rules-1-count"] = "3"
     html = client.post(f"/exams/{exam.id}/edit", data=form, follow_redirects=True).get_data(as_text=True)
-    assert "共8题，总分26.0分" in html
+    assert "共8题，总分26分" in html
     client.post(f"/exams/{exam.id}/publish")
     session.refresh(exam)
     assert exam.status == "published"

@@ -121,3 +121,74 @@ def test_partial_credit_reads_partly_right_and_the_trainer_reads_the_candidates_
     login_as("trainer")
     seen = text_of(client.get(f"/exams/manage/attempts/{attempt_id}").get_data(as_text=True))
     assert "考生答案" in seen and "您的答案" not in seen and "部分正确" in seen
+
+
+# ------------------------------------------------------------------ item 7: exam states, odd figures, 缺考名单
+
+
+def test_trainers_read_exam_phases_from_the_window(client, login_as, session, bank):
+    login_as("trainer")
+    now = utcnow()
+    closed = open_exam(session, bank, title="去年的考试", opens_at=now - timedelta(days=90),
+                       closes_at=now - timedelta(days=60))
+    running = open_exam(session, bank, title="正在考")
+    later = open_exam(session, bank, title="下月考", opens_at=now + timedelta(days=30),
+                      closes_at=now + timedelta(days=31))
+    draft = open_exam(session, bank, title="新草稿", status="draft")
+    archived = open_exam(session, bank, title="旧档案", status="archived")
+    page = client.get("/exams/manage").get_data(as_text=True)
+    for exam, word in ((closed, "已结束"), (running, "进行中"), (later, "未开始"), (draft, "草稿"),
+                       (archived, "已归档")):
+        row = re.search(rf"{exam.title}</a></td>\s*<td>([^<]*)</td>", page).group(1)
+        assert row == word, (exam.title, row)
+    assert "已发布" not in text_of(page)
+    detail = text_of(client.get(f"/exams/{draft.id}/admin").get_data(as_text=True))
+    assert "成绩 未公布（考试尚未发布）" in detail and "已公布" not in detail.replace("未公布", "")
+    assert "已结束" in text_of(client.get(f"/exams/{closed.id}/admin").get_data(as_text=True))
+
+
+def test_an_odd_total_or_pass_mark_is_pointed_out(client, login_as, session, bank):
+    from tests.services.exams_helpers import exam_form_data
+
+    login_as("trainer")
+    form = exam_form_data(**{"title": "280分的卷子", "pass_percent": "30", "rules-0-type": "single",
+                             "rules-0-banks": [str(bank.id)], "rules-0-count": "7", "rules-0-points": "40"})
+    html = text_of(client.post("/exams/new", data=form, follow_redirects=True).get_data(as_text=True))
+    assert "共7题，总分280分" in html
+    assert "试卷总分为 280 分，通常为 100 分" in html and "及格线为 30%，低于 50%" in html
+    form.update({"title": "百分卷", "pass_percent": "60", "rules-0-count": "10", "rules-0-points": "10"})
+    html = text_of(client.post("/exams/new", data=form, follow_redirects=True).get_data(as_text=True))
+    assert "总分100分" in html and "请核对" not in html
+
+
+def test_absent_list_names_who_did_not_sit_and_exports_safely(client, login_as, session, bank):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    team = factories.make_department(session, path="区应急局/执法大队")
+    sat = factories.make_user(session, department=team, display_name="已考")
+    away = factories.make_user(session, department=team, display_name="=HYPERLINK(\"x\")")
+    begun = factories.make_user(session, department=team, display_name="开了头")
+    exam = open_exam(session, bank, departments=[team])
+    factories.make_attempt(session, exam, sat)
+    open_paper = factories.make_attempt(session, exam, begun)
+    open_paper.status, open_paper.submitted_at, open_paper.score, open_paper.graded_at = "in_progress", None, None, None
+    open_paper.deadline_at = utcnow() + timedelta(minutes=20)
+    session.commit()
+    login_as("trainer")
+    page = text_of(client.get(f"/exams/{exam.id}/admin").get_data(as_text=True))
+    assert "缺考名单 已安排但未交卷 2 人（共 3 人）" in page
+    assert "开了头" in page and "作答中未交卷" in page
+    r = client.get(f"/exams/{exam.id}/absent.xlsx")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    rows = list(load_workbook(BytesIO(r.data)).active.iter_rows(values_only=True))
+    assert rows[0] == ("序号", "登录名", "姓名", "部门", "情况")
+    by_name = {row[2]: row for row in rows[1:]}
+    assert set(by_name) == {"'=HYPERLINK(\"x\")", "开了头"}
+    assert by_name["开了头"][0] in (1, 2) and isinstance(by_name["开了头"][0], int)  # a number cell
+    assert by_name["开了头"][4] == "作答中未交卷" and by_name["'=HYPERLINK(\"x\")"][4] == "未参加"
+    assert by_name["开了头"][3] == "区应急局/执法大队"
+    client.post("/auth/logout")
+    login_as("staff")
+    assert client.get(f"/exams/{exam.id}/absent.xlsx").status_code in (403, 404)
