@@ -26,7 +26,7 @@ from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, TRAINERS_AND_LEADERS, login_required, roles_required
 from lawtrain.auth.roles import ADMIN, LEADER, STAFF, TRAINER
 from lawtrain.courses import queries, services
-from lawtrain.courses.forms import AssignmentForm, LawUploadForm, ModuleForm
+from lawtrain.courses.forms import AssignmentForm, CourseUploadForm, LawUploadForm, ModuleForm
 from lawtrain.courses.lawtext import LawTextError, parse_law_file, short_name_of
 from lawtrain.courses.models import (
     MODULE_NEEDS_REVIEW,
@@ -115,8 +115,31 @@ def heartbeat(module_id: int):
 @bp.route("/manage")
 @roles_required(*TRAINERS)
 def manage():
+    return _manage_page(CourseUploadForm())
+
+
+def _manage_page(upload: CourseUploadForm):
     modules = db.session.scalars(queries.modules_select()).all()
-    return render_template("courses/manage.html", modules=modules, laws=queries.laws_with_counts(db.session))
+    return render_template("courses/manage.html", modules=modules, laws=queries.laws_with_counts(db.session),
+                           upload=upload)
+
+
+@bp.post("/manage/import")
+@roles_required(*TRAINERS)
+def course_import():
+    """Upload module files (a .zip of law folders with modules/*.md) instead of running flask import-course."""
+    form = CourseUploadForm()
+    if form.validate_on_submit():
+        try:
+            report = services.import_course_archive(db.session, form.file.data.read(), now=utcnow(),
+                                                    actor=current_user)
+        except services.CourseError as e:
+            form.file.errors.append(str(e))
+        else:
+            flash(_("课程模块已导入：新建 %(c)d 个，更新 %(u)d 个。", c=len(report.created), u=len(report.updated)),
+                  "success")
+            return redirect(url_for("courses.manage"))
+    return _manage_page(form), 400
 
 
 def _law_choices() -> list[tuple[str, str]]:

@@ -19,8 +19,8 @@ from lawtrain.banks.models import Bank, Question
 from lawtrain.banks.services import QuestionFilters
 from lawtrain.courses.xlsx import ledger_workbook
 from lawtrain.display import score_text
-from lawtrain.exams import authoring, availability, errors, forms, grading, papers, queries
-from lawtrain.exams.models import Attempt, Exam
+from lawtrain.exams import audit_labels, authoring, availability, errors, forms, grading, papers, queries
+from lawtrain.exams.models import Attempt, AttemptQuestion, Exam
 from lawtrain.exams.views import _exam, _module_choices, bp, paper_warning_texts
 from lawtrain.extensions import db
 from lawtrain.org.models import Department
@@ -297,4 +297,8 @@ def attempt_detail(attempt_id: int):
     return render_template("exams/attempt_detail.html", attempt=attempt, exam=attempt.exam,
                            person=db.session.get(User, attempt.user_id),
                            events=queries.attempt_events(db.session, attempt.id),
+                           event_labels=audit_labels.EVENT_LABELS, event_fields=audit_labels.event_fields,
+                           positions=dict(db.session.execute(
+                               select(AttemptQuestion.question_id, AttemptQuestion.position)
+                               .where(AttemptQuestion.attempt_id == attempt.id)).all()),
                            items=queries.review_items(db.session, attempt))

@@ -192,3 +192,80 @@ def test_absent_list_names_who_did_not_sit_and_exports_safely(client, login_as, 
     client.post("/auth/logout")
     login_as("staff")
     assert client.get(f"/exams/{exam.id}/absent.xlsx").status_code in (403, 404)
+
+
+# ------------------------------------------------------------------ item 6: what administrators read
+
+
+def test_audit_log_reads_labels_names_and_fields(client, login_as, session, bank):
+    from lawtrain.auth import audit
+
+    admin = login_as("admin", display_name="王管理")
+    trainer = factories.make_user(session, roles=["trainer"], display_name="李培训")
+    exam = open_exam(session, bank, title="2025年安全生产法考试")
+    question = factories.make_question(session, bank, stem="生产经营单位的主要负责人对本单位安全生产工作全面负责")
+    audit.record(session, "exam.regrade", actor=trainer, target_type="exam", target_id=exam.id, why="答案更正",
+                 attempts=3, pass_changes=1, changes=[{"attempt": 1, "before": 50.0, "after": 60.0}])
+    audit.record(session, "bank.import", actor=trainer, target_type="bank", target_id=bank.id, total=20, added=18,
+                 updated=2)
+    audit.record(session, "question.void", actor=trainer, target_type="question", target_id=question.id,
+                 reason="题干有误")
+    audit.record(session, "user_changed", actor=admin, target_type="user", target_id=trainer.id,
+                 roles=[["staff"], ["staff", "trainer"]])
+    session.commit()
+    html = client.get("/admin/audit").get_data(as_text=True)
+    page = text_of(html)
+    for raw in ("exam.regrade", "bank.import", "question.void", "user_changed", "question ", '{"', "&#34;",
+                "trainer →", "pass_changes"):
+        assert raw not in page, raw
+    assert "重新评分" in page and "考试 2025年安全生产法考试" in page
+    assert "原因 答案更正" in page and "答卷数 3" in page and "改分明细 1 条" in page
+    assert "导入题库" in page and f"题库 {bank.name}" in page and "新增 18" in page
+    assert "作废试题" in page and "生产经营单位的主要负责人对本单位安全生" in page
+    assert f"李培训（{trainer.username}）" in page  # the operator by name, not login only
+    assert "角色 学员 → 学员、培训管理员" in page
+
+
+def test_attempt_events_are_labelled(client, login_as, session, bank):
+    from lawtrain.exams.models import AttemptQuestion
+
+    user = login_as("staff")
+    exam = open_exam(session, bank, user)
+    client.post(f"/exams/{exam.id}/start")
+    attempt_id = client.get("/api/exams").get_json()[0]["attempt_in_progress"]
+    row = session.query(AttemptQuestion).filter_by(attempt_id=attempt_id, position=2).one()
+    client.put(f"/api/attempts/{attempt_id}/answers/{row.question_id}", json={"response": ["A"], "seq": 1})
+    client.post(f"/api/attempts/{attempt_id}/submit")
+    client.post("/auth/logout")
+    login_as("trainer")
+    page = text_of(client.get(f"/exams/manage/attempts/{attempt_id}").get_data(as_text=True))
+    assert "开始作答" in page and "保存答案" in page and "交卷" in page
+    assert "试题：第2题" in page and "保存序号：1" in page and "原因：本人提交" in page
+    for raw in ("started", "saved", "submitted", "question_id", '{"', "&#34;"):
+        assert raw not in page, raw
+
+
+def test_trainers_upload_course_modules_instead_of_a_command(client, login_as, session):
+    import io
+    import zipfile
+    from pathlib import Path
+
+    from lawtrain.courses.models import CourseModule
+
+    login_as("trainer")
+    page = client.get("/courses/manage").get_data(as_text=True)
+    assert "flask import-course" not in page and "上传并导入" in page
+    source = Path(__file__).resolve().parents[2] / "question_banks" / "work_safety_law" / "modules"
+    first = sorted(source.glob("*.md"))[0]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(f"work_safety_law/modules/{first.name}", first.read_bytes())
+        zf.writestr("../evil.md", "x")  # never unpacked outside
+        zf.writestr("work_safety_law/notes.txt", "ignored")
+    r = client.post("/courses/manage/import", data={"file": (io.BytesIO(buf.getvalue()), "modules.zip")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "课程模块已导入：新建 1 个" in r.get_data(as_text=True)
+    assert session.query(CourseModule).count() == 1
+    r = client.post("/courses/manage/import", data={"file": (io.BytesIO(b"not a zip"), "modules.zip")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and "请上传 .zip 压缩包" in r.get_data(as_text=True)
