@@ -93,10 +93,20 @@ def _exam(exam_id: int) -> Exam:
 # ------------------------------------------------------------------ staff
 
 
+def _gate_links(exams) -> dict[str, int]:
+    """Title -> id of the modules the exams' training gates require, so that what is missing links to them."""
+    ids = {int(m) for e in exams for m in (e.gate or {}).get("modules") or []}
+    if not ids:
+        return {}
+    return {t: i for i, t in db.session.execute(select(CourseModule.id, CourseModule.title)
+                                                .where(CourseModule.id.in_(ids)))}
+
+
 @bp.get("/")
 @login_required
 def index():
-    return render_template("exams/index.html", rows=availability.exams_for_user(db.session, current_user, utcnow()))
+    rows = availability.exams_for_user(db.session, current_user, utcnow())
+    return render_template("exams/index.html", rows=rows, gate_links=_gate_links([r.exam for r in rows]))
 
 
 @bp.get("/<int:exam_id>")
@@ -105,7 +115,7 @@ def intro(exam_id: int):
     exam = _visible_exam(exam_id)
     now = utcnow()
     status = availability.exam_status(db.session, exam, current_user, now)
-    return render_template("exams/intro.html", exam=exam, st=status, now=now)
+    return render_template("exams/intro.html", exam=exam, st=status, now=now, gate_links=_gate_links([exam]))
 
 
 @bp.post("/<int:exam_id>/start")

@@ -107,3 +107,51 @@ def test_practice_shows_the_question_first_and_the_verdict_in_view(browser_sessi
     # The filters open with one tap and still work.
     page.locator(".practice-filters > summary").click()
     page.get_by_label("法律").wait_for(state="visible")
+
+
+def test_cited_articles_open_in_place_and_references_lead_to_the_law(browser_session, live_server):
+    bs, page = browser_session, browser_session.page
+    username = f"scr4{bs.tag}"
+    with live_server.db_session() as s:
+        make_staff(s, username, password=PASSWORD)
+        module = s.scalar(select(CourseModule).where(CourseModule.law_name == "安全生产法")
+                          .order_by(CourseModule.sort_order))
+        module_id = module.id
+    bs.sign_in(username, PASSWORD)
+    page.goto(live_server(f"/courses/modules/{module_id}"))
+
+    # Item 4: each cited article shows its first words and a marker, and opens in place.
+    articles = page.locator("details.article-text")
+    assert articles.count() > 1
+    first = articles.first
+    preview = first.locator(".art-preview").inner_text()
+    assert len(preview) > 5
+    marker = first.locator("summary").evaluate("s => getComputedStyle(s, '::before').content")
+    assert "▸" in marker
+    first.locator("summary").click()
+    link = first.get_by_role("link", name="在法律全文中查看")
+    link.wait_for(state="visible")
+    check_page(bs)
+
+    # Item 5: the reference leads to the article on the law page, which offers a way back up.
+    label = first.locator(".art-label").inner_text()
+    link.click()
+    page.wait_for_load_state()
+    assert "/courses/laws/" in page.url and "#a" in page.url
+    target = page.locator(page.url[page.url.index("#"):])
+    assert label in target.inner_text() and _in_viewport(page, target)
+    back = page.locator(".back-to-top")
+    assert back.is_visible()
+    back.click()
+    page.wait_for_timeout(200)
+    toc = page.get_by_role("navigation", name="章节目录")
+    assert _in_viewport(page, toc)
+    check_page(bs)
+
+    # Search marks the term, and so does the law page it leads to.
+    page.goto(live_server("/courses/laws/search?q=应急预案"))
+    assert page.locator("mark.hit").count() > 0
+    page.locator(".list-group-item a").first.click()
+    page.wait_for_load_state()
+    assert page.locator("mark.hit").first.is_visible()
+    check_page(bs)

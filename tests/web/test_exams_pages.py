@@ -165,7 +165,7 @@ def test_trainer_sees_attempt_details_and_regrades(client, login_as, session, ba
     detail = client.get(f"/exams/{exam.id}/admin").get_data(as_text=True)
     assert staff.display_name in detail and "作答中" in detail
     html = client.get(f"/exams/manage/attempts/{attempt.id}").get_data(as_text=True)
-    assert "focus_lost" in html and "1 次" in html
+    assert "离开考试页面" in html and "focus_lost" not in html and "1 次" in html
     attempts.submit_attempt(session, attempt, utcnow())
     response = client.post(f"/exams/{exam.id}/regrade")
     assert response.status_code == 302 and "/exams/regrades/" in response.headers["Location"]

@@ -84,8 +84,10 @@ def test_wording_offline_banner_gate_reasons_and_phone_brand(client, login_as, s
     user = login_as("staff")
     module = factories.make_course_module(session, title="主要负责人职责")
     exam = open_exam(session, bank, user, gate={"modules": [module.id]})
-    listing = text_of(client.get("/exams/").get_data(as_text=True))
-    assert "还需完成：学习模块“主要负责人职责”" in listing and "尚未完成" not in listing
+    html = client.get("/exams/").get_data(as_text=True)
+    listing = text_of(html)
+    assert re.search("还需完成：\\s*学习模块“主要负责人职责”", listing) and "尚未完成" not in listing
+    assert f'<a href="/courses/modules/{module.id}">学习模块“主要负责人职责”</a>' in html  # item 5: a link
     intro = client.get(f"/exams/{exam.id}").get_data(as_text=True)
     assert "恢复后自动上传" in intro and "自动提交" not in intro
     # the brand: "LawTrain" is the part hidden on phones, 法治培训考试 always shows
@@ -269,3 +271,48 @@ def test_trainers_upload_course_modules_instead_of_a_command(client, login_as, s
     r = client.post("/courses/manage/import", data={"file": (io.BytesIO(b"not a zip"), "modules.zip")},
                     content_type="multipart/form-data")
     assert r.status_code == 400 and "请上传 .zip 压缩包" in r.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ items 4 and 5: cited articles, links
+
+
+def test_article_references_link_to_the_library_and_the_module(client, login_as, session):
+    user = login_as("staff")
+    law = factories.make_law(session, articles=range(1, 30))
+    module = factories.make_course_module(session, articles=(20, 21), title="主要负责人职责",
+                                          body="主要负责人的职责见第二十一条，另见《安全生产法》第20条。")
+    bank = factories.make_bank(session)
+    q = factories.make_question(session, bank, basis=(("安全生产法", 21),), explanation="依据《安全生产法》第二十一条。")
+    anchor = f'href="/courses/laws/{law.id}#a21"'
+
+    # practice: the verdict's explanation and cited article link to the article and the module
+    html = client.post("/exams/practice/answer", data={"question_id": q.id, f"q{q.id}": "D", "mode": "law"}
+                       ).get_data(as_text=True)
+    assert html.count(anchor) >= 2 and f'href="/courses/modules/{module.id}"' in html
+    assert "第二十一条" in html and "第21条" not in html
+    # the wrong-answer book: the entry opens the question with its answer and explanation
+    book = client.get("/exams/wrong-book").get_data(as_text=True)
+    assert '<details class="wrong-entry">' in book and "正确答案" in book and anchor in book
+    # the module: its text links the references, its cited articles show their first words and a marker
+    page = client.get(f"/courses/modules/{module.id}").get_data(as_text=True)
+    assert f'<a href="/courses/laws/{law.id}#a21">第二十一条</a>' in page
+    assert f'<a href="/courses/laws/{law.id}#a20">《安全生产法》第20条</a>' in page
+    assert page.count('class="art-preview"') == 2 and "在法律全文中查看" in page
+    # the law page: the searched term is marked and there is a way back up
+    law_page = client.get(f"/courses/laws/{law.id}?hl=……").get_data(as_text=True)
+    assert '<mark class="hit">……</mark>' in law_page and "back-to-top" in law_page
+    search = client.get("/courses/laws/search?q=……").get_data(as_text=True)
+    assert '<mark class="hit">……</mark>' in search and "hl=" in search
+
+
+def test_article_links_escape_text_and_skip_unknown_laws(app, session):
+    from lawtrain.courses.links import link_articles, link_articles_html
+
+    law = factories.make_law(session, articles=range(1, 30))
+    with app.test_request_context():
+        out = str(link_articles("<b>见</b>第二十一条、《不存在法》第3条", "安全生产法"))
+        assert out == (f'&lt;b&gt;见&lt;/b&gt;<a href="/courses/laws/{law.id}#a21">第二十一条</a>、'
+                       "《不存在法》第3条")
+        assert str(link_articles("第二十一条")) == "第二十一条"  # no law known: left as text
+        html = str(link_articles_html('<p>第一条</p><p><a href="/x">第二条</a></p>', "安全生产法"))
+        assert html == f'<p><a href="/courses/laws/{law.id}#a1">第一条</a></p><p><a href="/x">第二条</a></p>'
