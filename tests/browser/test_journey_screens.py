@@ -155,3 +155,38 @@ def test_cited_articles_open_in_place_and_references_lead_to_the_law(browser_ses
     page.wait_for_load_state()
     assert page.locator("mark.hit").first.is_visible()
     check_page(bs)
+
+
+def test_a_reload_returns_to_the_question_being_read_and_the_flag_says_what_it_does(browser_session, live_server):
+    bs, page = browser_session, browser_session.page
+    username = f"scr11{bs.tag}"
+    with live_server.db_session() as s:
+        make_staff(s, username, password=PASSWORD)
+        exam_id = make_exam(s, f"重载考试{bs.tag}", [username], duration_minutes=20)
+    bs.sign_in(username, PASSWORD)
+    page.goto(live_server(f"/exams/{exam_id}"))
+    page.get_by_role("button", name="开始考试").click()
+    page.wait_for_url("**/exams/attempts/*")
+    third = page.locator(".question").nth(2)
+    if bs.is_phone:
+        page.get_by_role("button", name="下一题").click()
+        page.get_by_role("button", name="下一题").click()
+    else:
+        third.locator("input").first.focus()
+    third.wait_for(state="visible")
+    flag = third.locator(".flag-btn")
+    assert "标记本题" in flag.inner_text()
+    flag.click()
+    assert "已标记（点此取消）" in flag.inner_text() and flag.get_attribute("aria-pressed") == "true"
+
+    page.reload()
+    page.wait_for_load_state()
+    third = page.locator(".question").nth(2)
+    assert third.is_visible()
+    if bs.is_phone:  # one question per screen: the third one is the one shown
+        assert page.locator("#pager-pos").inner_text().startswith("3 /")
+        assert not page.locator(".question").first.is_visible()
+    else:  # all on one page: scrolled back to the third one
+        assert _in_viewport(page, third.locator(".stem"))
+    assert "已标记（点此取消）" in third.locator(".flag-btn").inner_text()
+    check_page(bs)

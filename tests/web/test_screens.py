@@ -316,3 +316,57 @@ def test_article_links_escape_text_and_skip_unknown_laws(app, session):
         assert str(link_articles("第二十一条")) == "第二十一条"  # no law known: left as text
         html = str(link_articles_html('<p>第一条</p><p><a href="/x">第二条</a></p>', "安全生产法"))
         assert html == f'<p><a href="/courses/laws/{law.id}#a1">第一条</a></p><p><a href="/x">第二条</a></p>'
+
+
+# ------------------------------------------------------------------ item 11: small things that add up
+
+
+def test_after_editing_a_question_the_trainer_returns_to_the_filtered_page(client, login_as, session, bank):
+    from lawtrain.banks.models import Question
+
+    login_as("trainer")
+    from urllib.parse import quote
+
+    listing = f"/banks/{bank.id}?type=single&page=2"
+    back = quote(listing, safe="")
+    page = client.get(f"/banks/{bank.id}?type=single").get_data(as_text=True)
+    assert f"edit?back=/banks/{bank.id}?type%3Dsingle" in page  # the edit links carry the page they came from
+    question = session.query(Question).filter_by(bank_id=bank.id, type="single").first()
+    form_page = client.get(f"/banks/questions/{question.id}/edit?back={back}")
+    assert form_page.status_code == 200
+    assert f'href="{listing.replace("&", "&amp;")}"' in form_page.get_data(as_text=True)  # 取消 goes back too
+    v = question.current_version
+    data = {"type": "single", "stem": v.stem + "（改）", "options": "\n".join(v.options), "answer": "A",
+            "explanation": "", "points": "1", "difficulty": "2", "basis": "安全生产法 第21条", "tags": "",
+            "external_id": ""}
+    r = client.post(f"/banks/questions/{question.id}/edit?back={back}", data=data)
+    assert r.status_code == 302 and r.headers["Location"].endswith(listing)
+    data["stem"] += "再改"
+    r = client.post(f"/banks/questions/{question.id}/edit?back=//evil.example/x", data=data)
+    assert r.headers["Location"].endswith(f"/banks/{bank.id}")  # never elsewhere
+
+
+def test_reupload_keeps_the_bank_seal_sits_under_admin_and_no_one_bar_chart(client, login_as, session, bank):
+    import io
+
+    login_as("trainer")
+    bad = "题型,题干,选项A,选项B,答案\n单选题,题干,甲,乙,E\n".encode()
+    r = client.post("/banks/import", data={"bank_id": str(bank.id), "new_bank_name": "", "fmt": "",
+                                           "file": (io.BytesIO(bad), "x.csv")}, content_type="multipart/form-data")
+    preview = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert f'href="/banks/import?bank_id={bank.id}">重新上传' in preview
+
+    client.post("/auth/logout")
+    login_as("admin")
+    assert 'href="/certificates/seal"' in client.get("/admin/").get_data(as_text=True)
+    seal = client.get("/certificates/seal").get_data(as_text=True)
+    assert 'aria-label="系统管理"' in seal and 'href="/admin/audit"' in seal
+
+    client.post("/auth/logout")
+    pop = factories.make_report_population(session)
+    login_as("admin")
+    exam_id = pop["exam"].id
+    whole = client.get(f"/reports/completion?exam_id={exam_id}").get_data(as_text=True)
+    leaf = client.get(f"/reports/completion?exam_id={exam_id}&department_id={pop['squad'].id}").get_data(
+        as_text=True)
+    assert whole.count("<svg") == 1 and "<svg" not in leaf and "一中队" in leaf
