@@ -17,6 +17,7 @@ from lawtrain.auth.policy import TRAINERS, roles_required
 from lawtrain.auth.sessions import client_ip
 from lawtrain.banks.models import Bank, Question
 from lawtrain.banks.services import QuestionFilters
+from lawtrain.courses.models import Law
 from lawtrain.courses.xlsx import ledger_workbook
 from lawtrain.display import score_text
 from lawtrain.exams import audit_labels, authoring, availability, errors, forms, grading, papers, queries
@@ -40,13 +41,24 @@ def _exam_form(exam: Exam | None) -> forms.ExamForm:
     if exam is not None and request.method == "GET":
         _fill_form(form, exam)
     banks = db.session.execute(select(Bank.id, Bank.name).order_by(Bank.name)).all()
+    laws = _law_choices(exam)
     for row in form.rules:
         row.form.banks.choices = forms.choices((b.id, b.name) for b in banks)
+        row.form.law_name.choices = laws
     form.pick_bank.choices = forms.choices([(0, _("请选择题库"))] + [(b.id, b.name) for b in banks])
     form.departments.choices = forms.choices((d.id, d.name_path) for d in db.session.scalars(
         select(Department).order_by(Department.name_path)))
     form.gate_modules.choices = _module_choices()
     return form
+
+
+def _law_choices(exam: Exam | None) -> list:
+    """A rule's 法律: chosen from the law library and the banks' laws (free text let a typo match nothing)."""
+    names = list(db.session.scalars(select(Law.short_name).order_by(Law.id)))
+    names += [n for n in db.session.scalars(select(Bank.law_name).where(Bank.law_name.is_not(None)).distinct()
+                                            .order_by(Bank.law_name)) if n not in names]
+    names += [r.law_name for r in (exam.rules if exam else []) if r.law_name and r.law_name not in names]
+    return forms.choices([("", _("不限法律"))] + [(n, n) for n in names])
 
 
 def _fill_form(form: forms.ExamForm, exam: Exam) -> None:

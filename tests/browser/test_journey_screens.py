@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lawtrain.courses.demo import induction_title
 from lawtrain.courses.models import AssignmentModule, CourseModule, StudyRecord, TrainingAssignment
-from lawtrain.timeutil import utcnow
+from lawtrain.timeutil import to_local, utcnow
 from tests.browser.helpers import check_page, make_exam, make_staff
 
 pytestmark = pytest.mark.browser
@@ -190,3 +190,43 @@ def test_a_reload_returns_to_the_question_being_read_and_the_flag_says_what_it_d
         assert _in_viewport(page, third.locator(".stem"))
     assert "已标记（点此取消）" in third.locator(".flag-btn").inner_text()
     check_page(bs)
+
+
+def test_exam_form_picks_several_departments_with_plain_taps(browser_session, live_server):
+    from lawtrain.exams.models import Exam
+
+    bs, page = browser_session, browser_session.page
+    title = f"勾选部门考试{bs.tag}"
+    bs.sign_in("trainer")
+    page.goto(live_server("/exams/new"))
+    departments = page.get_by_role("group", name="参加部门（含下级部门）")
+    search = departments.get_by_role("searchbox")
+    first, second = departments.locator("input[type=checkbox]").nth(1), departments.locator("input[type=checkbox]").nth(2)
+    first.check()
+    second.check()  # a second plain tap keeps the first
+    assert first.is_checked() and second.is_checked()
+    assert "已选 2 项" in departments.locator(".checklist-count").inner_text()
+    # The filter narrows the list without losing the choices.
+    label = departments.locator(".form-check").nth(2).get_attribute("data-text")
+    search.fill(label.split("/")[-1])
+    assert departments.locator(".form-check:visible").count() < departments.locator(".form-check").count()
+    search.fill("")
+    check_page(bs)
+
+    page.get_by_label("考试名称").fill(title)
+    now = to_local(utcnow()).replace(tzinfo=None)
+    page.get_by_label("开始时间（北京时间）").fill((now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("结束时间（北京时间）").fill((now + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"))
+    law = page.locator("select[name='rules-0-law_name']")
+    assert "安全生产法" in law.locator("option").all_inner_texts()
+    page.locator("select[name='rules-0-type']").select_option("single")
+    law.select_option("安全生产法")
+    page.locator("input[name='rules-0-count']").fill("2")
+    page.locator("input[name='rules-0-points']").fill("50")
+    type_box = page.locator("select[name='rules-0-type']").bounding_box()
+    assert type_box["width"] >= 100  # 单选题 readable, not cut off
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.wait_for_url("**/exams/*/admin")
+    with live_server.db_session() as s:
+        exam = s.scalar(select(Exam).where(Exam.title == title))
+        assert exam is not None and len([a for a in exam.assignees if a.department_id]) == 2

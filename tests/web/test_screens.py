@@ -170,7 +170,7 @@ def test_absent_list_names_who_did_not_sit_and_exports_safely(client, login_as, 
 
     team = factories.make_department(session, path="区应急局/执法大队")
     sat = factories.make_user(session, department=team, display_name="已考")
-    away = factories.make_user(session, department=team, display_name="=HYPERLINK(\"x\")")
+    factories.make_user(session, department=team, display_name="=HYPERLINK(\"x\")")
     begun = factories.make_user(session, department=team, display_name="开了头")
     exam = open_exam(session, bank, departments=[team])
     factories.make_attempt(session, exam, sat)
@@ -277,12 +277,13 @@ def test_trainers_upload_course_modules_instead_of_a_command(client, login_as, s
 
 
 def test_article_references_link_to_the_library_and_the_module(client, login_as, session):
-    user = login_as("staff")
+    login_as("staff")
     law = factories.make_law(session, articles=range(1, 30))
     module = factories.make_course_module(session, articles=(20, 21), title="主要负责人职责",
                                           body="主要负责人的职责见第二十一条，另见《安全生产法》第20条。")
     bank = factories.make_bank(session)
-    q = factories.make_question(session, bank, basis=(("安全生产法", 21),), explanation="依据《安全生产法》第二十一条。")
+    q = factories.make_question(session, bank, basis=(("安全生产法", 21),),
+                                explanation="依据《安全生产法》第二十一条。")
     anchor = f'href="/courses/laws/{law.id}#a21"'
 
     # practice: the verdict's explanation and cited article link to the article and the module
@@ -370,3 +371,37 @@ def test_reupload_keeps_the_bank_seal_sits_under_admin_and_no_one_bar_chart(clie
     leaf = client.get(f"/reports/completion?exam_id={exam_id}&department_id={pop['squad'].id}").get_data(
         as_text=True)
     assert whole.count("<svg") == 1 and "<svg" not in leaf and "一中队" in leaf
+
+
+# ------------------------------------------------------------------ item 9: checkbox lists, the law from the library
+
+
+def test_exam_form_offers_checkboxes_and_a_law_list(client, login_as, session, bank):
+    from lawtrain.exams.models import Exam
+    from tests.services.exams_helpers import exam_form_data
+
+    login_as("trainer")
+    a = factories.make_department(session, path="区应急局/甲科")
+    b = factories.make_department(session, path="区应急局/乙科")
+    module = factories.make_course_module(session, title="门槛模块")
+    page = client.get("/exams/new").get_data(as_text=True)
+    for name, value in (("departments", a.id), ("departments", b.id), ("gate_modules", module.id),
+                        ("rules-0-banks", bank.id)):
+        assert f'type="checkbox" name="{name}"' in page and f'value="{value}"' in page, name
+    assert "<select" not in re.search(r'<fieldset class="mb-3 checklist"[^>]*>.*?</fieldset>', page, re.S).group(0)
+    assert "Ctrl" not in page
+    law_select = re.search(r'<select[^>]*name="rules-0-law_name".*?</select>', page, re.S).group(0)
+    assert '<option value="安全生产法">' in law_select  # the bank's law, chosen rather than typed
+    assert "lt-depth-1" in page  # departments indented as a tree
+
+    form = exam_form_data(**{"title": "两个科室", "departments": [str(a.id), str(b.id)],
+                             "gate_modules": [str(module.id)], "rules-0-type": "single",
+                             "rules-0-banks": [str(bank.id)], "rules-0-law_name": "安全生产法",
+                             "rules-0-count": "2", "rules-0-points": "50"})
+    assert client.post("/exams/new", data=form).status_code == 302
+    exam = session.query(Exam).filter_by(title="两个科室").one()
+    assert sorted(x.department_id for x in exam.assignees) == sorted([a.id, b.id])
+    assert exam.gate["modules"] == [module.id] and exam.rules[0].law_name == "安全生产法"
+    form.update({"title": "错字", "rules-0-law_name": "安全生产发"})
+    html = client.post("/exams/new", data=form).get_data(as_text=True)
+    assert session.query(Exam).filter_by(title="错字").count() == 0 and "is-invalid" in html
