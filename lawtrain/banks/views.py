@@ -42,6 +42,7 @@ from lawtrain.banks.forms import (
     basis_text,
 )
 from lawtrain.banks.models import Bank, Question
+from lawtrain.display import article_label
 from lawtrain.extensions import db
 from lawtrain.forms import choices
 from lawtrain.storage import services as storage
@@ -61,7 +62,7 @@ def _answer_text_filter(answer, qtype):
 
 @bp.app_template_filter("basis_text")
 def _basis_text_filter(basis):
-    return basis_text(basis)
+    return basis_text(basis, label=article_label)  # read on a page: the official 第二十一条
 
 
 @bp.app_template_filter("place")

@@ -332,6 +332,7 @@ def test_after_editing_a_question_the_trainer_returns_to_the_filtered_page(clien
     back = quote(listing, safe="")
     page = client.get(f"/banks/{bank.id}?type=single").get_data(as_text=True)
     assert f"edit?back=/banks/{bank.id}?type%3Dsingle" in page  # the edit links carry the page they came from
+    assert "安全生产法 第二十一条" in page and "第21条" not in page  # item 10: the official numbering
     question = session.query(Question).filter_by(bank_id=bank.id, type="single").first()
     form_page = client.get(f"/banks/questions/{question.id}/edit?back={back}")
     assert form_page.status_code == 200
