@@ -139,7 +139,7 @@ def course_import():
             report = services.import_course_archive(db.session, form.file.data.read(), now=utcnow(),
                                                     actor=current_user)
         except services.CourseError as e:
-            form.file.errors.append(str(e))
+            form.file.errors.append(_("无法导入 %(name)s：%(why)s", name=form.file.data.filename, why=str(e)))
         else:
             flash(_("课程模块已导入：新建 %(c)d 个，更新 %(u)d 个。", c=len(report.created), u=len(report.updated)),
                   "success")
