@@ -406,3 +406,16 @@ def test_exam_form_offers_checkboxes_and_a_law_list(client, login_as, session, b
     form.update({"title": "错字", "rules-0-law_name": "安全生产发"})
     html = client.post("/exams/new", data=form).get_data(as_text=True)
     assert session.query(Exam).filter_by(title="错字").count() == 0 and "is-invalid" in html
+
+
+def test_a_paper_past_its_time_does_not_read_as_running(client, login_as, session, bank):
+    from lawtrain.exams.models import Attempt
+
+    user = login_as("staff")
+    exam = open_exam(session, bank, user, duration_minutes=30)
+    client.post(f"/exams/{exam.id}/start")
+    attempt = session.query(Attempt).one()
+    attempt.deadline_at = utcnow() - timedelta(seconds=1)
+    session.commit()
+    page = text_of(client.get(f"/exams/{exam.id}").get_data(as_text=True))
+    assert "时间已到，系统将自动交卷" in page and "计时仍在进行" not in page and "剩余 0:00" not in page
