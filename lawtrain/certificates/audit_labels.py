@@ -23,5 +23,6 @@ def describe() -> None:
                  "certificate.seal_set": _l("上传证书印章"), "certificate.seal_removed": _l("删除证书印章")},
         targets={"certificate": (_l("证书"), _certificate_names), "seal": (_l("证书印章"), None)},
         details={"serial": _l("证书编号"), "exam_id": _l("考试"), "assignment_id": _l("学习任务"),
-                 "bytes": _l("文件大小（字节）")},
+                 "bytes": _l("文件大小（字节）"), "modules": _l("学习模块数"), "study_minutes": _l("学习分钟"),
+                 "automatic": _l("系统自动")},
     )

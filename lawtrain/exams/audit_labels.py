@@ -37,7 +37,8 @@ def describe() -> None:
                  "questions": _l("题数"), "pregenerated": _l("预生成试卷"), "form": _l("无脚本表单提交"),
                  "answers": _l("答案数"), "away_seconds": _l("离开秒数"), "score": _l("得分"),
                  "max_score": _l("满分"), "ip": _l("IP"), "voided": _l("作废题数"), "regraded": _l("重评答卷"),
-                 "attempt_id": _l("答卷"), "late": _l("超时保存")},
+                 "attempt_id": _l("答卷"), "late": _l("超时保存"), "in_progress": _l("作答中答卷"),
+                 "question": _l("试题")},
         formatters={"reason": _reason},
     )
 
