@@ -9,7 +9,8 @@ from __future__ import annotations
 from importlib import import_module
 from pathlib import Path
 
-AREAS = ("main", "auth", "storage", "settings", "org", "courses", "banks", "exams", "certificates", "reports")
+AREAS = ("main", "auth", "storage", "settings", "org", "courses", "banks", "exams", "certificates", "contests",
+         "reports")
 _MODEL_MODULES = ("models", "audit")
 _PACKAGE = Path(__file__).resolve().parent
 

@@ -31,3 +31,6 @@ assignment_created = _events.signal("assignment-created")
 def ask(signal, **kwargs) -> list:
     """Send `signal` with keyword arguments only; the receivers' return values, in connection order."""
     return [value for _receiver, value in signal.send(None, **kwargs)]
+# exams CLI -> higher areas: the `close-overdue` job ran. kwargs: session, now. Unlike the events above, a
+# receiver is a use case of its own (it commits); it returns a line for the job's output.
+overdue_sweep = _events.signal("overdue-sweep")

@@ -1,5 +1,6 @@
-"""Demo banks: every shipped question_banks/*/bank.json, owned by the trainer account (idempotent). A bank
-numbered against a superseded revision (the 2007 突发事件应对法 one) arrives flagged for revision review."""
+"""Demo banks: every shipped question_banks/*/bank.json and */cases.json (case-analysis banks),
+owned by the trainer account (idempotent). A bank numbered against a superseded revision (the 2007
+突发事件应对法 one) arrives flagged for revision review."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from lawtrain.banks.services import build_bank, find_bank
 
 def seed_demo(session: Session, ctx) -> None:
     """Import each shipped bank into the bank named by its file; unchanged questions stay as they are."""
-    files = sorted(ctx.banks_dir.glob("*/bank.json")) if ctx.banks_dir and ctx.banks_dir.is_dir() else []
+    found = ctx.banks_dir and ctx.banks_dir.is_dir()
+    # Each law's questions, then its cases (a separate bank, "<law> 案例分析").
+    files = sorted([*ctx.banks_dir.glob("*/bank.json"), *ctx.banks_dir.glob("*/cases.json")],
+                   key=lambda p: (p.parent.name, p.name != "bank.json")) if found else []
     if not files:
         return
     owner = session.scalar(select(User).where(User.username == "trainer"))

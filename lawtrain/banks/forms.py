@@ -16,7 +16,7 @@ from lawtrain.banks.models import QUESTION_TYPES, QuestionStatus
 from lawtrain.forms import choices
 
 TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"),
-               "fill_blank": _l("填空题")}
+               "fill_blank": _l("填空题"), "case": _l("案例分析题")}
 STATUS_LABELS = {QuestionStatus.ACTIVE: _l("在用"), QuestionStatus.NEEDS_REVIEW: _l("待复核"),
                  QuestionStatus.RETIRED: _l("已停用")}
 DIFFICULTY_LABELS = {1: _l("1 易"), 2: _l("2 较易"), 3: _l("3 中"), 4: _l("4 较难"), 5: _l("5 难")}
@@ -170,3 +170,23 @@ class FilterForm(FlaskForm):
     status = SelectField(_l("状态"), choices=choices([("", _l("全部状态"))] + list(STATUS_LABELS.items())),
                          validate_choice=False)
     sort = SelectField(_l("排序"), choices=choices(SORT_LABELS.items()), validate_choice=False)
+
+
+class CaseForm(FlaskForm):
+    """A case's own fields; its sub-questions are ordinary questions added one by one (QuestionForm)."""
+
+    case_text = TextAreaField(_l("案情"), validators=[DataRequired(_l("请填写案情")), Length(max=5000)])
+    difficulty = SelectField(_l("难度"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+                             choices=choices([("", _l("未设定"))] + list(DIFFICULTY_LABELS.items())))
+    tags = StringField(_l("知识点标签（用 ; 分隔）"), validators=[Optional(), Length(max=500)])
+    external_id = StringField(_l("题目ID"), validators=[Optional(), Length(max=64)])
+
+    def values(self) -> dict:
+        return {"text": (self.case_text.data or "").strip(), "difficulty": self.difficulty.data,
+                "tags": [t.strip() for t in re.split(r"[;；,，]", self.tags.data or "") if t.strip()],
+                "external_id": (self.external_id.data or "").strip() or None}
+
+    def fill_from(self, case) -> None:
+        v = case.current_version
+        self.case_text.data, self.difficulty.data = v.stem, v.difficulty
+        self.tags.data, self.external_id.data = "; ".join(v.tags or []), case.external_id or ""

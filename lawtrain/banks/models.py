@@ -17,6 +17,8 @@ from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 
 QUESTION_TYPES = ("single", "multiple", "true_false", "fill_blank")
+CASE = "case"  # a case (案例分析): its version holds the case text; its sub-questions point at it by case_id
+MIN_CASE_ITEMS, MAX_CASE_ITEMS = 2, 6
 
 
 class QuestionStatus(StrEnum):
@@ -57,6 +59,9 @@ class Question(db.Model):
     # Denormalised from the current version for pool filters (exam rules, search).
     type: Mapped[str] = mapped_column(String(16), index=True)
     difficulty: Mapped[int | None] = mapped_column(index=True)
+    # A sub-question of a case: the case question it belongs to and its place there (None: a question alone).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
+    position: Mapped[int | None]
     current_version_id: Mapped[int | None] = mapped_column(
         # SET NULL: the questions <-> versions cycle must not block deleting rows or dropping tables.
         ForeignKey("question_versions.id", use_alter=True, name="fk_questions_current_version", ondelete="SET NULL")
@@ -72,6 +77,12 @@ class Question(db.Model):
     )
     citations: Mapped[list[QuestionCitation]] = relationship(back_populates="question", cascade="all, delete-orphan")
     tag_rows: Mapped[list[QuestionTag]] = relationship(back_populates="question", cascade="all, delete-orphan")
+    case: Mapped[Question | None] = relationship(back_populates="items", remote_side=[id])
+    items: Mapped[list[Question]] = relationship(back_populates="case", order_by="Question.position")
+
+    @property
+    def is_case(self) -> bool:
+        return self.type == CASE
 
 
 class QuestionVersion(db.Model):

@@ -352,6 +352,10 @@ def update_question(session: Session, question: Question, record: QuestionRecord
                                            f"题目ID“{record.external_id}”已被本题库使用")])
         question.external_id = record.external_id
     saved = apply_content(session, question, record_content(record), actor=actor, now=now)
+    if saved.changed and question.case is not None:  # the case is worth its sub-questions and cites their articles
+        from lawtrain.banks.cases import refresh_case
+
+        refresh_case(session, question.case, actor=actor, now=now)
     if saved.changed:
         audit.record(session, "question.update", actor=actor, target_type="question", target_id=question.id,
                      now=now, version=saved.version_no, papers_follow=saved.papers_follow)
@@ -464,9 +468,11 @@ class QuestionFilters:
 
 def export_bank(session: Session, bank: Bank, fmt: str, filters: QuestionFilters | None = None) -> bytes:
     """The bank (or the filtered questions) written in one of the writable formats."""
+    from lawtrain.banks.cases import case_to_record
     from lawtrain.banks.queries import question_select
 
-    stmt = question_select(bank.id, filters or QuestionFilters(), sort="id").options(
-        selectinload(Question.current_version))
-    records = [question_to_record(q) for q in session.scalars(stmt) if q.current_version is not None]
+    stmt = question_select(bank.id, filters or QuestionFilters(), sort="id").where(Question.case_id.is_(None)).options(
+        selectinload(Question.current_version), selectinload(Question.items).selectinload(Question.current_version))
+    records = [case_to_record(q) if q.is_case else question_to_record(q)
+               for q in session.scalars(stmt) if q.current_version is not None]
     return write_file(fmt, records, bank_name=bank.name, bank_description=bank.description or "")

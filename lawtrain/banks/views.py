@@ -27,7 +27,7 @@ from lawtrain.auth.policy import TRAINERS, roles_required
 from lawtrain.auth.roles import TRAINER
 from lawtrain.auth.sessions import client_ip
 from lawtrain.auth.views import safe_next
-from lawtrain.banks import importing, queries, revisions, services
+from lawtrain.banks import cases, importing, queries, revisions, services
 from lawtrain.banks.formats.detect import FORMATS, WRITABLE, FormatError, parse_file
 from lawtrain.banks.formats.template import build_template_xlsx
 from lawtrain.banks.forms import (
@@ -35,6 +35,7 @@ from lawtrain.banks.forms import (
     FORMAT_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
+    CaseForm,
     FilterForm,
     QuestionForm,
     UploadForm,
@@ -45,6 +46,7 @@ from lawtrain.banks.models import Bank, Question
 from lawtrain.display import article_label
 from lawtrain.extensions import db
 from lawtrain.forms import choices
+from lawtrain.html import render_markdown
 from lawtrain.storage import services as storage
 from lawtrain.timeutil import utcnow
 
@@ -63,6 +65,12 @@ def _answer_text_filter(answer, qtype):
 @bp.app_template_filter("basis_text")
 def _basis_text_filter(basis):
     return basis_text(basis, label=article_label)  # read on a page: the official 第二十一条
+
+
+@bp.app_template_filter("case_markdown")
+def _case_markdown_filter(text):
+    """A case text (Markdown, may hold a short table) as sanitised HTML."""
+    return render_markdown(text)
 
 
 @bp.app_template_filter("place")
@@ -210,6 +218,8 @@ def new_question(bank_id: int):
 @roles_required(*TRAINERS)
 def edit_question(question_id: int):
     question = _question_or_404(question_id)
+    if question.is_case:
+        return redirect(url_for("banks.case", case_id=question.id))
     form = QuestionForm()
     if request.method == "GET":
         form.fill_from(question)
@@ -223,6 +233,77 @@ def edit_question(question_id: int):
             return _after_save(question, saved, back=_bank_page(question, request.args.get("back")))
     return render_template("banks/question_form.html", form=form, bank=question.bank, question=question,
                            in_use=services.version_in_use(db.session, question.current_version_id))
+
+
+# ------------------------------------------------------------------ cases (案例分析)
+
+
+def _case_or_404(case_id: int) -> Question:
+    case = _question_or_404(case_id)
+    return case if case.is_case else abort(404)
+
+
+@bp.route("/<int:bank_id>/cases/new", methods=["GET", "POST"])
+@roles_required(*TRAINERS)
+def new_case(bank_id: int):
+    bank = _bank_or_404(bank_id)
+    form = CaseForm()
+    if form.validate_on_submit():
+        try:
+            case = cases.create_case(db.session, bank, **form.values(), actor=current_user, now=utcnow())
+        except services.QuestionInvalid as e:
+            form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
+        else:
+            flash(_("已添加案例 #%(id)s，请添加 2–6 道小题", id=case.id), "success")
+            return redirect(url_for("banks.case", case_id=case.id))
+    return render_template("banks/case.html", form=form, bank=bank, case=None, items=[])
+
+
+@bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
+@roles_required(*TRAINERS)
+def case(case_id: int):
+    """A case: its text (edit), its sub-questions (add, reorder, edit) and a preview as staff will see it."""
+    case = _case_or_404(case_id)
+    form = CaseForm()
+    if request.method == "GET":
+        form.fill_from(case)
+    elif form.validate_on_submit():
+        try:
+            cases.edit_case(db.session, case, **form.values(), actor=current_user, now=utcnow())
+        except services.QuestionInvalid as e:
+            form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
+        else:
+            flash(_("已保存案例 #%(id)s", id=case.id), "success")
+            return redirect(url_for("banks.case", case_id=case.id))
+    items = [q for q in sorted(case.items, key=lambda q: q.position or 0) if q.status != "retired"]
+    return render_template("banks/case.html", form=form, bank=case.bank, case=case, items=items)
+
+
+@bp.route("/cases/<int:case_id>/items/new", methods=["GET", "POST"])
+@roles_required(*TRAINERS)
+def new_sub_question(case_id: int):
+    case = _case_or_404(case_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            sub = cases.add_sub_question(db.session, case, form.to_record(case.bank.law_name), actor=current_user,
+                                         now=utcnow())
+        except services.QuestionInvalid as e:
+            form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
+        else:
+            flash(_("已添加小题 #%(id)s", id=sub.id), "success")
+            return redirect(url_for("banks.case", case_id=case.id))
+    return render_template("banks/question_form.html", form=form, bank=case.bank, question=None, case=case)
+
+
+@bp.route("/cases/<int:case_id>/items/<int:sub_id>/move", methods=["POST"])
+@roles_required(*TRAINERS)
+def move_sub_question(case_id: int, sub_id: int):
+    case = _case_or_404(case_id)
+    step = -1 if request.form.get("direction") == "up" else 1
+    if not cases.move_sub_question(db.session, case, sub_id, step, actor=current_user, now=utcnow()):
+        flash(_("小题已在最前或最后"), "warning")
+    return redirect(url_for("banks.case", case_id=case.id))
 
 
 def _bank_page(question: Question, back: str | None) -> str:
@@ -246,6 +327,8 @@ def _after_save(question: Question, saved: services.QuestionSaved, back: str):
                 "如果原来的答案有误，请作废此题。", id=question.id, n=saved.version_no), "warning")
         return redirect(url_for("banks.question_versions", question_id=question.id))
     flash(_("已保存题目 #%(id)s", id=question.id) if saved.changed else _("内容没有变化"), "success")
+    if question.case_id is not None:
+        return redirect(url_for("banks.case", case_id=question.case_id))
     return redirect(back)
 
 

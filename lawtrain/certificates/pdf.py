@@ -24,9 +24,13 @@ PALE = Color(0.99, 0.97, 0.92)
 TITLE = "合格证书"
 QR_SIZE = 84.0
 ISSUER_WIDTH = 250.0  # the issuer's name above the seal, between the serial block and the QR code
-# The detail rows under the certifying sentence: an exam certificate's, a training certificate's.
+# The detail rows under the certifying sentence: an exam certificate's, a training certificate's, an award's.
 EXAM_LABELS = ("考试名称", "涉及法律", "考试成绩", "考试日期")
 TRAINING_LABELS = ("培训任务", "涉及法律", "学习情况", "完成日期")
+AWARD_LABELS = ("竞赛名称", "涉及法律", "获奖情况", "颁奖日期")
+# By certificate kind (lawtrain.certificates.models.CertificateKind's values; this module stays pure).
+TITLES = {"exam": TITLE, "training": TITLE, "award": "获奖证书"}
+LABELS = {"exam": EXAM_LABELS, "training": TRAINING_LABELS, "award": AWARD_LABELS}
 QR_MASK_PATTERN = 2
 WHITE = HexColor("#ffffff")
 BLACK = HexColor("#000000")
@@ -190,13 +194,14 @@ def render_certificate(
     verify_url: str,
     seal_png: bytes | None = None,
     font_name: str,
-    training: bool = False,
+    kind: str = "exam",
     void_note: str | None = None,
 ) -> bytes:
     """One certificate as PDF bytes (A4 landscape). Same inputs give byte-identical output.
 
-    An exam certificate names the exam, its score and date; a training one (`training=True`) names the
-    training assignment in `exam_title`, what was studied in `score_text` and the completion date.
+    An exam certificate names the exam, its score and date; a training one (`kind="training"`) names the
+    training assignment in `exam_title`, what was studied in `score_text` and the completion date; an award
+    (`kind="award"`) names the contest in `exam_title`, the prize and place in `score_text` and the award date.
     `void_note` (e.g. 已撤销) is stamped across a revoked certificate's copy."""
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1)
@@ -208,9 +213,9 @@ def render_certificate(
     _frame(c)
     _heading(c, org_name, title, font_name)
     who = f"{person_name} 同志（工号：{staff_no or '—'}，{department or '—'}）于{cn_date(exam_date)}"
-    y = _body(c, who, exam_title, training, font_name)
+    y = _body(c, who, exam_title, kind, score_text, font_name)
     law_text = "、".join(f"《{law}》" if not law.startswith("《") else law for law in laws) or "—"
-    _details(c, y, TRAINING_LABELS if training else EXAM_LABELS,
+    _details(c, y, LABELS[kind],
              (exam_title, law_text, score_text, cn_date(exam_date)), font_name)
     _bottom_band(c, org_name=org_name, serial=serial, issued_on=issued_on, valid_until=valid_until,
                  verify_url=verify_url, seal_png=seal_png, f=font_name)
@@ -241,11 +246,11 @@ def _heading(c: Canvas, org_name: str, title: str, f: str) -> None:
     c.circle(PAGE_W / 2, PAGE_H - 180, 3, stroke=0, fill=1)
 
 
-def _body(c: Canvas, who: str, exam_title: str, training: bool, f: str) -> float:
+def _body(c: Canvas, who: str, exam_title: str, kind: str, achievement: str, f: str) -> float:
     """The body sentence; returns where the next block starts."""
     c.setFillColor(INK)
     y = PAGE_H - 222
-    size, lines = _body_lines(who, exam_title, training, f, _RIGHT - _LEFT)
+    size, lines = _body_lines(who, exam_title, kind, achievement, f, _RIGHT - _LEFT)
     for line in lines:
         c.setFont(f, size)
         c.drawString(_LEFT, y, line)
@@ -300,12 +305,16 @@ def _bottom_band(c: Canvas, *, org_name: str, serial: str, issued_on: date, vali
     c.drawCentredString(PAGE_W / 2, 42, f"核验网址：{verify_url}")
 
 
-def _body_lines(who: str, subject: str, training: bool, font: str, width: float) -> tuple[float, list[str]]:
+def _body_lines(who: str, subject: str, kind: str, achievement: str, font: str,
+                width: float) -> tuple[float, list[str]]:
     """The certifying sentence at 17 pt in up to 3 lines, else 15 pt in up to 4; a subject too long even then
     is shortened with an ellipsis, so the sentence always ends with its closing words (特发此证)."""
     def sentence(title: str) -> str:
-        tail = "规定的全部学习内容，考核合格，特发此证。" if training else "，成绩合格，特发此证。"
-        return "\u3000\u3000" + (f"{who}完成培训任务“{title}”" if training else f"{who}参加“{title}”") + tail
+        if kind == "training":
+            return f"\u3000\u3000{who}完成培训任务“{title}”规定的全部学习内容，考核合格，特发此证。"
+        if kind == "award":
+            return f"\u3000\u3000{who}参加“{title}”，荣获{achievement}，特发此证。"
+        return f"\u3000\u3000{who}参加“{title}”，成绩合格，特发此证。"
 
     for size, most in ((17, 3), (15, 4)):
         lines = wrap(sentence(subject), font, size, width)

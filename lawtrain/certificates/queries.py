@@ -106,6 +106,13 @@ def assignment_certificates(assignment_id: int, department_ids: Select | None = 
     return _certificates_where(Certificate.assignment_id == assignment_id, department_ids)
 
 
+def award_certificates(source: str, source_id: int, department_ids: Select | None = None) -> Select:
+    """One contest's award certificates (for its list and zip), best place first."""
+    stmt = _certificates_where((Certificate.award_source == source) & (Certificate.award_source_id == source_id),
+                               department_ids)
+    return stmt.order_by(None).order_by(Certificate.award_rank.is_(None), Certificate.award_rank, Certificate.id)
+
+
 def not_revoked(certs: Select) -> Select:
     """What goes into a bulk download: a revoked certificate is never handed out again in a batch."""
     return certs.where(Certificate.revoked_at.is_(None))

@@ -30,7 +30,7 @@ from lawtrain.certificates.fonts import get_cjk_font
 from lawtrain.certificates.models import Certificate
 from lawtrain.courses.models import TrainingAssignment
 from lawtrain.courses.services import assigned_user_ids, assignment_module_ids, assignments_for_user
-from lawtrain.exams.models import Attempt, AttemptStatus, Exam
+from lawtrain.exams.models import Attempt, AttemptStatus, Exam, ExamKind
 from lawtrain.settings import services as org_settings
 from lawtrain.settings.context import current as current_org_settings
 from lawtrain.storage import services as storage
@@ -105,7 +105,7 @@ def _snapshot(session: Session, cert: Certificate, attempt: Attempt, user: User,
     cert.exam_date = local_date(attempt.submitted_at or attempt.graded_at or attempt.started_at)
 
 
-def _issue_new(session: Session, user: User, settings: CertificateSettings, now: datetime, actor, *,
+def issue_new(session: Session, user: User, settings: CertificateSettings, now: datetime, actor, *,
                source: dict[str, int], snapshot: Callable[[Certificate], None], **audit_values) -> Certificate:
     """A new certificate for `user` earned by `source` ({"exam_id": …} or {"assignment_id": …}), with the
     next serial of the year; a concurrent issue taking the same number makes it take the next one."""
@@ -132,7 +132,7 @@ def _issue_new(session: Session, user: User, settings: CertificateSettings, now:
 def _issue(session: Session, attempt: Attempt, settings: CertificateSettings, now: datetime, actor) -> Certificate:
     user = session.get(User, attempt.user_id)
     exam = attempt.exam
-    return _issue_new(session, user, settings, now, actor, source={"exam_id": exam.id},
+    return issue_new(session, user, settings, now, actor, source={"exam_id": exam.id},
                       snapshot=lambda cert: _snapshot(session, cert, attempt, user, exam),
                       attempt_id=attempt.id, score=attempt.score)
 
@@ -143,7 +143,10 @@ def sync_certificate(session: Session, exam: Exam, user_id: int, settings: Certi
 
     Pass and none yet: issue. Pass and revoked by an earlier regrade: reinstate with a fresh snapshot.
     Pass with another score or attempt: update the snapshot. The counting attempt fails: revoke.
+    A contest's hidden exam earns no pass certificate: its prizes earn award certificates (awards.py).
     """
+    if exam.kind != ExamKind.EXAM:
+        return None
     cert = session.scalar(select(Certificate).where(Certificate.user_id == user_id, Certificate.exam_id == exam.id))
     counting = queries.counting_attempt(session, exam, user_id)
     if counting is not None and counting.passed:
@@ -229,7 +232,7 @@ def sync_training_certificates(session: Session, assignment: TrainingAssignment,
         if completion.done < len(module_ids):
             continue
         user = session.get(User, user_id)
-        issued.append(_issue_new(
+        issued.append(issue_new(
             session, user, settings, now, actor, source={"assignment_id": assignment.id},
             snapshot=lambda cert, user=user, completion=completion: _snapshot_training(
                 session, cert, assignment, user, module_ids, completion),
@@ -372,20 +375,27 @@ def hours_text(minutes: int | None) -> str:
 def achievement_text(cert: Certificate) -> str:
     """What the certificate attests, as printed: the score, or the modules completed and the study hours.
     Printed data, so always Chinese (as the rest of the PDF)."""
+    if cert.is_award:
+        return award_text(cert.award_prize, cert.award_rank)
     if cert.is_training:
         return f"完成 {cert.module_count or 0} 个学习模块，学习 {hours_text(cert.study_minutes)} 小时"
     return f"{number_text(cert.score)} 分（满分 {number_text(cert.max_score)} 分）"
 
 
+def award_text(prize: str | None, rank: int | None) -> str:
+    """一等奖（第 1 名）; a prize without a place (参与证书) stands alone."""
+    return f"{prize or '—'}（第 {rank} 名）" if rank else (prize or "—")
+
+
 def certificate_pdf(cert: Certificate, options: RenderOptions) -> bytes:
     """The certificate's PDF, drawn from its snapshot."""
     return pdf.render_certificate(
-        org_name=options.org_name, title="合格证书", person_name=cert.person_name,
+        org_name=options.org_name, title=pdf.TITLES[cert.kind], person_name=cert.person_name,
         department=(cert.department_path or "").replace("/", " "), staff_no=cert.staff_no or "",
         exam_title=cert.exam_title, laws=list(cert.laws or []), score_text=achievement_text(cert),
         exam_date=cert.exam_date, serial=cert.serial, issued_on=local_date(cert.issued_at),
         valid_until=cert.valid_until, verify_url=options.verify_url(cert.code), seal_png=options.seal_png,
-        font_name=options.font_name, training=cert.is_training,
+        font_name=options.font_name, kind=cert.kind,
         void_note="已撤销" if cert.revoked_at is not None else None)
 
 

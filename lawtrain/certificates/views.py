@@ -130,7 +130,9 @@ def api_list():
     certs = db.session.scalars(queries.user_certificates(current_user.id)).all()
     return jsonify([{
         "id": c.id, "serial": c.serial, "status": c.status_on(today),
-        "kind": "training" if c.is_training else "exam", "exam_id": c.exam_id, "assignment_id": c.assignment_id,
+        "kind": str(c.kind), "exam_id": c.exam_id, "assignment_id": c.assignment_id,
+        "award_source": c.award_source, "award_source_id": c.award_source_id,
+        "prize": c.award_prize, "rank": c.award_rank,
         "exam_title": c.exam_title, "score": c.score, "max_score": c.max_score,
         "modules": c.module_count, "study_minutes": c.study_minutes,
         "issued_at": iso_utc(c.issued_at), "valid_until": c.valid_until.isoformat() if c.valid_until else None,
@@ -206,6 +208,8 @@ def assignment_zip(assignment_id: int):
 
 
 def _list_url(cert: Certificate) -> str:
+    if cert.is_award:
+        return url_for("certificates.manage")  # a contest's own pages list its awards
     if cert.is_training:
         return url_for("certificates.assignment_list", assignment_id=cert.assignment_id)
     return url_for("certificates.exam_list", exam_id=cert.exam_id)

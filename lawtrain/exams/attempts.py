@@ -70,7 +70,7 @@ def start_attempt(session: Session, exam: Exam, user: User, now: datetime, *, se
         session.flush()
         session.execute(insert(AttemptQuestion), [  # one executemany, not 50 ORM INSERTs
             dict(attempt_id=attempt.id, position=i, question_id=p.question_id, question_version_id=p.version_id,
-                 option_order=list(p.option_order), points=p.points)
+                 option_order=list(p.option_order), points=p.points, case_version_id=p.case_version_id)
             for i, p in enumerate(paper, start=1)
         ])
     except IntegrityError:

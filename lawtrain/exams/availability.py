@@ -25,6 +25,7 @@ from lawtrain.exams.models import (
     AttemptStatus,
     Exam,
     ExamAssignee,
+    ExamKind,
     ExamOverride,
     ExamStatus,
     ResultRelease,
@@ -209,7 +210,8 @@ def exam_status(session: Session, exam: Exam, user: User, now: datetime) -> Exam
 def exams_for_user(session: Session, user: User, now: datetime) -> list[ExamStanding]:
     """Published exams assigned to this person, soonest closing first."""
     exams = session.scalars(
-        select(Exam).where(Exam.status == ExamStatus.PUBLISHED, Exam.id.in_(assigned_exam_ids(user)))
+        select(Exam).where(Exam.status == ExamStatus.PUBLISHED, Exam.kind == ExamKind.EXAM,
+                           Exam.id.in_(assigned_exam_ids(user)))
         .order_by(Exam.closes_at.is_(None), Exam.closes_at, Exam.id)
     ).all()
     return [exam_status(session, e, user, now) for e in exams]

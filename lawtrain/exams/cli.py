@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from lawtrain import signals
 from lawtrain.cli import fail
 from lawtrain.exams.attempts import close_overdue
 from lawtrain.exams.errors import PaperError
@@ -21,8 +22,12 @@ from lawtrain.timeutil import utcnow
 @with_appcontext
 def close_overdue_command() -> None:
     """Close and grade every attempt whose deadline (plus grace) has passed."""
-    n = close_overdue(db.session, utcnow())
+    now = utcnow()
+    n = close_overdue(db.session, now)
     click.echo(f"已关闭 {n} 份超时答卷 (closed {n} overdue attempts)")
+    for line in signals.ask(signals.overdue_sweep, session=db.session, now=now):
+        if line:
+            click.echo(line)
 
 
 @click.command("pregenerate-papers")

@@ -28,7 +28,8 @@ RULE_ROWS = 6
 
 
 TYPE_CHOICES = choices([("", _l("（不使用此行）")), ("single", _l("单选题")), ("multiple", _l("多选题")),
-                ("true_false", _l("判断题")), ("fill_blank", _l("填空题"))])
+                ("true_false", _l("判断题")), ("fill_blank", _l("填空题")),
+                ("case", _l("案例分析题（整案抽取，分值为各小题分值之和）"))])
 
 
 def parse_ranges(text: str | None) -> list[int]:

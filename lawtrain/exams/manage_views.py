@@ -17,7 +17,6 @@ from lawtrain.auth.policy import TRAINERS, roles_required
 from lawtrain.auth.sessions import client_ip
 from lawtrain.banks.models import Bank, Question
 from lawtrain.banks.services import QuestionFilters
-from lawtrain.courses.models import Law
 from lawtrain.courses.xlsx import ledger_workbook
 from lawtrain.display import score_text
 from lawtrain.exams import audit_labels, authoring, availability, errors, forms, grading, papers, queries
@@ -54,10 +53,7 @@ def _exam_form(exam: Exam | None) -> forms.ExamForm:
 
 def _law_choices(exam: Exam | None) -> list:
     """A rule's 法律: chosen from the law library and the banks' laws (free text let a typo match nothing)."""
-    names = list(db.session.scalars(select(Law.short_name).order_by(Law.id)))
-    names += [n for n in db.session.scalars(select(Bank.law_name).where(Bank.law_name.is_not(None)).distinct()
-                                            .order_by(Bank.law_name)) if n not in names]
-    names += [r.law_name for r in (exam.rules if exam else []) if r.law_name and r.law_name not in names]
+    names = queries.rule_law_names(db.session, [r.law_name for r in (exam.rules if exam else [])])
     return forms.choices([("", _("不限法律"))] + [(n, n) for n in names])
 
 

@@ -25,6 +25,13 @@ class ExamStatus(StrEnum):
     ARCHIVED = "archived"
 
 
+class ExamKind(StrEnum):
+    """An exam of its own, or the hidden exam a contest owns (not listed among exams)."""
+
+    EXAM = "exam"
+    CONTEST = "contest"
+
+
 class AttemptStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     EXPIRED = "expired"
@@ -98,6 +105,7 @@ class Exam(db.Model):
     __table_args__ = (
         one_of("status", ExamStatus), one_of("paper_mode", PaperMode), one_of("release", ResultRelease),
         one_of("review", ReviewMode), one_of("counting", Counting), one_of("multiple_scoring", MultipleScoring),
+        one_of("kind", ExamKind),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +127,7 @@ class Exam(db.Model):
     gate: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     paper_mode: Mapped[str] = mapped_column(String(8), default="rules")
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="exam", server_default="exam")
     tab_switch_limit: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -316,6 +325,8 @@ class AttemptQuestion(db.Model):
     score: Mapped[float | None]
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
     is_voided: Mapped[bool] = mapped_column(default=False)
+    # A case's sub-question: the version of the case (its text) shown above it; None for a question alone.
+    case_version_id: Mapped[int | None] = mapped_column(ForeignKey("question_versions.id"), index=True)
 
     attempt: Mapped[Attempt] = relationship(back_populates="questions")
 

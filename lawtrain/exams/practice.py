@@ -27,6 +27,8 @@ from lawtrain.exams.wrong_book import record_right, record_wrong
 from lawtrain.timeutil import local_date
 
 MODULE_CHECK_MAX = 5  # questions per end-of-module check
+CASE_MODULE_PREFIX = "以案释法"  # a module walking through cases: its check draws from the law's case bank
+CASE_BANK_SUFFIX = "案例分析"  # question_banks/*/cases.json: the bank "<law's bank> 案例分析"
 MODULE_CHECK_PASS_PERCENT = 60.0
 # Practice time counted per answer: the real gap since the previous answer, capped (a coffee break is not study);
 # the first answer of a sitting counts a fixed reading time. So the credit never outruns the clock: a burst of
@@ -41,8 +43,9 @@ class PracticeError(ExamError):
 
 def pool_select(*, law: str | None = None, articles: Sequence[int] = (), bank_names: Sequence[str] = (),
                 user_id: int | None = None, wrong_book: bool = False) -> Select:
-    """Active question ids for a practice set, in a stable order (articles count only with their law)."""
-    stmt = select(Question.id).where(*pool_conditions(bank_names=bank_names, law=law,
+    """Active question ids for a practice set, in a stable order (articles count only with their law). A case's
+    sub-questions are practised one by one, each shown with its case."""
+    stmt = select(Question.id).where(*pool_conditions(bank_names=bank_names, law=law, sub_questions=True,
                                                       articles=articles if law else ())).order_by(Question.id)
     if wrong_book and user_id is not None:
         stmt = stmt.where(Question.id.in_(select(WrongBookEntry.question_id).where(
@@ -150,8 +153,14 @@ class ModuleCheckResult:
 
 
 def module_check_pool(session: Session, module: CourseModule) -> list[int]:
-    """Question ids for a module's check, from the courses area's description of the module."""
+    """Question ids for a module's check, from the courses area's description of the module. A 以案释法 module
+    checks with the sub-questions of its law's case bank ("<bank> 案例分析") that cite the module's articles."""
     bank_names, law, articles = course_services.module_check_pool(session, module)
+    if (module.title or "").startswith(CASE_MODULE_PREFIX):
+        case_banks = [f"{name} {CASE_BANK_SUFFIX}" for name in bank_names or [law]]
+        ids = list(session.scalars(pool_select(law=law, articles=list(articles or []), bank_names=case_banks)))
+        if ids:
+            return ids
     ids = list(session.scalars(pool_select(law=law, articles=list(articles or []), bank_names=list(bank_names or []))))
     if not ids and articles:  # no question cites these articles: fall back to the law's pool
         ids = list(session.scalars(pool_select(law=law, bank_names=list(bank_names or []))))

@@ -26,12 +26,16 @@ from lawtrain.timeutil import utcnow
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 
+# Exam kind -> function(attempt) -> URL: an area that owns hidden exams (contests) shows its own result page.
+RESULT_PAGES: dict = {}
+
 STATUS_LABELS = {"open": _l("可参加"), "in_progress": _l("进行中"), "locked": _l("未满足培训要求"),
                  "done": _l("已完成"), "upcoming": _l("未开始"), "closed": _l("已结束")}
 # How an exam stands for its trainers (timing.exam_phase): from its status and its window, never "已发布" forever.
 PHASE_LABELS = {"draft": _l("草稿"), "upcoming": _l("未开始"), "open": _l("进行中"), "closed": _l("已结束"),
                 "archived": _l("已归档")}
-TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill_blank": _l("填空题")}
+TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill_blank": _l("填空题"),
+               "case": _l("案例分析题")}
 
 
 def _home_panel(session, user, now):
@@ -185,6 +189,8 @@ def result(attempt_id: int):
     attempt = queries.as_seen(db.session, own_attempt(attempt_id), now)
     if attempt.status != AttemptStatus.SUBMITTED:
         abort(404)  # no result (or link to one) while the attempt is live
+    if attempt.exam.kind in RESULT_PAGES:
+        return redirect(RESULT_PAGES[attempt.exam.kind](attempt))
     released = availability.result_visible(attempt, now)
     items = queries.review_items(db.session, attempt) if released and attempt.exam.review == "full" else []
     return render_template("exams/result.html", attempt=attempt, exam=attempt.exam, released=released, items=items)
@@ -194,7 +200,8 @@ def result(attempt_id: int):
 @login_required
 def wrong_book():
     rows = db.session.execute(queries.wrong_book_select(current_user.id, utcnow()).limit(200)).all()
-    return render_template("exams/wrong_book.html", rows=rows)
+    cases = queries.question_cases(db.session, [entry.question_id for entry, _v in rows])
+    return render_template("exams/wrong_book.html", rows=rows, cases=cases)
 
 
 def _law_choices() -> list[tuple[str, str]]:
@@ -231,8 +238,7 @@ def practice_home():
         ids = _practice_ids(form, mode)
         qid = practice.pick(ids, order=form.order.data, index=index, rng=random.Random())
         if qid is not None:
-            _q, version = practice.question_view(db.session, qid)
-            question = practice.public_question(version, qid)
+            question = _public_question(qid)
     return render_template("exams/practice.html", form=form, question=question, mode=mode, index=index,
                            total=len(ids), feedback=None)
 
@@ -245,13 +251,19 @@ def practice_answer():
     try:
         feedback = practice.answer_question(db.session, current_user, qid, response,
                                             request.form.get("mode", "law"), utcnow())
-        _q, version = practice.question_view(db.session, qid)
+        question = _public_question(qid)
     except practice.PracticeError:
         abort(404)
     form = _practice_form(request.form)
-    return render_template("exams/practice.html", form=form, question=practice.public_question(version, qid),
+    return render_template("exams/practice.html", form=form, question=question,
                            mode=request.form.get("mode", "law"), index=request.form.get("i", 0, type=int),
                            total=max(0, request.form.get("n", 0, type=int)), feedback=feedback)
+
+
+def _public_question(qid: int) -> dict:
+    """A practice or check question as shown before answering, with its case when it is a sub-question."""
+    _q, version = practice.question_view(db.session, qid)
+    return practice.public_question(version, qid) | {"case": queries.question_cases(db.session, [qid]).get(qid)}
 
 
 def _practice_response(qid: int) -> list[str]:
@@ -276,7 +288,7 @@ def module_check(module_id: int):
         ids = practice.draw_module_check(db.session, module, random.Random(), user_id=current_user.id,
                                          now=utcnow())
         session[_DRAWN_CHECKS] = {**dict(list(drawn.items())[-4:]), str(module.id): ids}
-        questions = [practice.public_question(practice.question_view(db.session, q)[1], q) for q in ids]
+        questions = [_public_question(q) for q in ids]
         return render_template("exams/module_check.html", module=module, questions=questions, outcome=None)
     ids = drawn.pop(str(module.id), [])
     answers = {q: _practice_response(q) for q in ids}
@@ -286,7 +298,7 @@ def module_check(module_id: int):
         flash(str(e), "error")
         return redirect(url_for("exams.module_check", module_id=module_id))
     session[_DRAWN_CHECKS] = drawn  # one grading per draw: "再测一次" draws afresh
-    questions = [practice.public_question(practice.question_view(db.session, q)[1], q) for q in outcome.feedback]
+    questions = [_public_question(q) for q in outcome.feedback]
     return render_template("exams/module_check.html", module=module, questions=questions, outcome=outcome)
 
 

@@ -201,7 +201,8 @@ def test_exam_form_picks_several_departments_with_plain_taps(browser_session, li
     page.goto(live_server("/exams/new"))
     departments = page.get_by_role("group", name="参加部门（含下级部门）")
     search = departments.get_by_role("searchbox")
-    first, second = departments.locator("input[type=checkbox]").nth(1), departments.locator("input[type=checkbox]").nth(2)
+    boxes = departments.locator("input[type=checkbox]")
+    first, second = boxes.nth(1), boxes.nth(2)
     first.check()
     second.check()  # a second plain tap keeps the first
     assert first.is_checked() and second.is_checked()

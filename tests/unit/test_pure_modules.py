@@ -12,7 +12,8 @@ PURE = [
     "exams/selection.py", "exams/scoring.py", "exams/timing.py", "exams/paper_text.py", "exams/errors.py",
     "reports/stats.py", "reports/charts.py", "reports/glossary.py", "reports/word.py",
     "certificates/pdf.py", "certificates/seal.py", "reports/pdf.py", "reports/xlsx.py",
-    "org/staff_import.py",
+    "org/staff_import.py", "contests/online_rank.py", "contests/online_pdf.py",
+    "contests/live_rules.py", "contests/live_export.py", "contests/live_pdf.py",
     "timeutil.py", "signals.py", "html.py", "spreadsheet.py", "reports/documents.py", "display.py",
 ]
 FORBIDDEN = ("flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "sqlalchemy", "lawtrain.extensions")

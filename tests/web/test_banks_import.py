@@ -164,7 +164,10 @@ def test_staff_get_403_on_every_banks_route(app, session):
             ("GET", "/banks/import"), ("POST", "/banks/import"), ("GET", "/banks/import/abcdefghijklmnopqrstuvwxyz"),
             ("POST", "/banks/import/abcdefghijklmnopqrstuvwxyz"), ("GET", "/banks/import/done"),
             ("GET", f"/banks/{bank.id}/revision-impact"), ("POST", f"/banks/questions/{q.id}/recite"),
-            ("POST", f"/banks/questions/{q.id}/retire")]
+            ("POST", f"/banks/questions/{q.id}/retire"), ("GET", f"/banks/{bank.id}/cases/new"),
+            ("POST", f"/banks/{bank.id}/cases/new"), ("GET", f"/banks/cases/{q.id}"), ("POST", f"/banks/cases/{q.id}"),
+            ("GET", f"/banks/cases/{q.id}/items/new"), ("POST", f"/banks/cases/{q.id}/items/new"),
+            ("POST", f"/banks/cases/{q.id}/items/{q.id}/move")]
     for method, url in urls:
         assert client.open(url, method=method).status_code == 403, (method, url)
     adapter = app.url_map.bind("lawtrain.test")

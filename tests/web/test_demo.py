@@ -33,6 +33,23 @@ def test_demo_staff_can_sit_the_open_exam_and_the_past_results_hold_certificates
     for login_name in ("staff01", "staff17", "staff30"):  # one with past results and training, two without
         _sits_the_open_exam(app, login_name)
     _has_both_kinds_of_certificate(session)
+    _starts_the_qualification_exam(app)
+
+
+def _starts_the_qualification_exam(app):
+    """The enforcement-qualification mock exam: 40 single, 10 multiple, 20 true/false and two whole cases, 100
+    points, 90 minutes (question_banks/demo_exams/enforcement-qualification.json)."""
+    client = app.test_client()
+    assert login(client, "staff05", "demo-pass-2025").status_code == 302
+    exam = _exams(client)["应急管理综合行政执法资格模拟考试"]
+    assert exam["status"] == "open" and exam["duration_minutes"] == 90
+    token = client.get("/exams/").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
+    body = client.post(f"/api/exams/{exam['id']}/attempts", headers={"X-CSRFToken": token}).get_json()
+    assert sum(q["points"] for q in body["questions"]) == 100
+    assert len(body["cases"]) == 2 and all(c["points"] == 10 for c in body["cases"])
+    plain = [q for q in body["questions"] if "case" not in q]
+    assert [q["type"] for q in plain] == ["single"] * 40 + ["multiple"] * 10 + ["true_false"] * 20
+    assert [q["id"] for q in body["questions"][70:]] == [i for c in body["cases"] for i in c["questions"]]
 
 
 def _sits_the_open_exam(app, login_name):
@@ -110,3 +127,23 @@ def test_the_legacy_bank_shows_its_revision_impact_and_a_recite_clears_the_flag(
     client.post(f"/banks/questions/{other.id}/retire")
     session.expire_all()
     assert other.status == "retired"
+
+
+def test_demo_contests_one_finished_with_prizes_one_open_and_the_guest_link_printed(app, session, demo):
+    from lawtrain.contests import online_demo
+    from lawtrain.contests.online_models import OnlineContest, OnlineContestPrize
+
+    past = session.scalar(select(OnlineContest).where(OnlineContest.title == online_demo.PAST))
+    assert past.status == "closed" and past.results_published_at is not None
+    assert session.scalar(select(func.count(OnlineContestPrize.id)).where(OnlineContestPrize.contest_id == past.id))
+    assert session.scalar(select(func.count(Certificate.id)).where(Certificate.award_source_id == past.id)) >= 1
+    current = session.scalar(select(OnlineContest).where(OnlineContest.title == online_demo.OPEN))
+    assert any(current.guest_token in note for note in demo.notes)
+    client = app.test_client()
+    assert login(client, "staff01", "demo-pass-2025").status_code == 302
+    listed = {c["title"]: c for c in client.get("/api/contests").get_json()}
+    assert listed[online_demo.OPEN]["status"] == "open"
+    token = client.get("/exams/").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
+    started = client.post(f"/api/exams/{listed[online_demo.OPEN]['exam_id']}/attempts", headers={"X-CSRFToken": token})
+    assert started.status_code == 200
+    assert client.get(f"/contests/online/{past.id}/results").status_code == 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from werkzeug.routing import Rule
 
@@ -69,3 +71,31 @@ def test_each_role_gets_what_the_policy_says(app, session, role):
             assert response.status_code == 403, (role, rule.rule, method, response.status_code)
         checked += 1
     assert checked >= 5
+
+
+def test_a_contest_guest_reaches_only_its_contest_pages_and_its_own_papers(app, session, client):
+    """A guest account (企业/社区 entrant) gets 403 on every page and API outside the guest list, whatever the
+    route's own policy; on the guest list it is never refused by role (a missing id is 404 there)."""
+    from lawtrain.contests.online_register import GUEST_ENDPOINTS
+    from tests.services.contests_online_helpers import make_contest
+
+    trainer = make_user(session, roles=["trainer"])
+    with app.test_request_context():
+        contest = make_contest(session, trainer, datetime.now(UTC).replace(tzinfo=None), allow_guests=True)
+    response = client.post(f"/contests/online/g/{contest.guest_token}",
+                           data={"name": "陈小红", "unit": "某公司", "mobile": "13800138000"})
+    assert response.status_code == 302 and f"/contests/online/{contest.id}" in response.headers["Location"]
+    redirected = {"main.home", "main.role_home", "online_contests.index"}
+    checked = 0
+    for rule, view, method in _routes(app):
+        if rule.endpoint in ("static", "auth.logout", "auth.login"):
+            continue
+        response = _call(client, method, _url(rule))
+        if rule.endpoint in GUEST_ENDPOINTS or policy_of(view) == PUBLIC:
+            assert response.status_code not in (401, 403) and response.status_code < 500, (rule.rule, method)
+        elif rule.endpoint in redirected:
+            assert response.status_code == 302, (rule.rule, method, response.status_code)
+        else:
+            assert response.status_code == 403, (rule.rule, method, response.status_code)
+            checked += 1
+    assert checked > 50

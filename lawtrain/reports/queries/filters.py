@@ -33,7 +33,9 @@ from lawtrain.courses.models import (
 from lawtrain.exams.models import (
     SUBMITTED,
     Attempt,
+    Exam,
     ExamFixedQuestion,
+    ExamKind,
     ExamRule,
 )
 from lawtrain.org.models import Department
@@ -187,8 +189,10 @@ def attempt_conditions(f: ReportFilter) -> list:
     conds = [Attempt.status == SUBMITTED, *between(Attempt.submitted_at, start, end)]
     if f.exam_id:
         conds.append(Attempt.exam_id == f.exam_id)
-    elif f.law:
-        conds.append(Attempt.exam_id.in_(exams_on_law(f.law)))
+    else:  # a contest's hidden exam is not an exam sat for the programme: its papers count in its own rankings
+        conds.append(Attempt.exam_id.not_in(select(Exam.id).where(Exam.kind != ExamKind.EXAM)))
+        if f.law:
+            conds.append(Attempt.exam_id.in_(exams_on_law(f.law)))
     return conds
 
 

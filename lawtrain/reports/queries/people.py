@@ -16,6 +16,7 @@ from lawtrain.courses.models import (
 from lawtrain.exams.models import (
     Attempt,
     Exam,
+    ExamKind,
 )
 from lawtrain.org.models import Department
 from lawtrain.reports.queries.filters import (
@@ -42,7 +43,7 @@ def person_study(session: Session, user_id: int) -> list[tuple[StudyRecord, Cour
 def filter_choices(session: Session) -> dict[str, list]:
     """Exams, assignments and laws for the filter form (three statements)."""
     return {
-        "exams": session.execute(select(Exam.id, Exam.title).where(Exam.status != "draft")
+        "exams": session.execute(select(Exam.id, Exam.title).where(Exam.status != "draft", Exam.kind == ExamKind.EXAM)
                                  .order_by(Exam.created_at.desc()).limit(200)).all(),
         "assignments": session.execute(select(TrainingAssignment.id, TrainingAssignment.title)
                                        .order_by(TrainingAssignment.created_at.desc()).limit(200)).all(),

@@ -336,7 +336,15 @@
       sections[current].querySelector("input") && sections[current].querySelector("input").focus();
     });
   });
-  if (phone.addEventListener) phone.addEventListener("change", function () { show(current); });
+  // Cases: a phone (one question per screen) shows the case text above every sub-question; a desktop, showing
+  // every question at once, opens it above a case's first sub-question only (the others keep it one click away).
+  function foldCases() {
+    document.querySelectorAll(".case-item .case-box").forEach(function (box) {
+      box.open = phone.matches || box.hasAttribute("data-case-first");
+    });
+  }
+  foldCases();
+  if (phone.addEventListener) phone.addEventListener("change", function () { show(current); foldCases(); });
   // On a desktop every question is on the page: the one being read is the one last touched.
   form.addEventListener("focusin", function (ev) {
     var section = ev.target.closest(".question");
