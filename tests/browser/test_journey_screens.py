@@ -99,7 +99,9 @@ def test_practice_shows_the_question_first_and_the_verdict_in_view(browser_sessi
     page.wait_for_load_state()
     feedback = page.locator("#feedback")
     feedback.wait_for()
-    assert _in_viewport(page, feedback), feedback.bounding_box()
+    # the browser scrolls to the #feedback fragment once the page has loaded
+    page.wait_for_function("() => { const r = document.getElementById('feedback').getBoundingClientRect();"
+                           " return r.top >= 0 && r.top < innerHeight; }", timeout=5_000)
     assert "正确答案" in feedback.inner_text()
     assert page.locator(".question h2").inner_text() == counter  # the counter is kept
     check_page(bs)
