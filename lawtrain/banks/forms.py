@@ -50,12 +50,13 @@ def parse_basis(text: str, default_law: str | None = None) -> tuple[list[Citatio
     return citations, unreadable
 
 
-def basis_text(basis) -> str:
-    """Citations (records or stored dicts) as people write them: 安全生产法 第21条；第22条."""
+def basis_text(basis, label=lambda no: f"第{no}条") -> str:
+    """Citations (records or stored dicts) as people type them: 安全生产法 第21条；第22条 (pages pass `label`
+    for the official 第二十一条)."""
     parts, last = [], None
     for b in basis or []:
         law, no = (b["law"], b["article"]) if isinstance(b, dict) else (b.law, b.article)
-        parts.append(f"第{no}条" if law == last else f"{law} 第{no}条")
+        parts.append(label(no) if law == last else f"{law} {label(no)}")
         last = law
     return "；".join(parts)
 

@@ -26,6 +26,7 @@ from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, roles_required
 from lawtrain.auth.roles import TRAINER
 from lawtrain.auth.sessions import client_ip
+from lawtrain.auth.views import safe_next
 from lawtrain.banks import cases, importing, queries, revisions, services
 from lawtrain.banks.formats.detect import FORMATS, WRITABLE, FormatError, parse_file
 from lawtrain.banks.formats.template import build_template_xlsx
@@ -44,6 +45,7 @@ from lawtrain.banks.forms import (
     basis_text,
 )
 from lawtrain.banks.models import Bank, BankKind, Question
+from lawtrain.display import article_label
 from lawtrain.extensions import db
 from lawtrain.forms import choices
 from lawtrain.html import render_markdown
@@ -64,7 +66,7 @@ def _answer_text_filter(answer, qtype):
 
 @bp.app_template_filter("basis_text")
 def _basis_text_filter(basis):
-    return basis_text(basis)
+    return basis_text(basis, label=article_label)  # read on a page: the official 第二十一条
 
 
 @bp.app_template_filter("case_markdown")
@@ -249,7 +251,7 @@ def edit_question(question_id: int):
         except services.QuestionInvalid as e:
             form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
         else:
-            return _after_save(question, saved)
+            return _after_save(question, saved, back=_bank_page(question, request.args.get("back")))
     return render_template("banks/question_form.html", form=form, bank=question.bank, question=question,
                            in_use=services.version_in_use(db.session, question.current_version_id))
 
@@ -325,7 +327,14 @@ def move_sub_question(case_id: int, sub_id: int):
     return redirect(url_for("banks.case", case_id=case.id))
 
 
-def _after_save(question: Question, saved: services.QuestionSaved):
+def _bank_page(question: Question, back: str | None) -> str:
+    """The bank page the trainer came from, with its page and filters (?back=...), else the bank's first page."""
+    home = url_for("banks.bank", bank_id=question.bank_id)
+    back = safe_next(back)
+    return back if back and back.split("?")[0] == home else home
+
+
+def _after_save(question: Question, saved: services.QuestionSaved, back: str):
     """Say plainly what the edit did to exam papers: a key correction goes on to the regrade's before/after
     list; any other change to a used question leaves drawn papers on the old version, and only voiding the
     question can change how they are scored."""
@@ -341,7 +350,7 @@ def _after_save(question: Question, saved: services.QuestionSaved):
     flash(_("已保存题目 #%(id)s", id=question.id) if saved.changed else _("内容没有变化"), "success")
     if question.case_id is not None:
         return redirect(url_for("banks.case", case_id=question.case_id))
-    return redirect(url_for("banks.bank", bank_id=question.bank_id))
+    return redirect(back)
 
 
 VERSION_FIELDS = {"type": _l("题型"), "stem": _l("题干"), "options": _l("选项"), "answer": _l("答案"),

@@ -44,6 +44,7 @@ def _home_panel(session, user, now):
 
 nav.add_nav(_l("我的证书"), "certificates.index", {STAFF}, 45)
 nav.add_nav(_l("证书管理"), "certificates.manage", {TRAINER, ADMIN, LEADER}, 60)
+nav.add_admin_page(_l("证书印章"), "certificates.seal")  # an administrator's setting: under 系统管理
 nav.add_home_panel("certificates/_home_panel.html", {STAFF}, _home_panel, 40)
 
 

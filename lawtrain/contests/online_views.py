@@ -33,6 +33,7 @@ from lawtrain.contests import online_exports, online_forms, online_queries, onli
 from lawtrain.contests.online_models import ContestStatus, OnlineContest
 from lawtrain.exams import errors as exam_errors
 from lawtrain.exams import forms as exam_forms
+from lawtrain.exams import queries as exam_queries
 from lawtrain.exams.models import Attempt
 from lawtrain.extensions import db
 from lawtrain.org.models import Department
@@ -232,8 +233,11 @@ def _contest_form(contest: OnlineContest | None) -> online_forms.ContestForm:
     from lawtrain.banks.models import Bank
 
     banks = db.session.execute(select(Bank.id, Bank.name).order_by(Bank.name)).all()
+    laws = exam_forms.choices([("", _("不限法律"))] + [(n, n) for n in exam_queries.rule_law_names(
+        db.session, [r.law_name for r in (contest.exam.rules if contest is not None else [])])])
     for row in form.rules:
         row.form.banks.choices = exam_forms.choices((b.id, b.name) for b in banks)
+        row.form.law_name.choices = laws  # the exams' rule form: 法律 chosen from the law library
     form.departments.choices = exam_forms.choices((d.id, d.name_path) for d in db.session.scalars(
         select(Department).order_by(Department.name_path)))
     return form

@@ -112,6 +112,14 @@ def assigned_users(session: Session, exam: Exam) -> list[User]:
     return list(session.scalars(select(User).where(or_(*conds), User.is_active_account.is_(True)).order_by(User.id)))
 
 
+def absentees(session: Session, exam: Exam) -> list[tuple[User, bool]]:
+    """缺考名单: the people assigned who have not handed in a paper, as (person, has an unfinished attempt)."""
+    rows = session.execute(select(Attempt.user_id, Attempt.status).where(Attempt.exam_id == exam.id)).all()
+    submitted = {uid for uid, status in rows if status == AttemptStatus.SUBMITTED}
+    started = {uid for uid, _status in rows}
+    return [(u, u.id in started) for u in assigned_users(session, exam) if u.id not in submitted]
+
+
 def resolve_people(session: Session, tokens: Iterable[str]) -> tuple[list[int], list[str]]:
     """Login names or staff numbers -> (user ids, the tokens nobody matched)."""
     tokens = [t for t in dict.fromkeys(tokens) if t]
@@ -166,6 +174,12 @@ class ExamStanding:
     last_attempt: Attempt | None = None
     attempts: list[Attempt] = field(default_factory=list)
     extra_minutes: int = 0  # the person's override
+    remaining_seconds: int | None = None  # the clock of the paper left half-way
+
+    @property
+    def shown_status(self) -> str:
+        """The status a person reads: in_progress while a paper is left half-way (`status` is the API's)."""
+        return "in_progress" if self.open_attempt_id else self.status
 
     @property
     def open_attempt(self) -> Attempt | None:
@@ -183,6 +197,7 @@ def exam_status(session: Session, exam: Exam, user: User, now: datetime) -> Exam
     st = ExamStanding(exam, "open", [], left, opens, closes, open_attempt.id if open_attempt else None,
                       attempts[-1] if attempts else None, attempts, override.extra_minutes if override else 0)
     if open_attempt is not None:
+        st.remaining_seconds = timing.remaining_seconds(open_attempt.deadline_at, now)
         return st
     if left == 0:
         st.status = "done"

@@ -72,7 +72,7 @@ def split_list(text: str | None) -> list[str]:
 class RuleForm(Form):
     type = SelectField(_l("题型"), choices=TYPE_CHOICES, validators=[Optional()])
     banks = SelectMultipleField(_l("题库"), coerce=int, validators=[Optional()])
-    law_name = StringField(_l("法律"), validators=[Optional(), Length(max=64)])
+    law_name = SelectField(_l("法律"), validators=[Optional(), Length(max=64)])  # choices: the law library
     articles = StringField(_l("条文"), validators=[Optional(), Length(max=200)],
                            render_kw={"placeholder": "21-25, 30"})
     tags = StringField(_l("标签"), validators=[Optional(), Length(max=200)])

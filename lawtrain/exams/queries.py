@@ -473,3 +473,14 @@ def regrade_report(session: Session, event_id: int) -> RegradeReport | None:
         session.get(Exam, target) if target is not None and event.target_type == "exam" else None,
         session.get(Question, target) if target is not None and event.target_type == "question" else None,
         rows, int(detail.get("in_progress") or 0), int(detail.get("pregenerated") or 0))
+
+
+def rule_law_names(session: Session, keep: list[str | None] = ()) -> list[str]:
+    """What a rule's 法律 is chosen from: the law library, then the banks' laws, then any name in use (`keep`)."""
+    from lawtrain.banks.models import Bank
+    from lawtrain.courses.models import Law
+
+    names = list(session.scalars(select(Law.short_name).order_by(Law.id)))
+    names += [n for n in session.scalars(select(Bank.law_name).where(Bank.law_name.is_not(None)).distinct()
+                                         .order_by(Bank.law_name)) if n not in names]
+    return names + [n for n in dict.fromkeys(keep) if n and n not in names]

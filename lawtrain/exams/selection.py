@@ -201,3 +201,19 @@ def mean_difficulty(questions: Sequence[PoolQuestion]) -> float | None:
     if not questions:
         return None
     return sum(_difficulty(q) for q in questions) / len(questions)
+
+
+USUAL_TOTALS = (100.0, 120.0, 150.0)
+
+
+def paper_warnings(total_points: float, pass_percent: float | None) -> list[str]:
+    """What looks wrong on a saved paper, as keys the page words: 'total' (not a usual 100/120/150 points),
+    'pass_low' (a pass mark under 50%), 'pass_high' (over 90%). Saving goes ahead; the trainer is told."""
+    warnings = []
+    if total_points and round(total_points, 2) not in USUAL_TOTALS:
+        warnings.append("total")
+    if pass_percent is not None and pass_percent < 50:
+        warnings.append("pass_low")
+    elif pass_percent is not None and pass_percent > 90:
+        warnings.append("pass_high")
+    return warnings

@@ -18,7 +18,8 @@ from lawtrain.auth.roles import STAFF
 from lawtrain.auth.sessions import client_ip
 from lawtrain.banks.models import Bank
 from lawtrain.courses.models import CourseModule
-from lawtrain.exams import attempts, availability, errors, forms, practice, queries, visibility
+from lawtrain.display import score_text
+from lawtrain.exams import attempts, availability, errors, forms, practice, queries, selection, timing, visibility
 from lawtrain.exams.models import Attempt, AttemptStatus, Exam
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
@@ -28,8 +29,11 @@ bp = Blueprint("exams", __name__, url_prefix="/exams")
 # Exam kind -> function(attempt) -> URL: an area that owns hidden exams (contests) shows its own result page.
 RESULT_PAGES: dict = {}
 
-STATUS_LABELS = {"open": _l("可参加"), "locked": _l("未满足培训要求"), "done": _l("已完成"),
-                 "upcoming": _l("未开始"), "closed": _l("已结束")}
+STATUS_LABELS = {"open": _l("可参加"), "in_progress": _l("进行中"), "locked": _l("未满足培训要求"),
+                 "done": _l("已完成"), "upcoming": _l("未开始"), "closed": _l("已结束")}
+# How an exam stands for its trainers (timing.exam_phase): from its status and its window, never "已发布" forever.
+PHASE_LABELS = {"draft": _l("草稿"), "upcoming": _l("未开始"), "open": _l("进行中"), "closed": _l("已结束"),
+                "archived": _l("已归档")}
 TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill_blank": _l("填空题"),
                "case": _l("案例分析题")}
 
@@ -52,7 +56,20 @@ nav.add_home_panel("exams/_trainer_panel.html", set(TRAINERS), _trainer_panel, 3
 
 @bp.app_context_processor
 def _labels():
-    return {"exam_status_labels": STATUS_LABELS, "question_type_labels": TYPE_LABELS}
+    return {"exam_status_labels": STATUS_LABELS, "question_type_labels": TYPE_LABELS, "exam_phase": _exam_phase}
+
+
+def _exam_phase(exam: Exam) -> str:
+    """The trainer's word for the exam now: 草稿 / 未开始 / 进行中 / 已结束 / 已归档."""
+    return str(PHASE_LABELS[timing.exam_phase(exam.status, exam.opens_at, exam.closes_at, utcnow())])
+
+
+def paper_warning_texts(total_points: float, pass_percent: float | None) -> list[str]:
+    """The paper's odd figures in words (selection.paper_warnings), for the save flash and the exam page."""
+    texts = {"total": _("试卷总分为 %(p)s 分，通常为 100 分，请核对每题分值和题数。", p=score_text(total_points)),
+             "pass_low": _("及格线为 %(p)s%%，低于 50%%，请核对。", p=score_text(pass_percent)),
+             "pass_high": _("及格线为 %(p)s%%，高于 90%%，请核对。", p=score_text(pass_percent))}
+    return [texts[key] for key in selection.paper_warnings(total_points, pass_percent)]
 
 
 # ------------------------------------------------------------------ authorisation helpers
@@ -80,10 +97,20 @@ def _exam(exam_id: int) -> Exam:
 # ------------------------------------------------------------------ staff
 
 
+def _gate_links(exams) -> dict[str, int]:
+    """Title -> id of the modules the exams' training gates require, so that what is missing links to them."""
+    ids = {int(m) for e in exams for m in (e.gate or {}).get("modules") or []}
+    if not ids:
+        return {}
+    return {t: i for i, t in db.session.execute(select(CourseModule.id, CourseModule.title)
+                                                .where(CourseModule.id.in_(ids)))}
+
+
 @bp.get("/")
 @login_required
 def index():
-    return render_template("exams/index.html", rows=availability.exams_for_user(db.session, current_user, utcnow()))
+    rows = availability.exams_for_user(db.session, current_user, utcnow())
+    return render_template("exams/index.html", rows=rows, gate_links=_gate_links([r.exam for r in rows]))
 
 
 @bp.get("/<int:exam_id>")
@@ -92,7 +119,7 @@ def intro(exam_id: int):
     exam = _visible_exam(exam_id)
     now = utcnow()
     status = availability.exam_status(db.session, exam, current_user, now)
-    return render_template("exams/intro.html", exam=exam, st=status, now=now)
+    return render_template("exams/intro.html", exam=exam, st=status, now=now, gate_links=_gate_links([exam]))
 
 
 @bp.post("/<int:exam_id>/start")
@@ -242,7 +269,7 @@ def practice_answer():
     form = _practice_form(request.form)
     return render_template("exams/practice.html", form=form, question=question,
                            mode=request.form.get("mode", "law"), index=request.form.get("i", 0, type=int),
-                           total=0, feedback=feedback)
+                           total=max(0, request.form.get("n", 0, type=int)), feedback=feedback)
 
 
 def _public_question(qid: int) -> dict:

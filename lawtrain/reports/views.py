@@ -208,7 +208,7 @@ def completion():
     _fill_choices(form)
     report = queries.completion_report(db.session, f, root=_root(), today=today, now=now)
     chart = builders.completion_chart(report)
-    chart = (chart.title, Markup(charts.to_svg(chart)))
+    chart = (chart.title, Markup(charts.to_svg(chart))) if chart else None
     return render_template("reports/completion.html", form=form, f=f, report=report, chart=chart,
                            subtitle=_subtitle(f, report.node), exports=_exports("completion", **f.params()))
 

@@ -119,11 +119,11 @@ def test_staff_sits_an_exam_offline_reload_timeout_result_certificate(browser_se
     for n, (qid, qtype, values) in enumerate(answers[:half], start=1):
         _go_to_question(page, n)
         enter_answer(page, qid, qtype, values)
-    flag = page.locator(f"#q-{answers[1][0]}").get_by_role("button", name="标记本题")
+    flag = page.locator(f"#q-{answers[1][0]} .flag-btn")  # its label turns into 已标记（点此取消）
     _go_to_question(page, 2)
     unflagged_colour = flag.evaluate("b => getComputedStyle(b).backgroundColor")
     flag.click()
-    assert flag.get_attribute("aria-pressed") == "true"
+    assert flag.get_attribute("aria-pressed") == "true" and "已标记" in flag.inner_text()
     # it looks pressed too (once Bootstrap's colour transition has run)
     flag.page.wait_for_function("([b, c]) => getComputedStyle(b).backgroundColor !== c",
                                 arg=[flag.element_handle(), unflagged_colour], timeout=3_000)

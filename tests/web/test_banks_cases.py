@@ -130,7 +130,7 @@ def test_trainer_sets_a_case_rule_and_sees_the_paper_total(client, login_as, ses
         "rules-0-type": "case", "rules-0-banks": str(bank.id), "rules-0-count": "1", "rules-0-points": ""}),
         follow_redirects=True)
     page = text_of(response)
-    assert "共2题，总分10.0分" in page, re.findall(r"alert[^>]*>([^<]{0,120})", page)
+    assert "共2题，总分10分" in page, re.findall(r"alert[^>]*>([^<]{0,120})", page)
     exam = session.scalar(select(Exam))
     assert [(r.type, r.count) for r in exam.rules] == [("case", 1)]
     assert client.get(f"/exams/{exam.id}/edit").status_code == 200
