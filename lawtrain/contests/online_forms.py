@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from lawtrain.contests.online_rank import PRIZES
-from lawtrain.exams.forms import RULE_ROWS, RuleForm
+from lawtrain.exams.forms import RULE_ROWS, RuleForm, fill_rule_rows
 from lawtrain.forms import choices
 
 
@@ -102,12 +102,4 @@ def fill_form(form: ContestForm, contest) -> None:
         row.form.prize.data = tier.prize
         row.form.mode.data = "count" if tier.count is not None else "share"
         row.form.amount.data = tier.count if tier.count is not None else tier.share
-    while len(form.rules) < len(exam.rules):
-        form.rules.append_entry()
-    for row, rule in zip(form.rules, exam.rules, strict=False):
-        f = row.form
-        f.type.data, f.banks.data, f.law_name.data = rule.type, list(rule.banks or []), rule.law_name
-        f.articles.data = ", ".join(str(a) for a in rule.articles or [])
-        f.tags.data = ", ".join(rule.tags or [])
-        f.difficulty_min.data, f.difficulty_max.data = rule.difficulty_min, rule.difficulty_max
-        f.count.data, f.points.data = rule.count, rule.points
+    fill_rule_rows(form, exam.rules)

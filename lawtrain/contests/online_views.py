@@ -244,11 +244,7 @@ def _contest_form(contest: OnlineContest | None) -> online_forms.ContestForm:
 
 
 def _contest_data(form: online_forms.ContestForm) -> online_services.ContestData:
-    rules = [dict(type=r.type.data, banks=list(r.banks.data or []), law_name=(r.law_name.data or "").strip() or None,
-                  articles=exam_forms.parse_ranges(r.articles.data), tags=exam_forms.split_list(r.tags.data),
-                  difficulty_min=r.difficulty_min.data, difficulty_max=r.difficulty_max.data,
-                  count=r.count.data, points=float(r.points.data or 1))
-             for r in (row.form for row in form.rules) if r.type.data]
+    rules = exam_forms.rule_rows_data(form)
     tiers = [online_rank.Tier(t.prize.data, int(t.amount.data) if t.mode.data == "count" else None,
                               float(t.amount.data) if t.mode.data == "share" else None)
              for t in (row.form for row in form.tiers) if t.amount.data]

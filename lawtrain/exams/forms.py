@@ -92,6 +92,28 @@ class RuleForm(Form):
             raise ValidationError(_l("请填写题数"))
 
 
+def fill_rule_rows(form, rules) -> None:
+    """Fill form.rules (a FieldList of RuleForm) from an exam's rules, adding rows as needed."""
+    while len(form.rules) < len(rules):
+        form.rules.append_entry()
+    for row, rule in zip(form.rules, rules, strict=False):
+        f = row.form
+        f.type.data, f.banks.data, f.law_name.data = rule.type, list(rule.banks or []), rule.law_name
+        f.articles.data = ", ".join(str(a) for a in rule.articles or [])
+        f.tags.data = ", ".join(rule.tags or [])
+        f.difficulty_min.data, f.difficulty_max.data = rule.difficulty_min, rule.difficulty_max
+        f.count.data, f.points.data = rule.count, rule.points
+
+
+def rule_rows_data(form) -> list[dict]:
+    """The filled rows of form.rules as rule dicts (a row without a type is unused)."""
+    return [dict(type=r.type.data, banks=list(r.banks.data or []), law_name=(r.law_name.data or "").strip() or None,
+                 articles=parse_ranges(r.articles.data), tags=split_list(r.tags.data),
+                 difficulty_min=r.difficulty_min.data, difficulty_max=r.difficulty_max.data,
+                 count=r.count.data, points=float(r.points.data or 1))
+            for r in (row.form for row in form.rules) if r.type.data]
+
+
 class ExamForm(FlaskForm):
     title = StringField(_l("考试名称"), validators=[DataRequired(), Length(max=128)])
     instructions = TextAreaField(_l("考试说明"), validators=[Optional(), Length(max=4000)])
