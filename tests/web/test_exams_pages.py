@@ -13,21 +13,12 @@ from lawtrain.exams import attempts, availability
 from lawtrain.exams.models import Answer, Attempt, AttemptQuestion, Exam, ExamOverride, PaperPregen
 from lawtrain.timeutil import utcnow
 from tests import factories
-from tests.services.exams_helpers import exam_bank, exam_form_data, right_response
-
-RULES = (("single", 3, 5.0), ("multiple", 2, 10.0), ("true_false", 2, 5.0), ("fill_blank", 1, 10.0))
+from tests.services.exams_helpers import exam_bank, exam_form_data, open_exam, right_response
 
 
 @pytest.fixture
 def bank(session):
     return exam_bank(session)
-
-
-def open_exam(session, bank, *users, **overrides):
-    now = utcnow()
-    fields = dict(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
-    fields.update(overrides)
-    return factories.make_exam(session, bank=bank, rules=RULES, users=list(users), **fields)
 
 
 def start_page(client, exam) -> tuple[int, str]:
