@@ -43,14 +43,7 @@ def _sit_by_api(client, contest, right_all=True):
 def test_organiser_creates_a_contest_with_the_rule_builder_and_publishes_it(client, session, login_as, bureau):
     exam_bank(session)
     login_as(bureau[2])
-    local = to_local(utcnow()).replace(tzinfo=None)
-    form = {"title": "宪法知识竞赛", "description": "说明", "duration_minutes": "10", "attempts_allowed": "1",
-            "opens_at": (local - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-            "closes_at": (local + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "all_staff": "y",
-            "tie_break": "time_submitted", "min_score": "60", "public_leaderboard": "y",
-            "tiers-0-prize": "一等奖", "tiers-0-mode": "count", "tiers-0-amount": "1",
-            "tiers-1-prize": "优秀奖", "tiers-1-mode": "share", "tiers-1-amount": "20",
-            "rules-0-type": "single", "rules-0-count": "3", "rules-0-points": "10"}
+    form = _form(**{"tiers-1-prize": "优秀奖", "tiers-1-mode": "share", "tiers-1-amount": "20"})
     r = client.post("/contests/online/new", data=form)
     body = r.get_data(as_text=True)
     assert r.status_code == 302, [line for line in body.splitlines() if "invalid" in line or "alert" in line]
