@@ -114,11 +114,22 @@ def rule_rows_data(form) -> list[dict]:
             for r in (row.form for row in form.rules) if r.type.data]
 
 
+def window_fields() -> tuple[DateTimeLocalField, DateTimeLocalField]:
+    """The opens_at and closes_at fields of an exam-like form (local time, to the minute)."""
+    return (DateTimeLocalField(_l("开始时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]),
+            DateTimeLocalField(_l("结束时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]))
+
+
+def closes_after_opens(form, field) -> None:
+    """The inline validator of closes_at (validate_closes_at = closes_after_opens)."""
+    if form.opens_at.data and field.data and field.data <= form.opens_at.data:
+        raise ValidationError(_l("结束时间必须晚于开始时间"))
+
+
 class ExamForm(FlaskForm):
     title = StringField(_l("考试名称"), validators=[DataRequired(), Length(max=128)])
     instructions = TextAreaField(_l("考试说明"), validators=[Optional(), Length(max=4000)])
-    opens_at = DateTimeLocalField(_l("开始时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    closes_at = DateTimeLocalField(_l("结束时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    opens_at, closes_at = window_fields()
     duration_minutes = IntegerField(_l("答题时长（分钟）"), default=60,
                                     validators=[DataRequired(), NumberRange(1, 600)])
     attempts_allowed = IntegerField(_l("可作答次数"), default=1, validators=[DataRequired(), NumberRange(1, 20)])
@@ -171,9 +182,7 @@ class ExamForm(FlaskForm):
         except ValueError as e:
             raise ValidationError(_l("每行写成“法律=分钟”，如 安全生产法=30")) from e
 
-    def validate_closes_at(self, field):
-        if self.opens_at.data and field.data and field.data <= self.opens_at.data:
-            raise ValidationError(_l("结束时间必须晚于开始时间"))
+    validate_closes_at = closes_after_opens
 
 
 def _clear_errors(field) -> None:

@@ -57,6 +57,16 @@ def test_organiser_creates_a_contest_with_the_rule_builder_and_publishes_it(clie
     assert "宪法知识竞赛" not in client.get("/exams/manage").get_data(as_text=True)  # hidden from the exam list
 
 
+def test_contest_form_refuses_a_window_that_closes_when_it_opens(client, session, login_as, bureau):
+    exam_bank(session)
+    login_as(bureau[2])
+    form = _form()
+    form["closes_at"] = form["opens_at"]
+    body = client.post("/contests/online/new", data=form).get_data(as_text=True)
+    assert '<div id="closes_at-error" class="invalid-feedback d-block">结束时间必须晚于开始时间</div>' in body
+    assert session.scalar(select(OnlineContest)) is None
+
+
 def test_staff_enter_see_rank_and_masked_board_and_the_api(app, client, session, bureau):
     root, team, trainer = bureau
     contest = _open_contest(app, session, trainer)

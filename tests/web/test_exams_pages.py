@@ -115,6 +115,16 @@ def test_no_javascript_fallback_saves_and_submits(client, login_as, session, ban
     assert (attempt.status, attempt.score, attempt.passed) == ("submitted", 55.0, True)
 
 
+def test_exam_form_refuses_a_window_that_closes_when_it_opens(client, login_as, session, bank):
+    login_as("trainer")
+    form = exam_form_data(title="时间倒置的考试", **{"rules-0-type": "single", "rules-0-count": "2",
+                                                   "rules-0-points": "5"})
+    form["closes_at"] = form["opens_at"]
+    html = client.post("/exams/new", data=form).get_data(as_text=True)
+    assert '<div id="closes_at-error" class="invalid-feedback d-block">结束时间必须晚于开始时间</div>' in html
+    assert session.scalar(select(Exam)) is None
+
+
 def test_trainer_creates_exam_sees_rule_check_and_publishes(client, login_as, session, bank):
     login_as("trainer")
     team = factories.make_department(session, path="区应急局/执法大队")
