@@ -131,10 +131,7 @@ def enter(contest_id: int):
     contest = _entrant_contest(contest_id)
     try:
         attempt, _resumed = online_services.enter_contest(db.session, contest, current_user, utcnow(), ip=client_ip())
-    except online_services.ContestUnavailable as e:
-        flash(str(e), "error")
-        return redirect(url_for("online_contests.intro", contest_id=contest.id))
-    except exam_errors.ExamError as e:
+    except (online_services.ContestUnavailable, exam_errors.ExamError) as e:
         flash(str(e), "error")
         return redirect(url_for("online_contests.intro", contest_id=contest.id))
     return redirect(url_for("exams.take", attempt_id=attempt.id))
