@@ -62,6 +62,16 @@ def _pending(page, attempt_id: int) -> dict:
                          attempt_id)
 
 
+def _submit_for_full_marks(page, live_server, attempt_id: int) -> None:
+    """Hand the paper in, land on the result, and find it stored as submitted with all 20 points."""
+    page.get_by_role("button", name="提交试卷").click()
+    page.get_by_role("button", name="确认提交").click()
+    page.wait_for_url(re.compile(rf"/exams/attempts/{attempt_id}/result$"), timeout=20_000)
+    with live_server.db_session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt.status == "submitted" and attempt.score == attempt.max_score == 20.0
+
+
 def _desktop(bs, live_server, attempt_id: int, keys) -> None:
     """A desktop shows every question: the case text is open above the first sub-question and one click away
     above the others; answered and submitted, it scores in full."""
@@ -76,12 +86,7 @@ def _desktop(bs, live_server, attempt_id: int, keys) -> None:
         enter_answer(page, qid, qtype, values)
     page.locator(".exam-title").click()  # leave the last blank
     wait_until(lambda: len(saved_answers(live_server, attempt_id)) == len(keys), timeout=15.0)
-    page.get_by_role("button", name="提交试卷").click()
-    page.get_by_role("button", name="确认提交").click()
-    page.wait_for_url(re.compile(rf"/exams/attempts/{attempt_id}/result$"), timeout=20_000)
-    with live_server.db_session() as s:
-        attempt = s.get(Attempt, attempt_id)
-        assert attempt.status == "submitted" and attempt.score == attempt.max_score == 20.0
+    _submit_for_full_marks(page, live_server, attempt_id)
     assert page.locator(".review-item .case-box").count() == len(keys) - 2
 
 
@@ -156,12 +161,7 @@ def test_staff_answers_a_case_on_a_phone_offline_mid_case_and_submits(browser_se
     bs.context.set_offline(False)
     wait_until(lambda: len(saved_answers(live_server, attempt_id)) == len(keys), timeout=15.0)
     page.locator("#net-banner").wait_for(state="hidden")
-    page.get_by_role("button", name="提交试卷").click()
-    page.get_by_role("button", name="确认提交").click()
-    page.wait_for_url(re.compile(rf"/exams/attempts/{attempt_id}/result$"), timeout=20_000)
-    with live_server.db_session() as s:
-        attempt = s.get(Attempt, attempt_id)
-        assert attempt.status == "submitted" and attempt.score == attempt.max_score == 20.0
+    _submit_for_full_marks(page, live_server, attempt_id)
     # The review shows the case above its sub-questions.
     expect(page.locator(".review-item .case-text").first).to_be_visible()
     assert page.locator(".review-item .case-box").count() == len(in_case)
