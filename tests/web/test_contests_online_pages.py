@@ -137,6 +137,7 @@ def test_guest_registers_by_link_enters_and_organiser_closes_exports_and_purges(
     assert client.get(f"/contests/online/{contest.id}/guests.xlsx").data[:2] == b"PK"
     with client.get(f"/contests/online/{contest.id}/certificates.zip") as zipped:
         assert zipped.data[:2] == b"PK"
+        assert "_%E8%8E%B7%E5%A5%96%E8%AF%81%E4%B9%A6.zip" in zipped.headers["Content-Disposition"]  # …_获奖证书.zip
     assert client.post(f"/contests/online/{contest.id}/publish-results").status_code == 302
     assert client.post(f"/contests/online/{contest.id}/purge-guests").status_code == 302
     assert session.scalar(select(OnlineContestGuest.name)) == "陈*红"
