@@ -130,13 +130,17 @@ def add_team(session: Session, contest: LiveContest, *, name: str, department: s
     return team
 
 
-def remove_team(session: Session, team: LiveTeam) -> None:
-    contest = team.contest
+def _remove_positioned(session: Session, contest: LiveContest, items: list, item) -> None:
+    """Take a team or round out of a draft contest's running order and number the rest 1…n again."""
     _draft(contest)
-    contest.teams.remove(team)
-    for i, t in enumerate(contest.teams, start=1):
-        t.position = i
+    items.remove(item)
+    for i, x in enumerate(items, start=1):
+        x.position = i
     session.commit()
+
+
+def remove_team(session: Session, team: LiveTeam) -> None:
+    _remove_positioned(session, team.contest, team.contest.teams, team)
 
 
 def add_round(session: Session, contest: LiveContest, *, type: str, title: str, points_right: int,
@@ -158,12 +162,7 @@ def add_round(session: Session, contest: LiveContest, *, type: str, title: str, 
 
 
 def remove_round(session: Session, rnd: LiveRound) -> None:
-    contest = rnd.contest
-    _draft(contest)
-    contest.rounds.remove(rnd)
-    for i, r in enumerate(contest.rounds, start=1):
-        r.position = i
-    session.commit()
+    _remove_positioned(session, rnd.contest, rnd.contest.rounds, rnd)
 
 
 def _round_questions(session: Session, rnd: LiveRound, n_teams: int, rng: random.Random) -> list[Question]:

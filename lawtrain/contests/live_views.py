@@ -134,17 +134,21 @@ def add_team(contest_id: int):
     return redirect(url_for("live.setup", contest_id=contest.id) + "#teams")
 
 
+def _remove_from_setup(contest_id: int, item, remove, anchor: str):
+    """Remove a team or round (404 unless it belongs to the contest); a refusal is flashed."""
+    if item is None or item.contest_id != contest_id:
+        abort(404)
+    try:
+        remove(db.session, item)
+    except live_services.LiveError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("live.setup", contest_id=contest_id) + anchor)
+
+
 @bp.post("/live/<int:contest_id>/teams/<int:team_id>/delete")
 @roles_required(*TRAINERS)
 def remove_team(contest_id: int, team_id: int):
-    team = db.session.get(LiveTeam, team_id)
-    if team is None or team.contest_id != contest_id:
-        abort(404)
-    try:
-        live_services.remove_team(db.session, team)
-    except live_services.LiveError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("live.setup", contest_id=contest_id) + "#teams")
+    return _remove_from_setup(contest_id, db.session.get(LiveTeam, team_id), live_services.remove_team, "#teams")
 
 
 @bp.post("/live/<int:contest_id>/rounds")
@@ -167,14 +171,7 @@ def add_round(contest_id: int):
 @bp.post("/live/<int:contest_id>/rounds/<int:round_id>/delete")
 @roles_required(*TRAINERS)
 def remove_round(contest_id: int, round_id: int):
-    rnd = db.session.get(LiveRound, round_id)
-    if rnd is None or rnd.contest_id != contest_id:
-        abort(404)
-    try:
-        live_services.remove_round(db.session, rnd)
-    except live_services.LiveError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("live.setup", contest_id=contest_id) + "#rounds")
+    return _remove_from_setup(contest_id, db.session.get(LiveRound, round_id), live_services.remove_round, "#rounds")
 
 
 @bp.post("/live/<int:contest_id>/start")

@@ -69,25 +69,13 @@ def _fill_form(form: forms.ExamForm, exam: Exam) -> None:
     gate = exam.gate or {}
     form.gate_modules.data = list(gate.get("modules") or [])
     form.gate_minutes.data = "\n".join(f"{k}={v}" for k, v in (gate.get("minutes") or {}).items())
-    while len(form.rules) < len(exam.rules):
-        form.rules.append_entry()
-    for row, rule in zip(form.rules, exam.rules, strict=False):
-        f = row.form
-        f.type.data, f.banks.data, f.law_name.data = rule.type, list(rule.banks or []), rule.law_name
-        f.articles.data = ", ".join(str(a) for a in rule.articles or [])
-        f.tags.data = ", ".join(rule.tags or [])
-        f.difficulty_min.data, f.difficulty_max.data = rule.difficulty_min, rule.difficulty_max
-        f.count.data, f.points.data = rule.count, rule.points
+    forms.fill_rule_rows(form, exam.rules)
     form.paper_mode.data = exam.paper_mode
     form.fixed_questions.data, form.fixed_points.data = papers.fixed_paper_text(db.session, exam)
 
 
 def _exam_data(form: forms.ExamForm, people: list[int]) -> authoring.ExamData:
-    rules = [dict(type=r.type.data, banks=list(r.banks.data or []), law_name=(r.law_name.data or "").strip() or None,
-                  articles=forms.parse_ranges(r.articles.data), tags=forms.split_list(r.tags.data),
-                  difficulty_min=r.difficulty_min.data, difficulty_max=r.difficulty_max.data,
-                  count=r.count.data, points=float(r.points.data or 1))
-             for r in (row.form for row in form.rules) if r.type.data]
+    rules = forms.rule_rows_data(form)
     gate = {k: v for k, v in (("modules", list(form.gate_modules.data or [])),
                               ("minutes", forms.parse_minutes(form.gate_minutes.data))) if v}
     return authoring.ExamData(

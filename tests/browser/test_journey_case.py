@@ -6,7 +6,6 @@ On a desktop (every question on one page) the case text opens above the first su
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,9 +14,18 @@ from sqlalchemy import select
 
 from lawtrain.auth.models import User
 from lawtrain.banks.models import Bank
-from lawtrain.exams.models import Answer, Attempt, AttemptQuestion, Exam, ExamAssignee, ExamRule
+from lawtrain.exams.models import Attempt, AttemptQuestion, Exam, ExamAssignee, ExamRule
 from lawtrain.timeutil import utcnow
-from tests.browser.helpers import check_page, enter_answer, make_staff, paper_keys, save_reference
+from tests.browser.helpers import (
+    check_page,
+    enter_answer,
+    go_to_question,
+    make_staff,
+    paper_keys,
+    save_reference,
+    saved_answers,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -48,29 +56,20 @@ def _make_case_exam(session, username: str, title: str) -> int:
     return exam.id
 
 
-def _saved(live_server, attempt_id: int) -> dict[int, list]:
-    with live_server.db_session() as s:
-        return {a.question_id: a.response for a in s.scalars(select(Answer).where(Answer.attempt_id == attempt_id))}
-
-
-def _wait_until(predicate, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
-
-
-def _go_to(page, n: int) -> None:
-    page.get_by_role("navigation", name="题目导航").get_by_role("link", name=re.compile(f"^第{n}题")).click()
-
-
 def _pending(page, attempt_id: int) -> dict:
     """The answers the page keeps on the device until the server has them."""
     return page.evaluate("id => (JSON.parse(localStorage.getItem('lawtrain-attempt-' + id)) || {}).pending || {}",
                          attempt_id)
+
+
+def _submit_for_full_marks(page, live_server, attempt_id: int) -> None:
+    """Hand the paper in, land on the result, and find it stored as submitted with all 20 points."""
+    page.get_by_role("button", name="提交试卷").click()
+    page.get_by_role("button", name="确认提交").click()
+    page.wait_for_url(re.compile(rf"/exams/attempts/{attempt_id}/result$"), timeout=20_000)
+    with live_server.db_session() as s:
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt.status == "submitted" and attempt.score == attempt.max_score == 20.0
 
 
 def _desktop(bs, live_server, attempt_id: int, keys) -> None:
@@ -86,13 +85,8 @@ def _desktop(bs, live_server, attempt_id: int, keys) -> None:
     for qid, qtype, values in keys:
         enter_answer(page, qid, qtype, values)
     page.locator(".exam-title").click()  # leave the last blank
-    _wait_until(lambda: len(_saved(live_server, attempt_id)) == len(keys))
-    page.get_by_role("button", name="提交试卷").click()
-    page.get_by_role("button", name="确认提交").click()
-    page.wait_for_url(re.compile(rf"/exams/attempts/{attempt_id}/result$"), timeout=20_000)
-    with live_server.db_session() as s:
-        attempt = s.get(Attempt, attempt_id)
-        assert attempt.status == "submitted" and attempt.score == attempt.max_score == 20.0
+    wait_until(lambda: len(saved_answers(live_server, attempt_id)) == len(keys), timeout=15.0)
+    _submit_for_full_marks(page, live_server, attempt_id)
     assert page.locator(".review-item .case-box").count() == len(keys) - 2
 
 
@@ -125,12 +119,12 @@ def test_staff_answers_a_case_on_a_phone_offline_mid_case_and_submits(browser_se
 
     # The plain questions, online.
     for n, (qid, qtype, values) in enumerate(keys[:2], start=1):
-        _go_to(page, n)
+        go_to_question(page, n)
         enter_answer(page, qid, qtype, values)
 
     # The first sub-question: the case text is above it, open, in view, and the options stay reachable.
     first_qid, first_type, first_values = keys[2]
-    _go_to(page, 3)
+    go_to_question(page, 3)
     section = page.locator(f"#q-{first_qid}")
     case_text = section.locator(".case-text")
     expect(case_text).to_be_visible()
@@ -142,13 +136,14 @@ def test_staff_answers_a_case_on_a_phone_offline_mid_case_and_submits(browser_se
     enter_answer(page, first_qid, first_type, first_values)
     section.locator(".q-head").click()  # leaving a blank fires its change (a save) now, not after going offline
     expected = first_values if first_type == "fill_blank" else sorted(first_values)
-    _wait_until(lambda: _saved(live_server, attempt_id).get(first_qid) == expected)  # every box ticked is saved
-    _wait_until(lambda: not _pending(page, attempt_id))  # and the page has heard back
+    # every box ticked is saved
+    wait_until(lambda: saved_answers(live_server, attempt_id).get(first_qid) == expected, timeout=15.0)
+    wait_until(lambda: not _pending(page, attempt_id), timeout=15.0)  # and the page has heard back
 
     # Offline mid-case: the remaining sub-questions are answered with the case text still at hand.
     bs.context.set_offline(True)
     for n, (qid, qtype, values) in enumerate(keys[3:], start=4):
-        _go_to(page, n)
+        go_to_question(page, n)
         sub = page.locator(f"#q-{qid}")
         expect(sub.locator(".case-text")).to_be_visible()
         sub.locator(".case-summary").click()  # it folds away for more room …
@@ -160,18 +155,13 @@ def test_staff_answers_a_case_on_a_phone_offline_mid_case_and_submits(browser_se
     page.get_by_role("alert").filter(has_text="网络中断").wait_for()
     pending = _pending(page, attempt_id)
     assert {int(q) for q in pending} == {qid for qid, _t, _k in keys[3:]}, (pending, keys)  # one per sub-question
-    assert set(_saved(live_server, attempt_id)) == {qid for qid, _t, _k in keys[:3]}
+    assert set(saved_answers(live_server, attempt_id)) == {qid for qid, _t, _k in keys[:3]}
 
     # Back online: every sub-question's answer reaches the server; then the paper is handed in.
     bs.context.set_offline(False)
-    _wait_until(lambda: len(_saved(live_server, attempt_id)) == len(keys))
+    wait_until(lambda: len(saved_answers(live_server, attempt_id)) == len(keys), timeout=15.0)
     page.locator("#net-banner").wait_for(state="hidden")
-    page.get_by_role("button", name="提交试卷").click()
-    page.get_by_role("button", name="确认提交").click()
-    page.wait_for_url(re.compile(rf"/exams/attempts/{attempt_id}/result$"), timeout=20_000)
-    with live_server.db_session() as s:
-        attempt = s.get(Attempt, attempt_id)
-        assert attempt.status == "submitted" and attempt.score == attempt.max_score == 20.0
+    _submit_for_full_marks(page, live_server, attempt_id)
     # The review shows the case above its sub-questions.
     expect(page.locator(".review-item .case-text").first).to_be_visible()
     assert page.locator(".review-item .case-box").count() == len(in_case)

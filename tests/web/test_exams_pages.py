@@ -13,21 +13,12 @@ from lawtrain.exams import attempts, availability
 from lawtrain.exams.models import Answer, Attempt, AttemptQuestion, Exam, ExamOverride, PaperPregen
 from lawtrain.timeutil import utcnow
 from tests import factories
-from tests.services.exams_helpers import exam_bank, exam_form_data, right_response
-
-RULES = (("single", 3, 5.0), ("multiple", 2, 10.0), ("true_false", 2, 5.0), ("fill_blank", 1, 10.0))
+from tests.services.exams_helpers import exam_bank, exam_form_data, open_exam, right_response
 
 
 @pytest.fixture
 def bank(session):
     return exam_bank(session)
-
-
-def open_exam(session, bank, *users, **overrides):
-    now = utcnow()
-    fields = dict(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
-    fields.update(overrides)
-    return factories.make_exam(session, bank=bank, rules=RULES, users=list(users), **fields)
 
 
 def start_page(client, exam) -> tuple[int, str]:
@@ -122,6 +113,16 @@ def test_no_javascript_fallback_saves_and_submits(client, login_as, session, ban
     assert "55" in r.get_data(as_text=True)
     attempt = session.get(Attempt, attempt_id)
     assert (attempt.status, attempt.score, attempt.passed) == ("submitted", 55.0, True)
+
+
+def test_exam_form_refuses_a_window_that_closes_when_it_opens(client, login_as, session, bank):
+    login_as("trainer")
+    form = exam_form_data(title="时间倒置的考试", **{"rules-0-type": "single", "rules-0-count": "2",
+                                                   "rules-0-points": "5"})
+    form["closes_at"] = form["opens_at"]
+    html = client.post("/exams/new", data=form).get_data(as_text=True)
+    assert '<div id="closes_at-error" class="invalid-feedback d-block">结束时间必须晚于开始时间</div>' in html
+    assert session.scalar(select(Exam)) is None
 
 
 def test_trainer_creates_exam_sees_rule_check_and_publishes(client, login_as, session, bank):

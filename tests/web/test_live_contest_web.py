@@ -96,3 +96,25 @@ def test_a_signed_in_member_opens_the_pad_without_a_code(client, session, login_
     assert client.get(f"/contests/live/pad/{contest.teams[0].id}").status_code == 200
     assert client.get(f"/contests/live/pad/{contest.teams[1].id}").status_code == 403
     assert "打开答题器" in client.get("/", follow_redirects=True).get_data(as_text=True)
+
+
+def test_trainer_removes_teams_and_rounds_only_while_draft(client, session, login_as):
+    login_as("trainer")
+    contest = make_live_contest(session, teams=("甲队", "乙队", "丙队"), rounds=("required", "buzz"), start=False)
+    other = make_live_contest(session, teams=("丁队",), rounds=("buzz",), start=False)
+    first_team, first_round = contest.teams[0], contest.rounds[0]
+    assert client.post(f"/contests/live/{contest.id}/teams/{other.teams[0].id}/delete").status_code == 404
+    assert client.post(f"/contests/live/{contest.id}/rounds/{other.rounds[0].id}/delete").status_code == 404
+    response = client.post(f"/contests/live/{contest.id}/teams/{first_team.id}/delete")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/contests/live/{contest.id}/#teams")
+    response = client.post(f"/contests/live/{contest.id}/rounds/{first_round.id}/delete")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/contests/live/{contest.id}/#rounds")
+    session.expire_all()
+    assert [(t.name, t.position) for t in contest.teams] == [("乙队", 1), ("丙队", 2)]
+    assert [(r.title, r.position) for r in contest.rounds] == [("抢答环节", 1)]
+    assert client.post(f"/contests/live/{contest.id}/start").status_code == 302
+    team = contest.teams[0]
+    response = client.post(f"/contests/live/{contest.id}/teams/{team.id}/delete", follow_redirects=True)
+    assert "竞赛已开始，不能再修改设置" in response.get_data(as_text=True)
+    session.expire_all()
+    assert len(contest.teams) == 2 and team in contest.teams

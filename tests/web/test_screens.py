@@ -9,21 +9,12 @@ import pytest
 
 from lawtrain.timeutil import utcnow
 from tests import factories
-from tests.services.exams_helpers import exam_bank
-
-RULES = (("single", 3, 5.0), ("multiple", 2, 10.0), ("true_false", 2, 5.0), ("fill_blank", 1, 10.0))
+from tests.services.exams_helpers import exam_bank, open_exam
 
 
 @pytest.fixture
 def bank(session):
     return exam_bank(session)
-
-
-def open_exam(session, bank, *users, **overrides):
-    now = utcnow()
-    fields = dict(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
-    fields.update(overrides)
-    return factories.make_exam(session, bank=bank, rules=RULES, users=list(users), **fields)
 
 
 def text_of(html: str) -> str:

@@ -65,8 +65,8 @@ def _text(value: Any) -> str:
     return clean_text(value) if isinstance(value, (str, int, float)) else ""
 
 
-def _case(item: dict, location: Location, problems: list[Problem]) -> QuestionRecord:
-    """A case: case_text, difficulty, tags and its items (each parsed as an ordinary question)."""
+def _difficulty(item: dict, location: Location, problems: list[Problem]) -> int | None:
+    """The item's difficulty 1–5, None when absent; anything else is a problem (and None)."""
     difficulty = item.get("difficulty")
     try:
         difficulty = int(difficulty) if difficulty not in (None, "") else None
@@ -75,6 +75,12 @@ def _case(item: dict, location: Location, problems: list[Problem]) -> QuestionRe
     except (TypeError, ValueError):
         problems.append(Problem(location, f"难度“{difficulty}”应为 1–5"))
         difficulty = None
+    return difficulty
+
+
+def _case(item: dict, location: Location, problems: list[Problem]) -> QuestionRecord:
+    """A case: case_text, difficulty, tags and its items (each parsed as an ordinary question)."""
+    difficulty = _difficulty(item, location, problems)
     tags_raw = item.get("tags") or []
     items_raw = item.get("items")
     if not isinstance(items_raw, list):
@@ -119,19 +125,12 @@ def _question(item: Any, location: Location, problems: list[Problem], in_case: b
             problems.append(Problem(replace(location, column="basis"),
                                     f"法律依据 {json.dumps(citation, ensure_ascii=False)[:80]} 无法识别", "warning"))
     points = item.get("points")
-    difficulty = item.get("difficulty")
     try:
         points = float(points) if points not in (None, "") else None
     except (TypeError, ValueError):
         problems.append(Problem(location, f"分值“{points}”不是数字"))
         points = None
-    try:
-        difficulty = int(difficulty) if difficulty not in (None, "") else None
-        if difficulty is not None and not 1 <= difficulty <= 5:
-            raise ValueError
-    except (TypeError, ValueError):
-        problems.append(Problem(location, f"难度“{difficulty}”应为 1–5"))
-        difficulty = None
+    difficulty = _difficulty(item, location, problems)
     stem = _text(item.get("stem"))
     external_id = _text(item.get("external_id")) or None
     tags_raw = item.get("tags") or []
