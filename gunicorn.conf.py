@@ -18,6 +18,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # servers x workers x (LAWTRAIN_DB_POOL_SIZE + LAWTRAIN_DB_MAX_OVERFLOW) under max_connections (docs/DEPLOY.md).
 workers = int(os.environ.get("GUNICORN_WORKERS",
                              default_worker_count(os.environ.get("DATABASE_URL"), multiprocessing.cpu_count())))
+os.environ.setdefault("LAWTRAIN_WORKERS", str(workers))  # the app warns when workers would not share throttles
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 # Connections waiting for a free worker: a start-of-exam burst of 1,000 people queues here (and in nginx).

@@ -34,7 +34,8 @@ def load_config(app, test_config: dict | None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=env.get("LAWTRAIN_SECURE_COOKIES") == "1",
         SESSION_COOKIE_NAME="lawtrain_session",
-        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        PERMANENT_SESSION_LIFETIME=12 * 3600,  # also enforced on the server from sign-in (auth.sessions)
+        LAWTRAIN_SESSION_IDLE_MINUTES=int(env.get("LAWTRAIN_SESSION_IDLE_MINUTES", "120")),  # 0: no idle limit
         # The cookie is not re-signed on every response (the hot answer-save path stays lean).
         SESSION_REFRESH_EACH_REQUEST=False,
         # Behind nginx: how many proxy hops to trust for the client address and scheme (throttling, audit log).
@@ -62,9 +63,10 @@ def load_config(app, test_config: dict | None) -> None:
         # …and 薄弱 only when the Wilson 95 % upper bound of its correct rate (percent) is below this.
         LAWTRAIN_WEAK_THRESHOLD=float(env.get("LAWTRAIN_WEAK_THRESHOLD", "60")),
         # Login throttling: "memory://" for one process, "redis://host:port/db" shared by workers.
-        RATELIMIT_STORAGE_URI=env.get("LAWTRAIN_RATELIMIT_STORAGE", "memory://"),
+        RATELIMIT_STORAGE_URI=env.get("LAWTRAIN_RATELIMIT_STORAGE", "auto"),  # auto: local Redis if it answers
         LOGIN_MAX_FAILURES_PER_ACCOUNT=int(env.get("LAWTRAIN_LOGIN_MAX_ACCOUNT", "5")),
-        LOGIN_MAX_FAILURES_PER_ADDRESS=int(env.get("LAWTRAIN_LOGIN_MAX_ADDRESS", "100")),
+        # failures against existing accounts only: a hall of 200 behind one NAT address mistypes far less
+        LOGIN_MAX_FAILURES_PER_ADDRESS=int(env.get("LAWTRAIN_LOGIN_MAX_ADDRESS", "1000")),
         LOGIN_THROTTLE_WINDOW=int(env.get("LAWTRAIN_LOGIN_WINDOW", "900")),
         PASSWORD_HASH_PROFILE=env.get("LAWTRAIN_PASSWORD_PROFILE", "default"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, gettext
 
+from lawtrain import display
 from lawtrain.timeutil import format_local
 
 
@@ -29,7 +30,24 @@ def translate(message: str, **values: object) -> str:
     return message % values if values else message
 
 
+def study_time(seconds: int | float | None) -> str:
+    """Study time in the one format every page uses (display.study_time_text), units translated."""
+    return display.study_time_text(seconds, translate("%(n)s 小时"), translate("%(n)s 分钟"))
+
+
+def article(number) -> str:
+    """An article as the official text writes it (第七十二条); "Art. 72" in English."""
+    if has_request_context() and str(get_locale()) == "en":
+        return translate("第%(n)s条", n=number)
+    return display.article_label(number)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
+    # One reading of numbers on every page: 8%, 30 分, 1.5 小时, 第七十二条.
+    app.jinja_env.filters["pct"] = display.percent
+    app.jinja_env.filters["score"] = display.score_text
+    app.jinja_env.filters["study_time"] = study_time
+    app.jinja_env.filters["article"] = article
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -29,6 +29,7 @@ class HomePanel:
 
 
 _NAV: list[NavItem] = []
+_ADMIN_PAGES: list[tuple[object, str]] = []  # (label, endpoint): tabs of 系统管理 that higher areas add
 _PANELS: list[HomePanel] = []
 
 
@@ -48,3 +49,14 @@ def nav_for(roles: set[str]) -> list[NavItem]:
 
 def panels_for(role: str) -> list[HomePanel]:
     return sorted((p for p in _PANELS if role in p.roles), key=lambda p: p.order)
+
+
+def add_admin_page(label, endpoint: str) -> None:
+    """A page of another area shown among the 系统管理 tabs (e.g. the certificate seal)."""
+    if not any(e == endpoint for _l, e in _ADMIN_PAGES):
+        _ADMIN_PAGES.append((label, endpoint))
+
+
+def admin_pages() -> list[tuple[str, object]]:
+    """(endpoint, label) of the added 系统管理 tabs, as the tab macro lists its own."""
+    return [(endpoint, label) for label, endpoint in _ADMIN_PAGES]

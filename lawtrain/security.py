@@ -37,4 +37,8 @@ def init_app(app: Flask) -> None:
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if response.mimetype == "text/html" or response.mimetype == "application/json":
             h.setdefault("Cache-Control", "no-store")
+        if "attachment" in h.get("Content-Disposition", ""):
+            # exports and downloads carry keys or personal data: no browser or proxy may keep a copy
+            # (send_file's own "no-cache" still lets a browser store it)
+            h["Cache-Control"] = "private, no-store"
         return response

@@ -12,6 +12,9 @@ _events = Namespace()
 
 # exams -> certificates: an attempt has (new) grades. kwargs: session, attempt, previous_passed, now.
 attempt_graded = _events.signal("attempt-graded")
+# exams -> certificates: an exam's results were released (by a trainer, or its window closed with results due
+# after the close). kwargs: session, exam, now.
+results_released = _events.signal("results-released")
 # banks -> exams: papers holding old_version_id are to follow a key correction to new_version_id.
 # kwargs: session, question_id, old_version_id, new_version_id, actor, now. A receiver returns the id of the
 # audit entry recording what it changed (None: nothing to change).

@@ -8,18 +8,19 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from lawtrain.auth import audit
+from lawtrain.auth import audit, names, passwords
 from lawtrain.auth.models import User, UserRole, UserSession
 from lawtrain.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, random_password, verify_password
 from lawtrain.auth.roles import ALL_ROLES
 from lawtrain.auth.throttle import LoginThrottle
+from lawtrain.timeutil import utcnow
 
 
 class AuthError(Exception):
@@ -56,6 +57,11 @@ def validate_password(password: str) -> None:
         raise AuthError(_l("密码须同时包含字母和数字"), "password")
 
 
+def login_skeletons(session: Session) -> dict[str, str]:
+    """Every account's login name by its look-alike skeleton (auth.names)."""
+    return {names.skeleton(u): u for u in session.scalars(select(User.username).order_by(User.id))}
+
+
 def find_user(session: Session, login: str) -> User | None:
     return session.scalar(select(User).where(User.username == normalize_login(login)))
 
@@ -68,14 +74,16 @@ def authenticate(
     if throttle.is_blocked(key, ip):
         audit.record(session, "login_throttled", target_type="user", target_id=key, ip=ip, now=now)
         session.commit()
-        raise LoginThrottled(_l("登录失败次数过多，请 15 分钟后再试或联系管理员"))
+        raise LoginThrottled(_l("登录失败次数过多，请稍等片刻再试"))
     user = find_user(session, key)
-    if user is None or not user.is_active_account or not verify_password(user.password_hash, password):
-        throttle.failed(key, ip)
+    # Unknown names cost the same hash as known ones: the time taken does not tell which names exist.
+    checked = verify_password(user.password_hash if user is not None else passwords.dummy_hash(), password)
+    if user is None or not user.is_active_account or not checked:
+        throttle.failed(key, ip, known=user is not None)
         audit.record(session, "login_failed", target_type="user", target_id=key, ip=ip, now=now)
         session.commit()
         raise AuthError(_l("登录名或密码错误"))
-    throttle.succeeded(key)
+    throttle.succeeded(key, ip)
     user.last_login_at = now
     audit.record(session, "login", actor=user, target_type="user", target_id=user.id, ip=ip, now=now)
     session.commit()
@@ -108,16 +116,21 @@ def _session_user_select():
             User.id == bindparam("user_id"),
             UserSession.token_hash == bindparam("token_hash"),
             UserSession.revoked_at.is_(None),
+            UserSession.created_at > bindparam("opened_after"),  # the absolute limit: re-signing cannot extend it
             User.is_active_account.is_(True),
         )
     )
 
 
-def load_session_user(session: Session, user_id: int, token: str | None) -> User | None:
-    """The user behind a cookie, only while that session is open and the account active."""
+def load_session_user(session: Session, user_id: int, token: str | None, *, now: datetime | None = None,
+                      max_age: timedelta = timedelta(hours=12)) -> User | None:
+    """The user behind a cookie, only while that session is open, younger than `max_age` since sign-in (however
+    often the cookie was re-signed since), and the account active."""
     if not token:
         return None
-    return session.scalars(_session_user_select(), {"user_id": user_id, "token_hash": _token_hash(token)}).unique(
+    opened_after = (now or utcnow()) - max_age
+    return session.scalars(_session_user_select(), {"user_id": user_id, "token_hash": _token_hash(token),
+                                                    "opened_after": opened_after}).unique(
     ).one_or_none()  # every row read: a person with several roles gets all of them
 
 
@@ -186,6 +199,10 @@ def build_user(
     login = validate_login(username)
     if find_user(session, login) is not None:
         raise AuthError(_("登录名“%(login)s”已存在", login=login), "username")
+    twin = names.lookalike_of(login, login_skeletons(session))
+    if twin is not None:
+        raise AuthError(_("登录名“%(login)s”与已有账号“%(other)s”形近，容易混淆，请换一个", login=login, other=twin),
+                        "username")
     staff_no = (staff_no or "").strip() or None
     if staff_no and session.scalar(select(User.id).where(User.staff_no == staff_no)):
         raise AuthError(_("工号“%(no)s”已存在", no=staff_no), "staff_no")

@@ -16,7 +16,7 @@ from lawtrain.banks.models import QUESTION_TYPES, QuestionStatus
 from lawtrain.forms import choices
 
 TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"),
-               "fill_blank": _l("填空题")}
+               "fill_blank": _l("填空题"), "case": _l("案例分析题")}
 STATUS_LABELS = {QuestionStatus.ACTIVE: _l("在用"), QuestionStatus.NEEDS_REVIEW: _l("待复核"),
                  QuestionStatus.RETIRED: _l("已停用")}
 DIFFICULTY_LABELS = {1: _l("1 易"), 2: _l("2 较易"), 3: _l("3 中"), 4: _l("4 较难"), 5: _l("5 难")}
@@ -50,12 +50,13 @@ def parse_basis(text: str, default_law: str | None = None) -> tuple[list[Citatio
     return citations, unreadable
 
 
-def basis_text(basis) -> str:
-    """Citations (records or stored dicts) as people write them: 安全生产法 第21条；第22条."""
+def basis_text(basis, label=lambda no: f"第{no}条") -> str:
+    """Citations (records or stored dicts) as people type them: 安全生产法 第21条；第22条 (pages pass `label`
+    for the official 第二十一条)."""
     parts, last = [], None
     for b in basis or []:
         law, no = (b["law"], b["article"]) if isinstance(b, dict) else (b.law, b.article)
-        parts.append(f"第{no}条" if law == last else f"{law} 第{no}条")
+        parts.append(label(no) if law == last else f"{law} {label(no)}")
         last = law
     return "；".join(parts)
 
@@ -86,9 +87,20 @@ def parse_answer(qtype: str, text: str) -> list:
     return letters if qtype == "multiple" else ["".join(letters)]
 
 
+KIND_LABELS = {"practice": _l("练习题库"), "exam": _l("考试题库")}
+
+
+class BankKindForm(FlaskForm):
+    """练习题库 or 考试题库: practice and module checks draw only from practice banks."""
+
+    kind = SelectField(_l("题库用途"), choices=choices(KIND_LABELS.items()), validate_choice=True)
+
+
 class UploadForm(FlaskForm):
     bank_id = SelectField(_l("导入到题库"), coerce=int, choices=[])
     new_bank_name = StringField(_l("新题库名称"), validators=[Optional(), Length(max=128)])
+    new_bank_kind = SelectField(_l("题库用途"), choices=choices(KIND_LABELS.items()), validate_choice=True,
+                                default="practice")
     fmt = SelectField(_l("文件格式"), choices=[], validate_choice=True)
     file = FileField(_l("题库文件"), validators=[FileRequired(_l("请选择要导入的文件"))])
 
@@ -169,3 +181,23 @@ class FilterForm(FlaskForm):
     status = SelectField(_l("状态"), choices=choices([("", _l("全部状态"))] + list(STATUS_LABELS.items())),
                          validate_choice=False)
     sort = SelectField(_l("排序"), choices=choices(SORT_LABELS.items()), validate_choice=False)
+
+
+class CaseForm(FlaskForm):
+    """A case's own fields; its sub-questions are ordinary questions added one by one (QuestionForm)."""
+
+    case_text = TextAreaField(_l("案情"), validators=[DataRequired(_l("请填写案情")), Length(max=5000)])
+    difficulty = SelectField(_l("难度"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+                             choices=choices([("", _l("未设定"))] + list(DIFFICULTY_LABELS.items())))
+    tags = StringField(_l("知识点标签（用 ; 分隔）"), validators=[Optional(), Length(max=500)])
+    external_id = StringField(_l("题目ID"), validators=[Optional(), Length(max=64)])
+
+    def values(self) -> dict:
+        return {"text": (self.case_text.data or "").strip(), "difficulty": self.difficulty.data,
+                "tags": [t.strip() for t in re.split(r"[;；,，]", self.tags.data or "") if t.strip()],
+                "external_id": (self.external_id.data or "").strip() or None}
+
+    def fill_from(self, case) -> None:
+        v = case.current_version
+        self.case_text.data, self.difficulty.data = v.stem, v.difficulty
+        self.tags.data, self.external_id.data = "; ".join(v.tags or []), case.external_id or ""

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lawtrain.auth import audit
+from lawtrain.banks.cases import add_case, case_unchanged, update_case
 from lawtrain.banks.formats.records import Location, ParseResult, Problem, QuestionRecord, SortsProblems
 from lawtrain.banks.formats.validate import validate_records
 from lawtrain.banks.models import Bank, Question
@@ -86,7 +87,7 @@ def _location_key(loc: Location) -> tuple | None:
 def _main_law(records: list[QuestionRecord]) -> str | None:
     counts: dict[str, int] = {}
     for r in records:
-        for c in r.basis:
+        for c in [c for sub in (r, *r.items) for c in sub.basis]:
             counts[c.law] = counts.get(c.law, 0) + 1
     return max(counts, key=counts.get) if counts else None
 
@@ -107,16 +108,26 @@ def plan_import(session: Session, bank: Bank, parse_result: ParseResult) -> Impo
     existing = bank_questions(session, bank)
     by_external = {q.external_id: q for q in existing if q.external_id}
     by_key = {duplicate_key(q.current_version.stem, q.current_version.options): q
-              for q in existing if q.current_version is not None}
-    articles = current_articles(session, {c.law for r in records for c in r.basis})
+              for q in existing if q.current_version is not None and q.case_id is None}
+    articles = current_articles(session, {c.law for r in records for s in (r, *r.items) for c in s.basis})
     for item in report.items:
         record = item.record
-        item.problems.extend(article_warnings(record, articles))
+        for sub in (record, *record.items):
+            item.problems.extend(article_warnings(sub, articles))
         target = by_external.get(record.external_id) if record.external_id else None
+        if target is not None and (target.type == "case") != record.is_case:
+            item.problems.append(Problem(replace(record.location, column=record.location.column or "题目ID"),
+                                         f"题目ID“{record.external_id}”在题库中已用于"
+                                         f"{'案例分析题' if target.type == 'case' else '另一道题（非案例）'}"
+                                         "，不能改变题型"))
+            continue
         if target is not None:
             item.question_id = target.id
             current = target.current_version
-            same = current is not None and version_content(current) == record_content(record)
+            if record.is_case:
+                same = case_unchanged(target, record)
+            else:
+                same = current is not None and version_content(current) == record_content(record)
             item.action = "unchanged" if same else "update"
             continue
         twin = by_key.get(duplicate_key(record.stem, record.options))
@@ -141,6 +152,15 @@ def _store_import(session: Session, bank: Bank, report: ImportReport, parse_resu
     touched: list[Question] = []
     with session.no_autoflush:
         for item in report.items:
+            if item.record.is_case:
+                if item.action == "update":
+                    touched.append(session.get(Question, item.question_id))
+                    update_case(session, touched[-1], item.record, actor=actor, now=now)
+                elif item.action == "add":
+                    touched.append(add_case(bank, item.record, actor=actor, now=now))
+                    session.add(touched[-1])
+                    touched.extend(touched[-1].items)
+                continue
             content = record_content(item.record)
             if item.action == "update":
                 touched.append(session.get(Question, item.question_id))

@@ -17,6 +17,8 @@ from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 
 QUESTION_TYPES = ("single", "multiple", "true_false", "fill_blank")
+CASE = "case"  # a case (案例分析): its version holds the case text; its sub-questions point at it by case_id
+MIN_CASE_ITEMS, MAX_CASE_ITEMS = 2, 6
 
 
 class QuestionStatus(StrEnum):
@@ -28,14 +30,24 @@ class QuestionStatus(StrEnum):
 QUESTION_STATUSES = tuple(QuestionStatus)
 
 
+class BankKind(StrEnum):
+    """What a bank is for: practice banks feed practice and module checks (keys shown after each answer);
+    exam banks feed exam papers only, so practice can never reveal their keys."""
+
+    PRACTICE = "practice"  # 练习题库
+    EXAM = "exam"  # 考试题库
+
+
 class Bank(db.Model):
     __tablename__ = "banks"
+    __table_args__ = (CheckConstraint("kind IN ('practice', 'exam')", name="kind_valid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
     law_id: Mapped[int | None] = mapped_column(ForeignKey("laws.id"), index=True)
     law_name: Mapped[str | None] = mapped_column(String(64))  # short name, kept even before the law is imported
     description: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default=BankKind.PRACTICE, server_default=BankKind.PRACTICE.value)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -57,6 +69,9 @@ class Question(db.Model):
     # Denormalised from the current version for pool filters (exam rules, search).
     type: Mapped[str] = mapped_column(String(16), index=True)
     difficulty: Mapped[int | None] = mapped_column(index=True)
+    # A sub-question of a case: the case question it belongs to and its place there (None: a question alone).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
+    position: Mapped[int | None]
     current_version_id: Mapped[int | None] = mapped_column(
         # SET NULL: the questions <-> versions cycle must not block deleting rows or dropping tables.
         ForeignKey("question_versions.id", use_alter=True, name="fk_questions_current_version", ondelete="SET NULL")
@@ -72,6 +87,12 @@ class Question(db.Model):
     )
     citations: Mapped[list[QuestionCitation]] = relationship(back_populates="question", cascade="all, delete-orphan")
     tag_rows: Mapped[list[QuestionTag]] = relationship(back_populates="question", cascade="all, delete-orphan")
+    case: Mapped[Question | None] = relationship(back_populates="items", remote_side=[id])
+    items: Mapped[list[Question]] = relationship(back_populates="case", order_by="Question.position")
+
+    @property
+    def is_case(self) -> bool:
+        return self.type == CASE
 
 
 class QuestionVersion(db.Model):

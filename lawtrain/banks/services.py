@@ -25,6 +25,7 @@ from lawtrain.banks.formats.records import Citation, Location, Problem, Question
 from lawtrain.banks.formats.validate import validate_records
 from lawtrain.banks.models import (
     Bank,
+    BankKind,
     Question,
     QuestionCitation,
     QuestionStatus,
@@ -292,7 +293,7 @@ def find_bank(session: Session, name: str) -> Bank | None:
 
 
 def build_bank(session: Session, name: str, *, owner, description: str | None = None,
-               law_name: str | None = None, now: datetime) -> Bank:
+               law_name: str | None = None, kind: str = BankKind.PRACTICE, now: datetime) -> Bank:
     """A new, not yet stored bank (import_records adds it when the import is stored)."""
     name = (name or "").strip()
     if not name:
@@ -301,8 +302,22 @@ def build_bank(session: Session, name: str, *, owner, description: str | None = 
         raise BankError("题库名称不能超过 128 个字")
     if find_bank(session, name) is not None:
         raise BankError(f"题库“{name}”已存在")
+    if kind not in tuple(BankKind):
+        raise BankError("题库类型无效")
     return Bank(name=name, description=description, law_name=law_name, owner_id=getattr(owner, "id", None),
-                created_at=now)
+                kind=kind, created_at=now)
+
+
+def set_bank_kind(session: Session, bank: Bank, kind: str, *, actor, now: datetime) -> bool:
+    """Make a bank a practice bank (练习题库) or an exam bank (考试题库); returns whether it changed."""
+    if kind not in tuple(BankKind):
+        raise BankError("题库类型无效")
+    if bank.kind == kind:
+        return False
+    bank.kind = kind
+    audit.record(session, "bank.kind", actor=actor, target_type="bank", target_id=bank.id, now=now, kind=kind)
+    session.commit()
+    return True
 
 
 # ------------------------------------------------------------------ authoring
@@ -352,6 +367,10 @@ def update_question(session: Session, question: Question, record: QuestionRecord
                                            f"题目ID“{record.external_id}”已被本题库使用")])
         question.external_id = record.external_id
     saved = apply_content(session, question, record_content(record), actor=actor, now=now)
+    if saved.changed and question.case is not None:  # the case is worth its sub-questions and cites their articles
+        from lawtrain.banks.cases import refresh_case
+
+        refresh_case(session, question.case, actor=actor, now=now)
     if saved.changed:
         audit.record(session, "question.update", actor=actor, target_type="question", target_id=question.id,
                      now=now, version=saved.version_no, papers_follow=saved.papers_follow)
@@ -464,9 +483,11 @@ class QuestionFilters:
 
 def export_bank(session: Session, bank: Bank, fmt: str, filters: QuestionFilters | None = None) -> bytes:
     """The bank (or the filtered questions) written in one of the writable formats."""
+    from lawtrain.banks.cases import case_to_record
     from lawtrain.banks.queries import question_select
 
-    stmt = question_select(bank.id, filters or QuestionFilters(), sort="id").options(
-        selectinload(Question.current_version))
-    records = [question_to_record(q) for q in session.scalars(stmt) if q.current_version is not None]
+    stmt = question_select(bank.id, filters or QuestionFilters(), sort="id").where(Question.case_id.is_(None)).options(
+        selectinload(Question.current_version), selectinload(Question.items).selectinload(Question.current_version))
+    records = [case_to_record(q) if q.is_case else question_to_record(q)
+               for q in session.scalars(stmt) if q.current_version is not None]
     return write_file(fmt, records, bank_name=bank.name, bank_description=bank.description or "")

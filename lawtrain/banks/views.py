@@ -26,23 +26,29 @@ from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, roles_required
 from lawtrain.auth.roles import TRAINER
 from lawtrain.auth.sessions import client_ip
-from lawtrain.banks import importing, queries, revisions, services
+from lawtrain.auth.views import safe_next
+from lawtrain.banks import cases, importing, queries, revisions, services
 from lawtrain.banks.formats.detect import FORMATS, WRITABLE, FormatError, parse_file
 from lawtrain.banks.formats.template import build_template_xlsx
 from lawtrain.banks.forms import (
     DIFFICULTY_LABELS,
     FORMAT_LABELS,
+    KIND_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
+    BankKindForm,
+    CaseForm,
     FilterForm,
     QuestionForm,
     UploadForm,
     answer_text,
     basis_text,
 )
-from lawtrain.banks.models import Bank, Question
+from lawtrain.banks.models import Bank, BankKind, Question
+from lawtrain.display import article_label
 from lawtrain.extensions import db
 from lawtrain.forms import choices
+from lawtrain.html import render_markdown
 from lawtrain.storage import services as storage
 from lawtrain.timeutil import utcnow
 
@@ -60,7 +66,13 @@ def _answer_text_filter(answer, qtype):
 
 @bp.app_template_filter("basis_text")
 def _basis_text_filter(basis):
-    return basis_text(basis)
+    return basis_text(basis, label=article_label)  # read on a page: the official 第二十一条
+
+
+@bp.app_template_filter("case_markdown")
+def _case_markdown_filter(text):
+    """A case text (Markdown, may hold a short table) as sanitised HTML."""
+    return render_markdown(text)
 
 
 @bp.app_template_filter("place")
@@ -72,7 +84,8 @@ def _place_filter(location) -> str:
 @bp.context_processor
 def _labels():
     return {"type_labels": TYPE_LABELS, "status_labels": STATUS_LABELS, "difficulty_labels": DIFFICULTY_LABELS,
-            "format_labels": FORMAT_LABELS, "writable_formats": WRITABLE, "letters": "ABCDEFGH"}
+            "format_labels": FORMAT_LABELS, "kind_labels": KIND_LABELS, "writable_formats": WRITABLE,
+            "letters": "ABCDEFGH"}
 
 
 # ------------------------------------------------------------------ helpers
@@ -118,7 +131,8 @@ def _dry_run(data: bytes, meta: dict, *, dry_run: bool = True):
     bank = db.session.get(Bank, meta["bank_id"]) if meta.get("bank_id") else None
     if bank is None:
         bank = services.build_bank(db.session, meta.get("new_bank_name") or result.bank_name or "",
-                                   owner=current_user, description=result.bank_description, now=utcnow())
+                                   owner=current_user, description=result.bank_description,
+                                   kind=meta.get("new_bank_kind") or BankKind.PRACTICE, now=utcnow())
     report = importing.import_records(db.session, bank, result, actor=current_user, now=utcnow(),
                                       dry_run=dry_run)
     return bank, report
@@ -160,7 +174,24 @@ def bank(bank_id: int):
     page = db.paginate(stmt, per_page=20, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("banks/bank.html", bank=bank, form=form, page=page, args=args,
-                           flagged=queries.needs_review_count(db.session, bank.id))
+                           flagged=queries.needs_review_count(db.session, bank.id),
+                           kind_form=BankKindForm(kind=bank.kind, formdata=None))
+
+
+@bp.route("/<int:bank_id>/kind", methods=["POST"])
+@roles_required(*TRAINERS)
+def set_kind(bank_id: int):
+    bank = _bank_or_404(bank_id)
+    form = BankKindForm()
+    if not form.validate():
+        flash(_("题库类型无效"), "error")
+    else:
+        try:
+            if services.set_bank_kind(db.session, bank, form.kind.data, actor=current_user, now=utcnow()):
+                flash(_("题库已设为%(kind)s", kind=KIND_LABELS[form.kind.data]), "success")
+        except services.BankError as e:
+            flash(str(e), "error")
+    return redirect(url_for("banks.bank", bank_id=bank.id))
 
 
 @bp.route("/<int:bank_id>/export/<fmt>")
@@ -208,6 +239,8 @@ def new_question(bank_id: int):
 @roles_required(*TRAINERS)
 def edit_question(question_id: int):
     question = _question_or_404(question_id)
+    if question.is_case:
+        return redirect(url_for("banks.case", case_id=question.id))
     form = QuestionForm()
     if request.method == "GET":
         form.fill_from(question)
@@ -218,12 +251,90 @@ def edit_question(question_id: int):
         except services.QuestionInvalid as e:
             form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
         else:
-            return _after_save(question, saved)
+            return _after_save(question, saved, back=_bank_page(question, request.args.get("back")))
     return render_template("banks/question_form.html", form=form, bank=question.bank, question=question,
                            in_use=services.version_in_use(db.session, question.current_version_id))
 
 
-def _after_save(question: Question, saved: services.QuestionSaved):
+# ------------------------------------------------------------------ cases (案例分析)
+
+
+def _case_or_404(case_id: int) -> Question:
+    case = _question_or_404(case_id)
+    return case if case.is_case else abort(404)
+
+
+@bp.route("/<int:bank_id>/cases/new", methods=["GET", "POST"])
+@roles_required(*TRAINERS)
+def new_case(bank_id: int):
+    bank = _bank_or_404(bank_id)
+    form = CaseForm()
+    if form.validate_on_submit():
+        try:
+            case = cases.create_case(db.session, bank, **form.values(), actor=current_user, now=utcnow())
+        except services.QuestionInvalid as e:
+            form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
+        else:
+            flash(_("已添加案例 #%(id)s，请添加 2–6 道小题", id=case.id), "success")
+            return redirect(url_for("banks.case", case_id=case.id))
+    return render_template("banks/case.html", form=form, bank=bank, case=None, items=[])
+
+
+@bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
+@roles_required(*TRAINERS)
+def case(case_id: int):
+    """A case: its text (edit), its sub-questions (add, reorder, edit) and a preview as staff will see it."""
+    case = _case_or_404(case_id)
+    form = CaseForm()
+    if request.method == "GET":
+        form.fill_from(case)
+    elif form.validate_on_submit():
+        try:
+            cases.edit_case(db.session, case, **form.values(), actor=current_user, now=utcnow())
+        except services.QuestionInvalid as e:
+            form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
+        else:
+            flash(_("已保存案例 #%(id)s", id=case.id), "success")
+            return redirect(url_for("banks.case", case_id=case.id))
+    items = [q for q in sorted(case.items, key=lambda q: q.position or 0) if q.status != "retired"]
+    return render_template("banks/case.html", form=form, bank=case.bank, case=case, items=items)
+
+
+@bp.route("/cases/<int:case_id>/items/new", methods=["GET", "POST"])
+@roles_required(*TRAINERS)
+def new_sub_question(case_id: int):
+    case = _case_or_404(case_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            sub = cases.add_sub_question(db.session, case, form.to_record(case.bank.law_name), actor=current_user,
+                                         now=utcnow())
+        except services.QuestionInvalid as e:
+            form.form_errors.extend(p.message for p in e.problems if p.severity == "error")
+        else:
+            flash(_("已添加小题 #%(id)s", id=sub.id), "success")
+            return redirect(url_for("banks.case", case_id=case.id))
+    return render_template("banks/question_form.html", form=form, bank=case.bank, question=None, case=case)
+
+
+@bp.route("/cases/<int:case_id>/items/<int:sub_id>/move", methods=["POST"])
+@roles_required(*TRAINERS)
+def move_sub_question(case_id: int, sub_id: int):
+    case = _case_or_404(case_id)
+    step = -1 if request.form.get("direction") == "up" else 1
+    if not cases.move_sub_question(db.session, case, sub_id, step, actor=current_user, now=utcnow()):
+        flash(_("小题已在最前或最后"), "warning")
+    return redirect(url_for("banks.case", case_id=case.id))
+
+
+def _bank_page(question: Question, back: str | None) -> str:
+    """The bank page the trainer came from, with its page and filters (?back=...), else the bank's first page."""
+    home = url_for("banks.bank", bank_id=question.bank_id)
+    back = safe_next(back)
+    return back if back and back.split("?")[0] == home else home
+
+
+def _after_save(question: Question, saved: services.QuestionSaved, back: str):
     """Say plainly what the edit did to exam papers: a key correction goes on to the regrade's before/after
     list; any other change to a used question leaves drawn papers on the old version, and only voiding the
     question can change how they are scored."""
@@ -237,7 +348,9 @@ def _after_save(question: Question, saved: services.QuestionSaved):
                 "如果原来的答案有误，请作废此题。", id=question.id, n=saved.version_no), "warning")
         return redirect(url_for("banks.question_versions", question_id=question.id))
     flash(_("已保存题目 #%(id)s", id=question.id) if saved.changed else _("内容没有变化"), "success")
-    return redirect(url_for("banks.bank", bank_id=question.bank_id))
+    if question.case_id is not None:
+        return redirect(url_for("banks.case", case_id=question.case_id))
+    return redirect(back)
 
 
 VERSION_FIELDS = {"type": _l("题型"), "stem": _l("题干"), "options": _l("选项"), "answer": _l("答案"),
@@ -343,7 +456,7 @@ def import_file():
         upload = form.file.data
         data, filename = upload.read(), (upload.filename or "upload").strip()
         meta = {"filename": filename, "fmt": form.fmt.data, "bank_id": form.bank_id.data,
-                "new_bank_name": (form.new_bank_name.data or "").strip()}
+                "new_bank_name": (form.new_bank_name.data or "").strip(), "new_bank_kind": form.new_bank_kind.data}
         try:
             if not meta["bank_id"]:
                 services.build_bank(db.session, meta["new_bank_name"], owner=current_user, now=utcnow())

@@ -30,6 +30,7 @@ from lawtrain.certificates.fonts import get_cjk_font
 from lawtrain.certificates.models import Certificate
 from lawtrain.courses.models import TrainingAssignment
 from lawtrain.courses.services import assigned_user_ids, assignment_module_ids, assignments_for_user
+from lawtrain.exams.availability import is_released
 from lawtrain.exams.models import Attempt, AttemptStatus, Exam, ExamKind
 from lawtrain.settings import services as org_settings
 from lawtrain.settings.context import current as current_org_settings
@@ -198,11 +199,22 @@ def current_settings() -> CertificateSettings:
 
 def on_attempt_graded(_sender, *, session: Session, attempt: Attempt, previous_passed: bool | None,
                       now: datetime) -> None:
-    """Receiver of signals.attempt_graded: re-evaluate the certificate whenever an attempt is graded or regraded."""
-    if attempt.status != AttemptStatus.SUBMITTED:
+    """Receiver of signals.attempt_graded: re-evaluate the certificate whenever an attempt is graded or regraded
+    — once the exam's results are released. Before, a certificate (its verify page, the API, even its absence)
+    would tell the result early; on_results_released issues them at the release."""
+    if attempt.status != AttemptStatus.SUBMITTED or not is_released(attempt.exam, now):
         return
     sync_certificate(session, attempt.exam, attempt.user_id, current_settings(), now=now,
                      regrade=previous_passed is not None)
+
+
+def on_results_released(_sender, *, session: Session, exam: Exam, now: datetime) -> None:
+    """Receiver of signals.results_released: issue (or bring in line) the certificate of every sitter."""
+    settings = current_settings()
+    user_ids = session.scalars(select(Attempt.user_id).where(
+        Attempt.exam_id == exam.id, Attempt.status == AttemptStatus.SUBMITTED).distinct()).all()
+    for user_id in sorted(user_ids):
+        sync_certificate(session, exam, user_id, settings, now=now)
 
 
 # ------------------------------------------------------------------ training assignments (no commit)

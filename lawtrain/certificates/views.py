@@ -44,6 +44,7 @@ def _home_panel(session, user, now):
 
 nav.add_nav(_l("我的证书"), "certificates.index", {STAFF}, 45)
 nav.add_nav(_l("证书管理"), "certificates.manage", {TRAINER, ADMIN, LEADER}, 60)
+nav.add_admin_page(_l("证书印章"), "certificates.seal")  # an administrator's setting: under 系统管理
 nav.add_home_panel("certificates/_home_panel.html", {STAFF}, _home_panel, 40)
 
 
@@ -159,8 +160,9 @@ def _source_list(title: str, certs: Select, endpoint: str, **args):
                            endpoint=endpoint, args=args)
 
 
-def _zip_response(title: str, source_certs: Select, back: str):
-    """The source's unrevoked certificates as one zip of PDFs, spooled to disk beyond 32 MB."""
+def zip_response(title: str, source_certs: Select, back: str, *, suffix: str = "证书"):
+    """The source's unrevoked certificates as one zip of PDFs (named title_suffix.zip), spooled to disk beyond
+    32 MB; with none, a flash and a redirect to back. Also used by the contests' award downloads."""
     certs = db.session.scalars(queries.not_revoked(source_certs)).all()
     if not certs:
         flash(_("还没有可下载的有效证书。"), "info")
@@ -170,7 +172,7 @@ def _zip_response(title: str, source_certs: Select, back: str):
     services.write_zip(certs, out, lambda c: services.certificate_pdf(c, options))
     out.seek(0)
     response = send_file(out, mimetype="application/zip", as_attachment=True,
-                         download_name=services.safe_filename(f"{title}_证书") + ".zip")
+                         download_name=services.safe_filename(f"{title}_{suffix}") + ".zip")
     response.call_on_close(out.close)
     return response
 
@@ -186,7 +188,7 @@ def exam_list(exam_id: int):
 @roles_required(*TRAINERS)
 def exam_zip(exam_id: int):
     exam = db.session.get(Exam, exam_id) or abort(404)
-    return _zip_response(exam.title, queries.exam_certificates(exam.id), url_for("certificates.exam_list",
+    return zip_response(exam.title, queries.exam_certificates(exam.id), url_for("certificates.exam_list",
                                                                                   exam_id=exam.id))
 
 
@@ -202,7 +204,7 @@ def assignment_list(assignment_id: int):
 @roles_required(*TRAINERS)
 def assignment_zip(assignment_id: int):
     assignment = db.session.get(TrainingAssignment, assignment_id) or abort(404)
-    return _zip_response(assignment.title, queries.assignment_certificates(assignment.id),
+    return zip_response(assignment.title, queries.assignment_certificates(assignment.id),
                          url_for("certificates.assignment_list", assignment_id=assignment.id))
 
 
@@ -279,10 +281,10 @@ def verify(code: str):
     store = current_app.extensions["login_throttle"].store
     key = f"cv:addr:{client_ip()}"
     limit = int(current_app.config.get("LAWTRAIN_VERIFY_MAX_UNKNOWN", VERIFY_MAX_UNKNOWN))
-    if store.get(key) > limit:
-        return render_template("certificates/verify.html", cert=None, throttled=True), 429
     cert = queries.by_code(db.session, code[:64])
-    if cert is None:
+    if cert is None:  # only guessing is throttled: a real code always answers (codes are far too long to guess)
+        if store.get(key) > limit:
+            return render_template("certificates/verify.html", cert=None, throttled=True), 429
         store.incr(key, VERIFY_WINDOW)
         return render_template("certificates/verify.html", cert=None, throttled=False), 404
     today = _today()

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Wire each half of the area into the app."""
-    from lawtrain.contests import online_register
+    from lawtrain.contests import live, online_register
 
     online_register.register(app)
+    live.register(app)

@@ -56,12 +56,12 @@ def seed_demo(session: Session, ctx) -> None:
         n = exam_demo._sit_past_exam(session, ctx, contest.exam, staff[:30])  # noqa: SLF001
         online_services.close_contest(session, contest, actor=trainer, now=closes + timedelta(hours=1))
         online_services.publish_results(session, contest, actor=trainer, now=closes + timedelta(hours=2))
-        ctx.notes.append(f"竞赛：已结束的“{PAST}”，{n}人参赛，已评奖并公布结果")
+        ctx.notes.append(f"竞赛（已结束）：{PAST}，{n}人参赛，已评奖并公布结果")
     contest = session.scalar(select(OnlineContest).where(OnlineContest.title == OPEN))
     if contest is None:
         contest, _check = online_services.save_contest(
             session, None, _data(OPEN, rules, ctx.now - timedelta(hours=1), ctx.now + timedelta(days=14),
                                  allow_guests=True, units=UNITS), actor=trainer, now=ctx.now - timedelta(hours=2))
         online_services.publish_contest(session, contest, actor=trainer, now=ctx.now - timedelta(hours=2))
-        ctx.notes.append(f"竞赛：进行中的“{OPEN}”，全体职工可参赛")
+        ctx.notes.append(f"竞赛（进行中）：{OPEN}，全体职工可参赛")
     ctx.notes.append(f"竞赛：社会参赛者报名链接（站点地址之后）/contests/online/g/{contest.guest_token}")

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     DecimalField,
     FieldList,
     Form,
@@ -23,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from lawtrain.contests.online_rank import PRIZES
-from lawtrain.exams.forms import RULE_ROWS, RuleForm
+from lawtrain.exams.forms import RULE_ROWS, RuleForm, closes_after_opens, fill_rule_rows, window_fields
 from lawtrain.forms import choices
 
 
@@ -42,8 +41,7 @@ class TierForm(Form):
 class ContestForm(FlaskForm):
     title = StringField(_l("竞赛名称"), validators=[DataRequired(), Length(max=128)])
     description = TextAreaField(_l("竞赛说明（规则、奖项等）"), validators=[Optional(), Length(max=4000)])
-    opens_at = DateTimeLocalField(_l("开始时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    closes_at = DateTimeLocalField(_l("结束时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    opens_at, closes_at = window_fields()
     duration_minutes = IntegerField(_l("答题时长（分钟）"), default=20,
                                     validators=[DataRequired(), NumberRange(1, 300)])
     attempts_allowed = IntegerField(_l("可作答次数"), default=1, validators=[DataRequired(), NumberRange(1, 5)])
@@ -62,9 +60,7 @@ class ContestForm(FlaskForm):
     participation_certificates = BooleanField(_l("未获奖的参赛者也发参与证书"))
     rules = FieldList(FormField(RuleForm), min_entries=RULE_ROWS, max_entries=30)
 
-    def validate_closes_at(self, field):
-        if self.opens_at.data and field.data and field.data <= self.opens_at.data:
-            raise ValidationError(_l("结束时间必须晚于开始时间"))
+    validate_closes_at = closes_after_opens
 
 
 def split_units(text: str | None) -> list[str]:
@@ -102,12 +98,4 @@ def fill_form(form: ContestForm, contest) -> None:
         row.form.prize.data = tier.prize
         row.form.mode.data = "count" if tier.count is not None else "share"
         row.form.amount.data = tier.count if tier.count is not None else tier.share
-    while len(form.rules) < len(exam.rules):
-        form.rules.append_entry()
-    for row, rule in zip(form.rules, exam.rules, strict=False):
-        f = row.form
-        f.type.data, f.banks.data, f.law_name.data = rule.type, list(rule.banks or []), rule.law_name
-        f.articles.data = ", ".join(str(a) for a in rule.articles or [])
-        f.tags.data = ", ".join(rule.tags or [])
-        f.difficulty_min.data, f.difficulty_max.data = rule.difficulty_min, rule.difficulty_max
-        f.count.data, f.points.data = rule.count, rule.points
+    fill_rule_rows(form, exam.rules)

@@ -201,13 +201,15 @@ def contests_for_user(session: Session, user: User) -> list[OnlineContest]:
     """Published or closed contests this person may enter (their exam is assigned to them), soonest first."""
     return list(session.scalars(
         select(OnlineContest).join(Exam, Exam.id == OnlineContest.exam_id)
-        .where(OnlineContest.status != ContestStatus.DRAFT, OnlineContest.exam_id.in_(assigned_exam_ids(user)))
+        .where(OnlineContest.status != ContestStatus.DRAFT,
+               OnlineContest.exam_id.in_(assigned_exam_ids(user, any_role=True)))
         .order_by(Exam.closes_at.desc(), OnlineContest.id.desc())))
 
 
 def is_entrant(session: Session, contest: OnlineContest, user: User) -> bool:
     """May this person enter (assigned to the contest's exam directly, as a guest, or by department)?"""
-    return session.scalar(assigned_exam_ids(user).where(ExamAssignee.exam_id == contest.exam_id).limit(1)) is not None
+    return session.scalar(assigned_exam_ids(user, any_role=True).where(ExamAssignee.exam_id == contest.exam_id)
+                          .limit(1)) is not None
 
 
 def contests_select() -> Select:

@@ -3,8 +3,6 @@ and results page; the guest registration page; the JSON API (GET /api/contests, 
 
 from __future__ import annotations
 
-import tempfile
-
 from flask import (
     Blueprint,
     Response,
@@ -15,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,16 +24,15 @@ from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, login_required, public, roles_required
 from lawtrain.auth.roles import ADMIN, LEADER, STAFF, TRAINER
 from lawtrain.auth.sessions import client_ip, login_throttle, sign_in
-from lawtrain.certificates import queries as cert_queries
-from lawtrain.certificates import services as cert_services
+from lawtrain.certificates.views import zip_response
 from lawtrain.contests import online_exports, online_forms, online_queries, online_rank, online_services
 from lawtrain.contests.online_models import ContestStatus, OnlineContest
 from lawtrain.exams import errors as exam_errors
 from lawtrain.exams import forms as exam_forms
+from lawtrain.exams import queries as exam_queries
 from lawtrain.exams.models import Attempt
 from lawtrain.extensions import db
 from lawtrain.org.models import Department
-from lawtrain.settings.context import current as current_org_settings
 from lawtrain.spreadsheet import SpreadsheetError, read_table
 from lawtrain.timeutil import from_local, iso_utc, utcnow
 
@@ -135,10 +131,7 @@ def enter(contest_id: int):
     contest = _entrant_contest(contest_id)
     try:
         attempt, _resumed = online_services.enter_contest(db.session, contest, current_user, utcnow(), ip=client_ip())
-    except online_services.ContestUnavailable as e:
-        flash(str(e), "error")
-        return redirect(url_for("online_contests.intro", contest_id=contest.id))
-    except exam_errors.ExamError as e:
+    except (online_services.ContestUnavailable, exam_errors.ExamError) as e:
         flash(str(e), "error")
         return redirect(url_for("online_contests.intro", contest_id=contest.id))
     return redirect(url_for("exams.take", attempt_id=attempt.id))
@@ -232,19 +225,18 @@ def _contest_form(contest: OnlineContest | None) -> online_forms.ContestForm:
     from lawtrain.banks.models import Bank
 
     banks = db.session.execute(select(Bank.id, Bank.name).order_by(Bank.name)).all()
+    laws = exam_forms.choices([("", _("不限法律"))] + [(n, n) for n in exam_queries.rule_law_names(
+        db.session, [r.law_name for r in (contest.exam.rules if contest is not None else [])])])
     for row in form.rules:
         row.form.banks.choices = exam_forms.choices((b.id, b.name) for b in banks)
+        row.form.law_name.choices = laws  # the exams' rule form: 法律 chosen from the law library
     form.departments.choices = exam_forms.choices((d.id, d.name_path) for d in db.session.scalars(
         select(Department).order_by(Department.name_path)))
     return form
 
 
 def _contest_data(form: online_forms.ContestForm) -> online_services.ContestData:
-    rules = [dict(type=r.type.data, banks=list(r.banks.data or []), law_name=(r.law_name.data or "").strip() or None,
-                  articles=exam_forms.parse_ranges(r.articles.data), tags=exam_forms.split_list(r.tags.data),
-                  difficulty_min=r.difficulty_min.data, difficulty_max=r.difficulty_max.data,
-                  count=r.count.data, points=float(r.points.data or 1))
-             for r in (row.form for row in form.rules) if r.type.data]
+    rules = exam_forms.rule_rows_data(form)
     tiers = [online_rank.Tier(t.prize.data, int(t.amount.data) if t.mode.data == "count" else None,
                               float(t.amount.data) if t.mode.data == "share" else None)
              for t in (row.form for row in form.tiers) if t.amount.data]
@@ -361,19 +353,8 @@ def export(contest_id: int, fmt: str):
 @roles_required(*TRAINERS)
 def certificates_zip(contest_id: int):
     contest = _contest(contest_id)
-    certs = db.session.scalars(cert_queries.not_revoked(online_queries.award_certificates(contest.id))).all()
-    if not certs:
-        flash(_("还没有可下载的有效证书。"), "info")
-        return redirect(url_for("online_contests.admin", contest_id=contest.id))
-    options = cert_services.render_options(db.session, current_app.config,
-                                           current_org_settings().base_url or request.url_root)
-    out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
-    cert_services.write_zip(certs, out, lambda c: cert_services.certificate_pdf(c, options))
-    out.seek(0)
-    response = send_file(out, mimetype="application/zip", as_attachment=True,
-                         download_name=cert_services.safe_filename(f"{contest.title}_获奖证书") + ".zip")
-    response.call_on_close(out.close)
-    return response
+    return zip_response(contest.title, online_queries.award_certificates(contest.id),
+                        url_for("online_contests.admin", contest_id=contest.id), suffix="获奖证书")
 
 
 @bp.get("/<int:contest_id>/guests.xlsx")

@@ -22,6 +22,12 @@ from lawtrain.courses.modules import parse_article_spec
 from lawtrain.forms import choices
 
 
+class CourseUploadForm(FlaskForm):
+    file = FileField(_l("课程模块压缩包（.zip）"), validators=[
+        FileRequired(_l("请选择文件")), FileAllowed(["zip"], _l("只支持 .zip 压缩包"))])
+    submit = SubmitField(_l("上传并导入"))
+
+
 class LawUploadForm(FlaskForm):
     file = FileField(_l("法律文本文件"), validators=[
         FileRequired(_l("请选择文件")),

@@ -46,7 +46,7 @@ def check_gate(session: Session, user_id: int, gate: dict | None) -> GateResult:
             if module is None:
                 missing.append(_("要求的学习模块（编号 %(id)d）已不存在，请联系培训管理员", id=module_id))
             elif module_id not in done:
-                missing.append(_("尚未完成模块“%(title)s”", title=module.title))
+                missing.append(_("学习模块“%(title)s”", title=module.title))
     minutes = gate.get("minutes") or {}
     if minutes:
         studied = study_seconds_by_law(session, user_id)

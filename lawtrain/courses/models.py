@@ -232,3 +232,15 @@ class StudyTimeEntry(db.Model):
     channel: Mapped[str] = mapped_column(String(16))  # reading | practice | exam
     day: Mapped[date] = mapped_column(index=True)
     seconds: Mapped[int] = mapped_column(default=0)
+
+
+class StudyClock(db.Model):
+    """One row per person: the wall-clock their study credit has reached. Every heartbeat (on any module) and
+    every practice answer locks this row first, so parallel pages or simultaneous requests share the same
+    seconds instead of each earning them (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers)."""
+
+    __tablename__ = "study_clocks"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    reading_until: Mapped[datetime | None]  # reading credit is counted up to here
+    practice_at: Mapped[datetime | None]  # the last practice answer credited

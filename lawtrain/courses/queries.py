@@ -22,6 +22,7 @@ from lawtrain.courses.models import (
     TrainingAssignment,
 )
 from lawtrain.courses.services import assigned_user_ids, assignment_module_ids
+from lawtrain.display import percent as percent_of
 from lawtrain.org.models import Department
 
 
@@ -118,7 +119,7 @@ class LawProgress:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
+        return percent_of(self.done, self.total)
 
 
 def progress_by_law(session: Session, user: User) -> tuple[list[LawProgress], dict[int, StudyRecord]]:
@@ -148,7 +149,7 @@ class AssignmentRow:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.done / self.module_count) if self.module_count else 0
+        return percent_of(self.done, self.module_count)
 
 
 def _progress(session: Session, user_ids, module_ids) -> dict[int, tuple[int, int]]:
@@ -185,7 +186,7 @@ class PersonProgress:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
+        return percent_of(self.done, self.total)
 
 
 def assignment_progress(session: Session, assignment: TrainingAssignment, today: date,

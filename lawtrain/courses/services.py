@@ -6,7 +6,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from lawtrain import signals
 from lawtrain.auth import audit
 from lawtrain.auth.models import User, UserRole
 from lawtrain.auth.roles import STAFF
+from lawtrain.courses import clock
 from lawtrain.courses.lawtext import Comparison, ParsedLaw, compare_articles
 from lawtrain.courses.models import (
     MODULE_ACTIVE,
@@ -228,22 +229,54 @@ def _snapshot(module: CourseModule) -> tuple:
             list(module.bank_names or []), module.is_open, module.sort_order)
 
 
+def import_course_archive(session: Session, data: bytes, *, now: datetime,
+                          actor: User | None = None) -> CourseImportReport:
+    """A trainer's upload: a .zip of law folders with modules/*.md (as in question_banks), imported like
+    `flask import-course`, all or nothing. The zip's budget is checked first; its .md entries are read into
+    memory, never extracted."""
+    import io
+    import zipfile
+
+    from lawtrain.spreadsheet import SpreadsheetError, check_zip_budget
+
+    try:
+        check_zip_budget(data, max_bytes=20 * 1024 * 1024)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            entries = [(PurePosixPath(i.filename.replace("\\", "/")), zf.read(i)) for i in zf.infolist()
+                       if not i.is_dir() and i.filename.lower().endswith(".md")
+                       and not i.filename.startswith("__MACOSX")]
+    except (SpreadsheetError, zipfile.BadZipFile, OSError) as e:
+        raise ModuleImportError(_("请上传 .zip 压缩包（包含各法律文件夹下的 modules/*.md）")) from e
+    in_modules = [e for e in entries if e[0].parent.name == "modules"]
+    files = sorted(in_modules or [e for e in entries if e[0].name.lower() != "readme.md"], key=lambda e: e[0])
+    if not files:
+        raise ModuleImportError(_("压缩包里没有课程模块文件（modules/*.md）"))
+    return _import_module_files(session, files, "upload", now=now, actor=actor)
+
+
 def import_course(session: Session, directory: str | os.PathLike, *, now: datetime,
                   actor: User | None = None) -> CourseImportReport:
     """Load every module file under `directory`, all or nothing; upsert by key (law folder + file stem)."""
     root = Path(directory)
     if not root.is_dir():
         raise ModuleImportError(_("目录不存在：%(dir)s", dir=str(root)))
-    files = _module_files(root)
-    if not files:
+    paths = _module_files(root)
+    if not paths:
         raise ModuleImportError(_("%(dir)s 下没有找到课程模块文件（modules/*.md）", dir=str(root)))
+    files = [(PurePosixPath(Path(os.path.relpath(p, root.parent)).as_posix()), p.read_bytes()) for p in paths]
+    return _import_module_files(session, files, root.name, now=now, actor=actor)
+
+
+def _import_module_files(session: Session, files: list[tuple[PurePosixPath, bytes]], source: str, *,
+                         now: datetime, actor: User | None) -> CourseImportReport:
+    """Parse and check every (path, content) module file, then upsert them by key, all or nothing."""
     records: list[ModuleRecord] = []
     errors: list[str] = []
-    for path in files:
-        rel = os.path.relpath(path, root.parent)
+    for path, content in files:
+        rel = str(path)
         law_dir = path.parent.parent if path.parent.name == "modules" else path.parent
         try:
-            record = parse_module(path.read_text(encoding="utf-8"), source_path=rel, law_slug=law_dir.name,
+            record = parse_module(content.decode("utf-8"), source_path=rel, law_slug=law_dir.name,
                                   stem=path.stem)
         except (ModuleFormatError, UnicodeDecodeError) as e:
             errors.append(str(e) if isinstance(e, ModuleFormatError)
@@ -277,7 +310,7 @@ def import_course(session: Session, directory: str | os.PathLike, *, now: dateti
             report.updated.append(record.key)
         else:
             report.unchanged.append(record.key)
-    audit.record(session, "course.imported", actor=actor, target_type="course", target_id=str(root.name),
+    audit.record(session, "course.imported", actor=actor, target_type="course", target_id=source,
                  now=now, created=len(report.created), updated=len(report.updated))
     session.commit()
     return report
@@ -393,7 +426,10 @@ def record_heartbeat(session: Session, user: User, module: CourseModule, *, now:
         record = session.scalar(select(StudyRecord).where(StudyRecord.user_id == user.id,
                                                           StudyRecord.module_id == module.id))
         return HeartbeatResult(0, record.seconds if record else 0, required, False, "not_assigned")
-    record = study_record(session, user, module, now)
+    study_clock = clock.lock_clock(session, user.id)  # first: simultaneous heartbeats queue here
+    record = session.scalar(select(StudyRecord).where(StudyRecord.user_id == user.id,
+                                                      StudyRecord.module_id == module.id)
+                            .execution_options(populate_existing=True)) or study_record(session, user, module, now)
     if record.completed_at is not None:
         return HeartbeatResult(0, record.seconds, required, True, "complete")
     last = record.last_heartbeat_at
@@ -401,6 +437,8 @@ def record_heartbeat(session: Session, user: User, module: CourseModule, *, now:
         return HeartbeatResult(0, record.seconds, required, False, "too_fast")
     gap = None if last is None else (now - last).total_seconds()
     credit = 0 if gap is None or gap > HEARTBEAT_MAX_GAP else int(min(gap, HEARTBEAT_MAX_CREDIT))
+    # Per person, not per page: seconds another page has already been credited for are not counted again.
+    credit = clock.reading_seconds(study_clock, credit, now)
     record.last_heartbeat_at = now
     record.seconds += credit
     add_study_time(session, user.id, module.law_name, "reading", credit, now)

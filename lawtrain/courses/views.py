@@ -25,8 +25,8 @@ from sqlalchemy import select
 from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, TRAINERS_AND_LEADERS, login_required, roles_required
 from lawtrain.auth.roles import ADMIN, LEADER, STAFF, TRAINER
-from lawtrain.courses import queries, services
-from lawtrain.courses.forms import AssignmentForm, LawUploadForm, ModuleForm
+from lawtrain.courses import links, queries, services
+from lawtrain.courses.forms import AssignmentForm, CourseUploadForm, LawUploadForm, ModuleForm
 from lawtrain.courses.lawtext import LawTextError, parse_law_file, short_name_of
 from lawtrain.courses.models import (
     MODULE_NEEDS_REVIEW,
@@ -44,6 +44,11 @@ from lawtrain.org.services import department_tree, visible_root
 from lawtrain.timeutil import local_date, utcnow
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
+# Article references anywhere (reviews, explanations, module text) link to the law library and the module.
+bp.add_app_template_filter(links.link_articles, "link_articles")
+bp.add_app_template_global(links.article_url, "article_url")
+bp.add_app_template_global(links.module_for, "module_for")
+bp.add_app_template_filter(links.highlight, "highlight")
 
 CHANNEL_LABELS = {"reading": _l("课程学习"), "practice": _l("练习"), "exam": _l("考试")}
 
@@ -90,7 +95,7 @@ def module(module_id: int):
     m = _module(module_id)
     record = queries.records_for(db.session, current_user.id, [m.id]).get(m.id)
     return render_template(
-        "courses/module.html", m=m, record=record, body=render_markdown(m.body),
+        "courses/module.html", m=m, record=record, body=links.link_articles_html(render_markdown(m.body), m.law_name),
         articles=queries.articles_for_module(db.session, m),
         credited=services.can_credit(db.session, current_user, m),
         minutes_left=services.required_minutes_left(record, m),
@@ -115,8 +120,31 @@ def heartbeat(module_id: int):
 @bp.route("/manage")
 @roles_required(*TRAINERS)
 def manage():
+    return _manage_page(CourseUploadForm())
+
+
+def _manage_page(upload: CourseUploadForm):
     modules = db.session.scalars(queries.modules_select()).all()
-    return render_template("courses/manage.html", modules=modules, laws=queries.laws_with_counts(db.session))
+    return render_template("courses/manage.html", modules=modules, laws=queries.laws_with_counts(db.session),
+                           upload=upload)
+
+
+@bp.post("/manage/import")
+@roles_required(*TRAINERS)
+def course_import():
+    """Upload module files (a .zip of law folders with modules/*.md) instead of running flask import-course."""
+    form = CourseUploadForm()
+    if form.validate_on_submit():
+        try:
+            report = services.import_course_archive(db.session, form.file.data.read(), now=utcnow(),
+                                                    actor=current_user)
+        except services.CourseError as e:
+            form.file.errors.append(_("无法导入 %(name)s：%(why)s", name=form.file.data.filename, why=str(e)))
+        else:
+            flash(_("课程模块已导入：新建 %(c)d 个，更新 %(u)d 个。", c=len(report.created), u=len(report.updated)),
+                  "success")
+            return redirect(url_for("courses.manage"))
+    return _manage_page(form), 400
 
 
 def _law_choices() -> list[tuple[str, str]]:
@@ -204,7 +232,7 @@ def law(law_id: int):
     rev = next((r for r in law_.revisions if (r.id == rev_id if rev_id else r.is_current)), None)
     if rev is None:
         abort(404)
-    return render_template("courses/law.html", law=law_, rev=rev,
+    return render_template("courses/law.html", law=law_, rev=rev, hl=(request.args.get("hl") or "").strip()[:100],
                            chapters=queries.articles_by_chapter(db.session, rev))
 
 

@@ -125,7 +125,9 @@ def focus_event(attempt_id: int):
         attempts.record_focus(db.session, attempt, kind, utcnow())
     except errors.AttemptClosed as e:
         return _error(409, str(e))
-    return jsonify(status=attempt.status, tab_switches=attempt.tab_switches)
+    except errors.EventTooLate:  # not recorded; not a 409 either: the page must still send its last saves
+        return jsonify(status=attempt.status, tab_switches=attempt.tab_switches, recorded=False)
+    return jsonify(status=attempt.status, tab_switches=attempt.tab_switches, recorded=True)
 
 
 @bp.post("/practice/answer")

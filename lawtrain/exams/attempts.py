@@ -18,13 +18,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lawtrain import signals
 from lawtrain.auth.models import User
 from lawtrain.exams import papers, timing
 from lawtrain.exams.availability import exam_status, grace_seconds
-from lawtrain.exams.errors import AttemptClosed, ExamUnavailable, NotOnPaper
+from lawtrain.exams.errors import AttemptClosed, EventTooLate, ExamUnavailable, NotOnPaper
 from lawtrain.exams.grading import finish
 from lawtrain.exams.log import add_event
-from lawtrain.exams.models import Answer, Attempt, AttemptQuestion, AttemptStatus, Exam, FinishReason, PaperPregen
+from lawtrain.exams.models import (
+    Answer,
+    Attempt,
+    AttemptQuestion,
+    AttemptStatus,
+    Exam,
+    FinishReason,
+    PaperPregen,
+    ResultRelease,
+)
 from lawtrain.exams.queries import PreparedGrade
 
 MAX_RESPONSE_ITEMS = 20
@@ -71,7 +81,7 @@ def start_attempt(session: Session, exam: Exam, user: User, now: datetime, *, se
         session.flush()
         session.execute(insert(AttemptQuestion), [  # one executemany, not 50 ORM INSERTs
             dict(attempt_id=attempt.id, position=i, question_id=p.question_id, question_version_id=p.version_id,
-                 option_order=list(p.option_order), points=p.points)
+                 option_order=list(p.option_order), points=p.points, case_version_id=p.case_version_id)
             for i, p in enumerate(paper, start=1)
         ])
     except IntegrityError:
@@ -276,9 +286,22 @@ def _close_overdue(session: Session, now: datetime, *, exam_id: int | None = Non
     return len(attempts)
 
 
+def _release_due(session: Session, now: datetime) -> None:
+    """Exams whose results are due after the close and whose window has closed: mark them released (at the
+    close) and tell the listeners, so certificates are issued then and not at grading (never commits)."""
+    due = session.scalars(select(Exam).where(Exam.release == ResultRelease.AFTER_CLOSE, Exam.released_at.is_(None),
+                                             Exam.closes_at.is_not(None), Exam.closes_at <= now)).all()
+    for exam in due:
+        exam.released_at = exam.closes_at
+        session.flush()
+        signals.results_released.send(None, session=session, exam=exam, now=now)
+
+
 def close_overdue(session: Session, now: datetime, *, exam_id: int | None = None) -> int:
-    """The `close-overdue` job: close and grade every overdue attempt (of one exam); returns how many."""
+    """The `close-overdue` job: close and grade every overdue attempt (of one exam), then release the results
+    due after a close; returns how many attempts it closed."""
     n = _close_overdue(session, now, exam_id=exam_id)
+    _release_due(session, now)
     session.commit()
     return n
 
@@ -290,6 +313,8 @@ def record_focus(session: Session, attempt: Attempt, kind: str, now: datetime) -
     """Tab switches: 'lost' counts one, 'back' adds the time away; a limit may auto-submit."""
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise AttemptClosed(_("本次考试已结束"))
+    if now > attempt.deadline_at:  # it could only rewrite the record; saves in flight are still taken (grace)
+        raise EventTooLate(_("考试时间已到，切屏记录不再更改"))
     if kind not in ("lost", "back"):
         raise ValueError(kind)
     if kind == "lost":

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lawtrain import signals
 from lawtrain.auth import audit
 from lawtrain.auth.models import User
 from lawtrain.exams import timing
@@ -126,8 +127,11 @@ def archive_exam(session: Session, exam: Exam, *, actor, now: datetime, ip: str 
 
 
 def release_results(session: Session, exam: Exam, *, actor, now: datetime, ip: str | None = None) -> None:
+    """Release the results: only now do scores, reviews and certificates exist for the sitters."""
     exam.released_at = now
     audit.record(session, "exam.release", actor=actor, target_type="exam", target_id=exam.id, ip=ip, now=now)
+    session.flush()
+    signals.results_released.send(None, session=session, exam=exam, now=now)
     session.commit()
 
 

@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from lawtrain.auth.models import User
+from lawtrain.auth.models import User, UserRole
+from lawtrain.auth.roles import STAFF
 from lawtrain.courses.gate import check_gate
 from lawtrain.exams import timing
 from lawtrain.exams.errors import ExamNotFound
@@ -76,11 +77,14 @@ def _department_chain(user: User) -> list[int]:
     return [int(p) for p in (dept.id_path or "").strip("/").split("/") if p] or [dept.id]
 
 
-def assigned_exam_ids(user: User) -> Select:
-    """A Select of ids of exams assigned to this person (directly or through a department above them)."""
+def assigned_exam_ids(user: User, *, any_role: bool = False) -> Select:
+    """A Select of ids of exams assigned to this person: by name, or through a department above them when they
+    hold the staff role (trainers, leaders and administrators in a department, who can see keys elsewhere, sit
+    an exam only when a trainer adds them by name — as training assignments do). `any_role`: everyone in the
+    departments (the knowledge contests' entrants)."""
     chain = _department_chain(user)
     cond = ExamAssignee.user_id == user.id
-    if chain:
+    if chain and (any_role or user.has_role(STAFF)):
         cond = or_(cond, ExamAssignee.department_id.in_(chain))
     return select(ExamAssignee.exam_id).where(cond)
 
@@ -101,10 +105,19 @@ def assigned_users(session: Session, exam: Exam) -> list[User]:
     if dept_ids:
         paths = session.scalars(select(Department.id_path).where(Department.id.in_(dept_ids))).all()
         sub = select(Department.id).where(or_(*[Department.id_path.startswith(p) for p in paths]))
-        conds.append(User.department_id.in_(sub))
+        conds.append(and_(User.department_id.in_(sub),
+                          User.id.in_(select(UserRole.user_id).where(UserRole.role == STAFF))))
     if not conds:
         return []
     return list(session.scalars(select(User).where(or_(*conds), User.is_active_account.is_(True)).order_by(User.id)))
+
+
+def absentees(session: Session, exam: Exam) -> list[tuple[User, bool]]:
+    """缺考名单: the people assigned who have not handed in a paper, as (person, has an unfinished attempt)."""
+    rows = session.execute(select(Attempt.user_id, Attempt.status).where(Attempt.exam_id == exam.id)).all()
+    submitted = {uid for uid, status in rows if status == AttemptStatus.SUBMITTED}
+    started = {uid for uid, _status in rows}
+    return [(u, u.id in started) for u in assigned_users(session, exam) if u.id not in submitted]
 
 
 def resolve_people(session: Session, tokens: Iterable[str]) -> tuple[list[int], list[str]]:
@@ -161,6 +174,12 @@ class ExamStanding:
     last_attempt: Attempt | None = None
     attempts: list[Attempt] = field(default_factory=list)
     extra_minutes: int = 0  # the person's override
+    remaining_seconds: int | None = None  # the clock of the paper left half-way
+
+    @property
+    def shown_status(self) -> str:
+        """The status a person reads: in_progress while a paper is left half-way (`status` is the API's)."""
+        return "in_progress" if self.open_attempt_id else self.status
 
     @property
     def open_attempt(self) -> Attempt | None:
@@ -178,6 +197,7 @@ def exam_status(session: Session, exam: Exam, user: User, now: datetime) -> Exam
     st = ExamStanding(exam, "open", [], left, opens, closes, open_attempt.id if open_attempt else None,
                       attempts[-1] if attempts else None, attempts, override.extra_minutes if override else 0)
     if open_attempt is not None:
+        st.remaining_seconds = timing.remaining_seconds(open_attempt.deadline_at, now)
         return st
     if left == 0:
         st.status = "done"

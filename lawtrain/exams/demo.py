@@ -1,4 +1,5 @@
-"""Demo exams: an open annual exam, a gated exam, and two closed past exams with graded attempts (idempotent).
+"""Demo exams: the enforcement-qualification mock exam with cases, an open annual exam, a gated exam,
+and two closed past exams with graded attempts (idempotent).
 
 Past attempts go through the same services (start, save, submit) with `now` in the past, so their
 scores come from the real grading code.
@@ -6,6 +7,7 @@ scores come from the real grading code.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -13,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User, UserRole
 from lawtrain.auth.roles import STAFF
+from lawtrain.banks.demo import exam_bank_name
 from lawtrain.banks.models import Bank, Question
 from lawtrain.courses.models import CourseModule
-from lawtrain.exams import attempts, queries
+from lawtrain.exams import attempts, papers, queries
 from lawtrain.exams.models import Exam, ExamAssignee, ExamRule
 from lawtrain.exams.scoring import LETTERS
 from lawtrain.org.models import Department
@@ -33,7 +36,9 @@ PAST_SITTERS = 20
 
 
 def _bank(session: Session, name: str) -> Bank | None:
-    return session.scalar(select(Bank).where(Bank.name == name)) or session.scalar(
+    """The exam bank (考试题库) the demo banks seeder split off for this law, else the bank of that name."""
+    return session.scalar(select(Bank).where(Bank.name == exam_bank_name(name))) or session.scalar(
+        select(Bank).where(Bank.name == name)) or session.scalar(
         select(Bank).where(Bank.law_name == name).order_by(Bank.id))
 
 
@@ -121,8 +126,52 @@ def _sit_past_exam(session: Session, ctx, exam: Exam, users: list[User]) -> int:
     return sat
 
 
+def _seed_qualification_exam(session: Session, ctx, exists: set[str]) -> None:
+    """The enforcement-qualification mock exam (question_banks/demo_exams/enforcement-qualification.json): mixed
+    single/multiple/true-false sections and two cases drawn whole, 100 points, 90 minutes, open 30 days."""
+    path = ctx.banks_dir / "demo_exams" / "enforcement-qualification.json" if ctx.banks_dir else None
+    if path is None or not path.is_file():
+        return
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    settings = spec["exam"]
+    if settings["title"] in exists:
+        return
+    banks = {b.name: b.id for b in session.scalars(select(Bank))}
+    # A law bank's exam part (考试题库, split off by the banks seeder) stands in for it: the practice part stays
+    # practisable while the mock exam is open (the visibility policy withholds whatever an open exam can draw).
+    banks |= {name: banks[exam_bank_name(name)] for name in list(banks) if exam_bank_name(name) in banks}
+    wanted = {name for section in spec["sections"] for rule in section["rules"] for name in rule["banks"]}
+    if not wanted <= set(banks):
+        ctx.notes.append(f"考试：缺少题库 {'、'.join(sorted(wanted - set(banks)))}，未创建“{settings['title']}”")
+        return
+    trainer = session.scalar(select(User).where(User.username == "trainer"))
+    exam = Exam.draft(title=settings["title"], instructions=settings["instructions"],
+                      opens_at=ctx.now - timedelta(days=1), closes_at=ctx.now + timedelta(days=30),
+                      duration_minutes=settings["duration_minutes"], attempts_allowed=3, counting="best",
+                      pass_percent=settings["pass_percent"], multiple_scoring=settings["multiple_scoring"],
+                      release="immediate", review="full", shuffle_questions=settings["shuffle_questions"],
+                      shuffle_options=settings["shuffle_options"], gate={}, paper_mode=settings["paper_mode"],
+                      created_by_id=trainer.id if trainer else None, created_at=ctx.now)
+    rules = [rule for section in spec["sections"] for rule in section["rules"]]
+    exam.rules = [ExamRule(position=i, banks=[banks[name] for name in rule["banks"]], type=rule["type"],
+                           count=rule["count"], points=float(rule["points"] or 0))
+                  for i, rule in enumerate(rules, start=1)]
+    for rule in exam.rules:
+        if rule.type == "case":  # shown to the trainer as what one case is worth
+            rule.points = papers.rule_spec(rule, papers.rule_pool(session, rule)).points
+    exam.publish()
+    _assign_bureau(session, exam)
+    session.add(exam)
+    session.flush()
+    check = papers.check_paper(session, exam)
+    session.commit()
+    ctx.notes.append(f"考试：{exam.title}（{check.total_points:g}分，{exam.duration_minutes}分钟，含案例分析题）"
+                     + (f"；注意：{check.messages[0]}" if check.messages else ""))
+
+
 def seed_demo(session: Session, ctx) -> None:
     exists = set(session.scalars(select(Exam.title)))
+    _seed_qualification_exam(session, ctx, exists)
     staff = list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
                                  .where(UserRole.role == STAFF).order_by(User.username)))
 

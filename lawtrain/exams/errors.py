@@ -25,6 +25,10 @@ class AttemptClosed(ExamError):
     """The attempt no longer accepts answers (HTTP 409)."""
 
 
+class EventTooLate(ExamError):
+    """A focus event sent after the attempt's deadline: not recorded (the attempt may still take saves in flight)."""
+
+
 class NotOnPaper(ExamError):
     """The question is not on this attempt's paper (HTTP 404)."""
 

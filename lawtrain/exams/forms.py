@@ -28,7 +28,8 @@ RULE_ROWS = 6
 
 
 TYPE_CHOICES = choices([("", _l("（不使用此行）")), ("single", _l("单选题")), ("multiple", _l("多选题")),
-                ("true_false", _l("判断题")), ("fill_blank", _l("填空题"))])
+                ("true_false", _l("判断题")), ("fill_blank", _l("填空题")),
+                ("case", _l("案例分析题（整案抽取，分值为各小题分值之和）"))])
 
 
 def parse_ranges(text: str | None) -> list[int]:
@@ -71,7 +72,7 @@ def split_list(text: str | None) -> list[str]:
 class RuleForm(Form):
     type = SelectField(_l("题型"), choices=TYPE_CHOICES, validators=[Optional()])
     banks = SelectMultipleField(_l("题库"), coerce=int, validators=[Optional()])
-    law_name = StringField(_l("法律"), validators=[Optional(), Length(max=64)])
+    law_name = SelectField(_l("法律"), validators=[Optional(), Length(max=64)])  # choices: the law library
     articles = StringField(_l("条文"), validators=[Optional(), Length(max=200)],
                            render_kw={"placeholder": "21-25, 30"})
     tags = StringField(_l("标签"), validators=[Optional(), Length(max=200)])
@@ -91,11 +92,44 @@ class RuleForm(Form):
             raise ValidationError(_l("请填写题数"))
 
 
+def fill_rule_rows(form, rules) -> None:
+    """Fill form.rules (a FieldList of RuleForm) from an exam's rules, adding rows as needed."""
+    while len(form.rules) < len(rules):
+        form.rules.append_entry()
+    for row, rule in zip(form.rules, rules, strict=False):
+        f = row.form
+        f.type.data, f.banks.data, f.law_name.data = rule.type, list(rule.banks or []), rule.law_name
+        f.articles.data = ", ".join(str(a) for a in rule.articles or [])
+        f.tags.data = ", ".join(rule.tags or [])
+        f.difficulty_min.data, f.difficulty_max.data = rule.difficulty_min, rule.difficulty_max
+        f.count.data, f.points.data = rule.count, rule.points
+
+
+def rule_rows_data(form) -> list[dict]:
+    """The filled rows of form.rules as rule dicts (a row without a type is unused)."""
+    return [dict(type=r.type.data, banks=list(r.banks.data or []), law_name=(r.law_name.data or "").strip() or None,
+                 articles=parse_ranges(r.articles.data), tags=split_list(r.tags.data),
+                 difficulty_min=r.difficulty_min.data, difficulty_max=r.difficulty_max.data,
+                 count=r.count.data, points=float(r.points.data or 1))
+            for r in (row.form for row in form.rules) if r.type.data]
+
+
+def window_fields() -> tuple[DateTimeLocalField, DateTimeLocalField]:
+    """The opens_at and closes_at fields of an exam-like form (local time, to the minute)."""
+    return (DateTimeLocalField(_l("开始时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]),
+            DateTimeLocalField(_l("结束时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]))
+
+
+def closes_after_opens(form, field) -> None:
+    """The inline validator of closes_at (validate_closes_at = closes_after_opens)."""
+    if form.opens_at.data and field.data and field.data <= form.opens_at.data:
+        raise ValidationError(_l("结束时间必须晚于开始时间"))
+
+
 class ExamForm(FlaskForm):
     title = StringField(_l("考试名称"), validators=[DataRequired(), Length(max=128)])
     instructions = TextAreaField(_l("考试说明"), validators=[Optional(), Length(max=4000)])
-    opens_at = DateTimeLocalField(_l("开始时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    closes_at = DateTimeLocalField(_l("结束时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    opens_at, closes_at = window_fields()
     duration_minutes = IntegerField(_l("答题时长（分钟）"), default=60,
                                     validators=[DataRequired(), NumberRange(1, 600)])
     attempts_allowed = IntegerField(_l("可作答次数"), default=1, validators=[DataRequired(), NumberRange(1, 20)])
@@ -148,9 +182,7 @@ class ExamForm(FlaskForm):
         except ValueError as e:
             raise ValidationError(_l("每行写成“法律=分钟”，如 安全生产法=30")) from e
 
-    def validate_closes_at(self, field):
-        if self.opens_at.data and field.data and field.data <= self.opens_at.data:
-            raise ValidationError(_l("结束时间必须晚于开始时间"))
+    validate_closes_at = closes_after_opens
 
 
 def _clear_errors(field) -> None:

@@ -3,10 +3,11 @@ voiding a question (on the exams blueprint)."""
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,9 +17,11 @@ from lawtrain.auth.policy import TRAINERS, roles_required
 from lawtrain.auth.sessions import client_ip
 from lawtrain.banks.models import Bank, Question
 from lawtrain.banks.services import QuestionFilters
-from lawtrain.exams import authoring, availability, errors, forms, grading, papers, queries
-from lawtrain.exams.models import Attempt, Exam
-from lawtrain.exams.views import _exam, _module_choices, bp
+from lawtrain.courses.xlsx import ledger_workbook
+from lawtrain.display import score_text
+from lawtrain.exams import audit_labels, authoring, availability, errors, forms, grading, papers, queries
+from lawtrain.exams.models import Attempt, AttemptQuestion, Exam
+from lawtrain.exams.views import _exam, _module_choices, bp, paper_warning_texts
 from lawtrain.extensions import db
 from lawtrain.org.models import Department
 from lawtrain.timeutil import from_local, to_local, utcnow
@@ -37,13 +40,21 @@ def _exam_form(exam: Exam | None) -> forms.ExamForm:
     if exam is not None and request.method == "GET":
         _fill_form(form, exam)
     banks = db.session.execute(select(Bank.id, Bank.name).order_by(Bank.name)).all()
+    laws = _law_choices(exam)
     for row in form.rules:
         row.form.banks.choices = forms.choices((b.id, b.name) for b in banks)
+        row.form.law_name.choices = laws
     form.pick_bank.choices = forms.choices([(0, _("请选择题库"))] + [(b.id, b.name) for b in banks])
     form.departments.choices = forms.choices((d.id, d.name_path) for d in db.session.scalars(
         select(Department).order_by(Department.name_path)))
     form.gate_modules.choices = _module_choices()
     return form
+
+
+def _law_choices(exam: Exam | None) -> list:
+    """A rule's 法律: chosen from the law library and the banks' laws (free text let a typo match nothing)."""
+    names = queries.rule_law_names(db.session, [r.law_name for r in (exam.rules if exam else [])])
+    return forms.choices([("", _("不限法律"))] + [(n, n) for n in names])
 
 
 def _fill_form(form: forms.ExamForm, exam: Exam) -> None:
@@ -58,25 +69,13 @@ def _fill_form(form: forms.ExamForm, exam: Exam) -> None:
     gate = exam.gate or {}
     form.gate_modules.data = list(gate.get("modules") or [])
     form.gate_minutes.data = "\n".join(f"{k}={v}" for k, v in (gate.get("minutes") or {}).items())
-    while len(form.rules) < len(exam.rules):
-        form.rules.append_entry()
-    for row, rule in zip(form.rules, exam.rules, strict=False):
-        f = row.form
-        f.type.data, f.banks.data, f.law_name.data = rule.type, list(rule.banks or []), rule.law_name
-        f.articles.data = ", ".join(str(a) for a in rule.articles or [])
-        f.tags.data = ", ".join(rule.tags or [])
-        f.difficulty_min.data, f.difficulty_max.data = rule.difficulty_min, rule.difficulty_max
-        f.count.data, f.points.data = rule.count, rule.points
+    forms.fill_rule_rows(form, exam.rules)
     form.paper_mode.data = exam.paper_mode
     form.fixed_questions.data, form.fixed_points.data = papers.fixed_paper_text(db.session, exam)
 
 
 def _exam_data(form: forms.ExamForm, people: list[int]) -> authoring.ExamData:
-    rules = [dict(type=r.type.data, banks=list(r.banks.data or []), law_name=(r.law_name.data or "").strip() or None,
-                  articles=forms.parse_ranges(r.articles.data), tags=forms.split_list(r.tags.data),
-                  difficulty_min=r.difficulty_min.data, difficulty_max=r.difficulty_max.data,
-                  count=r.count.data, points=float(r.points.data or 1))
-             for r in (row.form for row in form.rules) if r.type.data]
+    rules = forms.rule_rows_data(form)
     gate = {k: v for k, v in (("modules", list(form.gate_modules.data or [])),
                               ("minutes", forms.parse_minutes(form.gate_minutes.data))) if v}
     return authoring.ExamData(
@@ -111,10 +110,10 @@ def _save_exam(exam: Exam | None):
             except errors.ExamError as e:
                 flash(str(e), "error")
             else:
-                for message in check.messages:
+                for message in check.messages + paper_warning_texts(check.total_points, saved.pass_percent):
                     flash(message, "warning")
-                flash(_("考试已保存：共%(n)s题，总分%(p)s分。", n=check.question_count, p=check.total_points),
-                      "success")
+                flash(_("考试已保存：共%(n)s题，总分%(p)s分。", n=check.question_count,
+                        p=score_text(check.total_points)), "success")
                 return redirect(url_for("exams.detail", exam_id=saved.id))
     return render_template("exams/edit.html", form=form, exam=exam, picker=picker,
                            frozen=exam is not None and queries.paper_is_frozen(db.session, exam))
@@ -155,12 +154,29 @@ def detail(exam_id: int):
     page = db.paginate(queries.attempts_select(exam.id), per_page=50, error_out=False)
     for attempt in page.items:  # nobody sees an overdue attempt as still open (close-overdue stores it)
         queries.as_seen(db.session, attempt, now)
-    return render_template("exams/detail.html", exam=exam, check=papers.check_paper(db.session, exam),
+    check = papers.check_paper(db.session, exam)
+    return render_template("exams/detail.html", exam=exam, check=check,
+                           warnings=paper_warning_texts(check.total_points, exam.pass_percent),
+                           absent=availability.absentees(db.session, exam),
                            fixed=db.session.execute(queries.fixed_paper_select(exam.id)).all(),
                            stats=queries.exam_stats(db.session, exam.id, now), page=page,
                            people=queries.people_by_id(db.session, [a.user_id for a in page.items]),
                            assigned=len(availability.assigned_users(db.session, exam)),
                            released=availability.is_released(exam, now))
+
+
+@bp.get("/<int:exam_id>/absent.xlsx")
+@roles_required(*TRAINERS)
+def absent_export(exam_id: int):
+    """缺考名单 as an .xlsx: the people assigned who have not handed in a paper."""
+    exam = _exam(exam_id)
+    rows = [[n, u.username, u.display_name, u.department.name_path if u.department else "",
+             _("作答中未交卷") if started else _("未参加")]
+            for n, (u, started) in enumerate(availability.absentees(db.session, exam), start=1)]
+    data = ledger_workbook(title=_("缺考名单"), header=[_("序号"), _("登录名"), _("姓名"), _("部门"), _("情况")],
+                           rows=rows, widths=[8, 16, 14, 36, 16])
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{exam.title}-{_('缺考名单')}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def _trainer_action(exam_id: int, action, done: str):
@@ -277,4 +293,8 @@ def attempt_detail(attempt_id: int):
     return render_template("exams/attempt_detail.html", attempt=attempt, exam=attempt.exam,
                            person=db.session.get(User, attempt.user_id),
                            events=queries.attempt_events(db.session, attempt.id),
+                           event_labels=audit_labels.EVENT_LABELS, event_fields=audit_labels.event_fields,
+                           positions=dict(db.session.execute(
+                               select(AttemptQuestion.question_id, AttemptQuestion.position)
+                               .where(AttemptQuestion.attempt_id == attempt.id)).all()),
                            items=queries.review_items(db.session, attempt))

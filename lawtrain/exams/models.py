@@ -338,6 +338,8 @@ class AttemptQuestion(db.Model):
     score: Mapped[float | None]
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
     is_voided: Mapped[bool] = mapped_column(default=False)
+    # A case's sub-question: the version of the case (its text) shown above it; None for a question alone.
+    case_version_id: Mapped[int | None] = mapped_column(ForeignKey("question_versions.id"), index=True)
 
     attempt: Mapped[Attempt] = relationship(back_populates="questions")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -14,7 +14,15 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from lawtrain.banks import queries as bank_queries
-from lawtrain.banks.models import Bank, Question, QuestionCitation, QuestionStatus, QuestionTag, QuestionVersion
+from lawtrain.banks.models import (
+    MIN_CASE_ITEMS,
+    Bank,
+    Question,
+    QuestionCitation,
+    QuestionStatus,
+    QuestionTag,
+    QuestionVersion,
+)
 from lawtrain.exams import paper_text, selection
 from lawtrain.exams.availability import assigned_users
 from lawtrain.exams.errors import PaperError
@@ -23,8 +31,38 @@ from lawtrain.exams.models import Attempt, AttemptStatus, Exam, ExamFixedQuestio
 PaperDrawer = Callable[[int], list[selection.PaperItem]]  # seed -> the paper
 
 
-def rule_spec(rule: ExamRule) -> selection.RuleSpec:
+def rule_spec(rule: ExamRule, pool: Sequence[selection.PoolQuestion] = ()) -> selection.RuleSpec:
+    """A rule as the drawer sees it; a case rule is worth what its cases are worth (their mean, for summaries)."""
+    if rule.type == selection.CASE:
+        points = sum(q.case_points for q in pool) / len(pool) if pool else 0.0
+        return selection.RuleSpec(rule.type, rule.count, round(points, 2))
     return selection.RuleSpec(rule.type, rule.count, rule.points)
+
+
+def case_pool_items(session: Session, case_ids: Iterable[int]) -> dict[int, tuple[selection.PoolQuestion, ...]]:
+    """Each case's active sub-questions (current versions), in the case's order."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Question.case_id, Question.id, Question.current_version_id, Question.type, Question.difficulty,
+               func.coalesce(func.json_array_length(QuestionVersion.options), 0).label("option_count"),
+               QuestionVersion.points)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.case_id.in_(ids), Question.status == QuestionStatus.ACTIVE)
+        .order_by(Question.case_id, Question.position, Question.id))
+    out: dict[int, list[selection.PoolQuestion]] = defaultdict(list)
+    for r in rows:
+        out[r.case_id].append(selection.PoolQuestion(r.id, r.current_version_id, r.type, r.difficulty,
+                                                     r.option_count, r.points))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _with_items(session: Session, questions: list[selection.PoolQuestion]) -> list[selection.PoolQuestion]:
+    """Cases get their sub-questions; a case with fewer than two active ones (being written) leaves the pool."""
+    items = case_pool_items(session, [q.id for q in questions if q.type == selection.CASE])
+    return [replace(q, items=items[q.id]) if q.type == selection.CASE else q
+            for q in questions if q.type != selection.CASE or len(items.get(q.id, ())) >= MIN_CASE_ITEMS]
 
 
 def pool_select(rule: ExamRule):
@@ -42,8 +80,9 @@ def pool_select(rule: ExamRule):
 
 
 def rule_pool(session: Session, rule: ExamRule) -> list[selection.PoolQuestion]:
-    return [selection.PoolQuestion(r.id, r.current_version_id, r.type, r.difficulty, r.option_count, r.points)
+    pool = [selection.PoolQuestion(r.id, r.current_version_id, r.type, r.difficulty, r.option_count, r.points)
             for r in session.execute(pool_select(rule))]
+    return _with_items(session, pool) if rule.type == selection.CASE else pool
 
 
 @dataclass
@@ -62,7 +101,7 @@ def check_paper(session: Session, exam: Exam) -> PaperCheck:
     if not rules:
         return PaperCheck([_("还没有抽题规则")], 0.0, 0, None)
     pools = [rule_pool(session, r) for r in rules]
-    specs = [rule_spec(r) for r in rules]
+    specs = [rule_spec(r, p) for r, p in zip(rules, pools, strict=True)]
     messages = selection.check_rules(specs, [len(p) for p in pools])
     if not messages:  # overlapping pools may still run dry together
         try:
@@ -70,12 +109,16 @@ def check_paper(session: Session, exam: Exam) -> PaperCheck:
         except selection.SelectionError:
             messages.append(_("规则的题库互相重叠，合计题目不够抽取"))
     summary = selection.summarise(specs, [[q.difficulty for q in p] for p in pools])
-    return PaperCheck(messages, summary.total_points, summary.question_count, summary.mean_difficulty)
+    # A case rule puts its cases' sub-questions on the paper (as many as its cases hold on average).
+    count = sum(round(s.count * sum(len(q.items) for q in p) / len(p)) if s.type == selection.CASE and p else s.count
+                for s, p in zip(specs, pools, strict=True))
+    return PaperCheck(messages, summary.total_points, count, summary.mean_difficulty)
 
 
 def _check_fixed_paper(session: Session, exam: Exam) -> PaperCheck:
     qs = _fixed_questions(session, exam)
-    total = sum(p for _q, p in qs)
+    total = sum(q.case_points if q.type == selection.CASE else p for q, p in qs)
+    count = sum(len(q.items) if q.type == selection.CASE else 1 for q, _p in qs)
     messages = [] if qs else [_("固定试卷还没有题目")]
     # Saving refuses such questions; these were retired or flagged for review after the paper was made.
     messages += [_("试题 #%(id)s 已停用或待复核，请从固定试卷中移除", id=qid) for qid in session.scalars(
@@ -83,7 +126,7 @@ def _check_fixed_paper(session: Session, exam: Exam) -> PaperCheck:
         .where(ExamFixedQuestion.exam_id == exam.id, Question.status != QuestionStatus.ACTIVE)
         .order_by(ExamFixedQuestion.position))]
     mean = selection.mean_difficulty([q for q, _p in qs])
-    return PaperCheck(messages, round(total, 2), len(qs), round(mean, 2) if mean is not None else None)
+    return PaperCheck(messages, round(total, 2), count, round(mean, 2) if mean is not None else None)
 
 
 def _fixed_questions(session: Session, exam: Exam) -> list[tuple[selection.PoolQuestion, float]]:
@@ -94,8 +137,10 @@ def _fixed_questions(session: Session, exam: Exam) -> list[tuple[selection.PoolQ
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .where(ExamFixedQuestion.exam_id == exam.id).order_by(ExamFixedQuestion.position)
     ).all()
-    return [(selection.PoolQuestion(r.id, r.current_version_id, r.type, r.difficulty, len(r.options or [])),
-             r.points if r.points is not None else r.vpoints) for r in rows]
+    questions = _with_items(session, [selection.PoolQuestion(r.id, r.current_version_id, r.type, r.difficulty,
+                                                             len(r.options or [])) for r in rows])
+    points = {r.id: r.points if r.points is not None else r.vpoints for r in rows}
+    return [(q, points[q.id]) for q in questions]
 
 
 # ------------------------------------------------------------------ the drawer and its per-process cache
@@ -118,8 +163,8 @@ def paper_drawer(session: Session, exam: Exam) -> PaperDrawer:
     cached = _DRAWERS.get(exam.id)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    specs = [rule_spec(r) for r in rules]
     pools = [rule_pool(session, r) for r in rules]
+    specs = [rule_spec(r, p) for r, p in zip(rules, pools, strict=True)]
     messages = selection.check_rules(specs, [len(p) for p in pools]) if rules else [_("还没有抽题规则")]
     if messages:
         raise PaperError(messages)
@@ -189,12 +234,13 @@ def drawer_for_start(session: Session, exam: Exam, user_id: int) -> PaperDrawer 
 
 def paper_to_json(paper: Sequence[selection.PaperItem]) -> list[dict]:
     return [{"question_id": p.question_id, "version_id": p.version_id, "points": p.points,
-             "option_order": list(p.option_order)} for p in paper]
+             "option_order": list(p.option_order)}
+            | ({"case_version_id": p.case_version_id} if p.case_version_id else {}) for p in paper]
 
 
 def paper_from_json(rows: Sequence[dict]) -> list[selection.PaperItem]:
-    return [selection.PaperItem(r["question_id"], r["version_id"], r["points"], tuple(r["option_order"]))
-            for r in rows]
+    return [selection.PaperItem(r["question_id"], r["version_id"], r["points"], tuple(r["option_order"]),
+                                r.get("case_version_id")) for r in rows]
 
 
 def pregenerate_papers(session: Session, exam: Exam, *, rng: random.Random, now: datetime) -> int:
@@ -241,7 +287,7 @@ def _referenced_questions(session: Session, lines: list[paper_text.PaperLine]) -
     ids = {i for i in (paper_text.question_id_of(line.ref) for line in lines) if i is not None}
     refs = {line.ref for line in lines if not paper_text.names_id_only(line.ref)}
     rows = session.execute(
-        select(Question.id, Question.external_id, Question.status)
+        select(Question.id, Question.external_id, Question.status, Question.case_id)
         .where(Question.current_version_id.is_not(None), or_(Question.id.in_(ids), Question.external_id.in_(refs)))
     ).all() if lines else []
     by_ref: dict[str, list] = defaultdict(list)
@@ -264,6 +310,9 @@ def _line_problem(line: paper_text.PaperLine, found: list, first_line: dict[int,
     if len(found) > 1:
         return _('第%(n)s行："%(ref)s" 对应多道试题（%(ids)s），请改写为其中一个 # 编号', n=n, ref=ref,
                  ids="、".join(f"#{r.id}" for r in found))
+    if found[0].case_id is not None:
+        return _('第%(n)s行：试题 "%(ref)s" 是案例分析题（#%(case)s）的小题，请加入整个案例', n=n, ref=ref,
+                 case=found[0].case_id)
     if found[0].status == QuestionStatus.RETIRED:
         return _('第%(n)s行：试题 "%(ref)s" 已停用', n=n, ref=ref)
     if found[0].status != QuestionStatus.ACTIVE:

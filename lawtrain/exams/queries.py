@@ -7,12 +7,13 @@ through `as_seen`, which shows it timed out and graded without storing anything.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, Text, and_, case, cast, func, select
+from sqlalchemy import Select, Text, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -157,10 +158,13 @@ def unused_pregens(session: Session, key: str, value: int) -> list[PaperPregen]:
 
 def version_on_paper(session: Session, version_id: int) -> bool:
     """Does an attempt hold this question version, or a pre-generated paper not yet started? Either way it must
-    not change in place: what the paper shows and its option permutation were fixed when it was drawn."""
-    on_attempt = session.scalar(select(AttemptQuestion.id).where(AttemptQuestion.question_version_id == version_id)
+    not change in place: what the paper shows and its option permutation were fixed when it was drawn. A case's
+    version counts too: a paper shows its text above the sub-questions."""
+    on_attempt = session.scalar(select(AttemptQuestion.id).where(or_(
+        AttemptQuestion.question_version_id == version_id, AttemptQuestion.case_version_id == version_id))
                                 .limit(1)) is not None
-    return on_attempt or bool(unused_pregens(session, "version_id", version_id))
+    return on_attempt or bool(unused_pregens(session, "version_id", version_id)
+                              or unused_pregens(session, "case_version_id", version_id))
 
 
 def paper_is_frozen(session: Session, exam: Exam) -> bool:
@@ -168,14 +172,66 @@ def paper_is_frozen(session: Session, exam: Exam) -> bool:
     return session.scalar(select(Attempt.id).where(Attempt.exam_id == exam.id).limit(1)) is not None
 
 
+# ------------------------------------------------------------------ cases on papers
+
+
+def paper_cases(session: Session, rows: list[tuple[AttemptQuestion, Any]]) -> dict[int, dict[str, Any]]:
+    """The cases a paper shows, by case version id, in paper order: {"id" (the case question), "number" (1, 2…
+    on this paper), "text" (Markdown), "items" (the sub-questions' question ids, in order), "points"}."""
+    ids = list(dict.fromkeys(row.case_version_id for row, _v in rows if row.case_version_id))
+    if not ids:
+        return {}
+    versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids)))}
+    cases = {vid: {"id": versions[vid].question_id, "number": n, "text": versions[vid].stem, "items": [],
+                   "points": 0.0} for n, vid in enumerate(ids, start=1)}
+    for row, _v in rows:
+        if row.case_version_id:
+            cases[row.case_version_id]["items"].append(row.question_id)
+            cases[row.case_version_id]["points"] += row.points
+    return cases
+
+
+def case_of(cases: dict[int, dict[str, Any]], row: AttemptQuestion) -> dict[str, Any] | None:
+    """Where a sub-question sits in its case, for the API and the pages: {"id", "number", "item", "items"}."""
+    case = cases.get(row.case_version_id) if row.case_version_id else None
+    if case is None:
+        return None
+    return {"id": case["id"], "number": case["number"], "item": case["items"].index(row.question_id) + 1,
+            "items": len(case["items"])}
+
+
+def question_cases(session: Session, question_ids) -> dict[int, dict[str, Any]]:
+    """The current case of each sub-question among `question_ids` (wrong-answer book, practice, module checks):
+    {question id: {"id", "text", "item", "items"}}; questions alone are absent."""
+    ids = list(set(question_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Question.id, Question.case_id, Question.position)
+                           .where(Question.id.in_(ids), Question.case_id.is_not(None))).all()
+    if not rows:
+        return {}
+    case_ids = {r.case_id for r in rows}
+    texts = dict(session.execute(select(Question.id, QuestionVersion.stem)
+                                 .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+                                 .where(Question.id.in_(case_ids))).tuples().all())
+    counts = dict(session.execute(select(Question.case_id, func.count(Question.id))
+                                  .where(Question.case_id.in_(case_ids), Question.status == QuestionStatus.ACTIVE)
+                                  .group_by(Question.case_id)).tuples().all())
+    return {r.id: {"id": r.case_id, "text": texts.get(r.case_id, ""), "item": r.position,
+                   "items": counts.get(r.case_id, 0)} for r in rows}
+
+
 # ------------------------------------------------------------------ what the exam page receives
 
 
 def delivery(session: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
-    """The start/resume payload: questions in order, saved responses, last seq. Never a key or a score."""
+    """The start/resume payload: questions in order, saved responses, last seq. Never a key or a score.
+    A case's sub-questions are ordinary questions with a "case" field; the case texts are in "cases"."""
     questions = []
-    for row, version in paper_rows(session, attempt):
-        questions.append({
+    rows = paper_rows(session, attempt)
+    cases = paper_cases(session, rows)
+    for row, version in rows:
+        question = {
             "id": row.question_id,
             "position": row.position,
             "type": version.type,
@@ -183,7 +239,10 @@ def delivery(session: Session, attempt: Attempt, now: datetime) -> dict[str, Any
             "options": delivered_options(version, row.option_order),
             "blanks": len(version.answer or []) if version.type == scoring.FILL_BLANK else 0,
             "points": row.points,
-        })
+        }
+        if row.case_version_id:
+            question["case"] = case_of(cases, row)
+        questions.append(question)
     return {
         "attempt_id": attempt.id,
         "exam_id": attempt.exam_id,
@@ -192,6 +251,8 @@ def delivery(session: Session, attempt: Attempt, now: datetime) -> dict[str, Any
         "deadline": iso_utc(attempt.deadline_at),
         "remaining_seconds": timing.remaining_seconds(attempt.deadline_at, now),
         "questions": questions,
+        "cases": [{"id": c["id"], "number": c["number"], "text": c["text"], "questions": c["items"],
+                   "points": c["points"]} for c in cases.values()],
         "responses": {str(k): v for k, v in saved_responses(session, attempt.id).items()},
         "last_seq": attempt.last_seq,
     }
@@ -224,6 +285,7 @@ class ReviewItem:
     points: float
     is_correct: bool | None
     is_voided: bool
+    case: dict[str, Any] | None = None  # a sub-question: {"id", "number", "item", "items", "text"} of its case
 
 
 def answer_text(version: QuestionVersion) -> str:
@@ -238,11 +300,16 @@ def answer_text(version: QuestionVersion) -> str:
 def review_items(session: Session, attempt: Attempt) -> list[ReviewItem]:
     """Each question with the person's answer, the right answer (in their keys), score and explanation."""
     items = []
-    for g in graded_paper(session, attempt):
+    paper = graded_paper(session, attempt)
+    cases = paper_cases(session, [(g.row, g.version) for g in paper])
+    for g in paper:
+        case = case_of(cases, g.row)
+        if case is not None:
+            case["text"] = cases[g.row.case_version_id]["text"]
         items.append(ReviewItem(
             g.row.position, g.version, delivered_options(g.version, g.row.option_order), g.response,
             scoring.correct_display_keys(g.item), answer_text(g.version), g.row.score, g.row.points,
-            g.row.is_correct, g.row.is_voided,
+            g.row.is_correct, g.row.is_voided, case,
         ))
     return items
 
@@ -299,10 +366,11 @@ def exam_stats(session: Session, exam_id: int, now: datetime) -> dict[str, Any]:
             "passed": int(row[2] or 0), "in_progress": open_rows.get(False, 0)}
 
 
-def wrong_book_select(user_id: int, now: datetime | None = None) -> Select:
+def wrong_book_select(user_id: int, now: datetime | None = None, *, withheld: Collection[int] = ()) -> Select:
     """A person's open wrong-answer book entries with the current question version, most recent first.
 
-    With `now`, questions of live or unreleased papers are left out (they would tell right from wrong early)."""
+    With `now`, questions of live or unreleased papers are left out (they would tell right from wrong early);
+    `withheld` (exams.visibility) leaves out every question the person may still meet on a paper."""
     stmt = (select(WrongBookEntry, QuestionVersion)
             .join(Question, Question.id == WrongBookEntry.question_id)
             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
@@ -310,6 +378,8 @@ def wrong_book_select(user_id: int, now: datetime | None = None) -> Select:
             .order_by(WrongBookEntry.last_wrong_at.desc()))
     if now is not None:
         stmt = stmt.where(WrongBookEntry.question_id.not_in(hidden_question_ids(user_id, now)))
+    if withheld:
+        stmt = stmt.where(WrongBookEntry.question_id.not_in(list(withheld)))
     return stmt
 
 
@@ -432,3 +502,14 @@ def regrade_report(session: Session, event_id: int) -> RegradeReport | None:
         session.get(Exam, target) if target is not None and event.target_type == "exam" else None,
         session.get(Question, target) if target is not None and event.target_type == "question" else None,
         rows, int(detail.get("in_progress") or 0), int(detail.get("pregenerated") or 0))
+
+
+def rule_law_names(session: Session, keep: list[str | None] = ()) -> list[str]:
+    """What a rule's 法律 is chosen from: the law library, then the banks' laws, then any name in use (`keep`)."""
+    from lawtrain.banks.models import Bank
+    from lawtrain.courses.models import Law
+
+    names = list(session.scalars(select(Law.short_name).order_by(Law.id)))
+    names += [n for n in session.scalars(select(Bank.law_name).where(Bank.law_name.is_not(None)).distinct()
+                                         .order_by(Bank.law_name)) if n not in names]
+    return names + [n for n in dict.fromkeys(keep) if n and n not in names]

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from lawtrain.banks.formats.records import DEFAULT_DIFFICULTY
 
-SINGLE, MULTIPLE, TRUE_FALSE, FILL_BLANK = "single", "multiple", "true_false", "fill_blank"
+SINGLE, MULTIPLE, TRUE_FALSE, FILL_BLANK, CASE = "single", "multiple", "true_false", "fill_blank", "case"
 CHOICE_TYPES = (SINGLE, MULTIPLE)
-TYPE_LABELS = {SINGLE: "单选题", MULTIPLE: "多选题", TRUE_FALSE: "判断题", FILL_BLANK: "填空题"}
+TYPE_LABELS = {SINGLE: "单选题", MULTIPLE: "多选题", TRUE_FALSE: "判断题", FILL_BLANK: "填空题", CASE: "案例分析题"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,12 @@ class PoolQuestion:
     difficulty: int | None = None
     option_count: int = 0
     points: float = 1.0
+    # A case: its sub-questions in order (a case is drawn whole; its points are theirs). () for a question alone.
+    items: tuple[PoolQuestion, ...] = ()
+
+    @property
+    def case_points(self) -> float:
+        return float(sum(i.points for i in self.items))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,7 @@ class PaperItem:
     version_id: int
     points: float
     option_order: tuple[int, ...] = ()
+    case_version_id: int | None = None  # a case's sub-question: the case version (its text) shown above it
 
 
 class SelectionError(Exception):
@@ -120,9 +127,19 @@ def draw_paper(
             picked.sort(key=lambda q: q.id)
         for q in picked:
             taken.add(q.id)
+            if q.type == CASE:
+                paper.extend(case_items(q, rng, shuffle_options))
+                continue
             perm = option_permutation(q.option_count, rng, shuffle_options) if q.type in CHOICE_TYPES else ()
             paper.append(PaperItem(q.id, q.version_id, rule.points, perm))
     return paper
+
+
+def case_items(case: PoolQuestion, rng: random.Random, shuffle_options: bool) -> list[PaperItem]:
+    """A case on a paper: its sub-questions in the case's order, each at its own points, options permuted."""
+    return [PaperItem(i.id, i.version_id, i.points,
+                      option_permutation(i.option_count, rng, shuffle_options) if i.type in CHOICE_TYPES else (),
+                      case_version_id=case.version_id) for i in case.items]
 
 
 def fixed_paper(
@@ -137,11 +154,14 @@ def fixed_paper(
     items = list(questions)
     if shuffle_questions:
         rng.shuffle(items)
-    return [
-        PaperItem(q.id, q.version_id, points,
-                  option_permutation(q.option_count, rng, shuffle_options) if q.type in CHOICE_TYPES else ())
-        for q, points in items
-    ]
+    paper: list[PaperItem] = []
+    for q, points in items:
+        if q.type == CASE:  # a case keeps its sub-questions together, in order, at their own points
+            paper.extend(case_items(q, rng, shuffle_options))
+        else:
+            paper.append(PaperItem(q.id, q.version_id, points, option_permutation(q.option_count, rng, shuffle_options)
+                                   if q.type in CHOICE_TYPES else ()))
+    return paper
 
 
 def check_rules(rules: Sequence[RuleSpec], pool_counts: Sequence[int]) -> list[str]:
@@ -153,7 +173,7 @@ def check_rules(rules: Sequence[RuleSpec], pool_counts: Sequence[int]) -> list[s
             messages.append(f"规则{n}的题数必须大于0")
         elif rule.count > available:
             messages.append(f"规则{n}需要{rule.count}道{label}，题库只有{available}道")
-        if rule.points <= 0:
+        if rule.points <= 0 and rule.type != CASE:  # a case is worth its sub-questions' points
             messages.append(f"规则{n}的每题分值必须大于0")
     return messages
 
@@ -181,3 +201,19 @@ def mean_difficulty(questions: Sequence[PoolQuestion]) -> float | None:
     if not questions:
         return None
     return sum(_difficulty(q) for q in questions) / len(questions)
+
+
+USUAL_TOTALS = (100.0, 120.0, 150.0)
+
+
+def paper_warnings(total_points: float, pass_percent: float | None) -> list[str]:
+    """What looks wrong on a saved paper, as keys the page words: 'total' (not a usual 100/120/150 points),
+    'pass_low' (a pass mark under 50%), 'pass_high' (over 90%). Saving goes ahead; the trainer is told."""
+    warnings = []
+    if total_points and round(total_points, 2) not in USUAL_TOTALS:
+        warnings.append("total")
+    if pass_percent is not None and pass_percent < 50:
+        warnings.append("pass_low")
+    elif pass_percent is not None and pass_percent > 90:
+        warnings.append("pass_high")
+    return warnings

@@ -44,3 +44,11 @@ def window_state(opens_at: datetime | None, closes_at: datetime | None, now: dat
     if closes_at is not None and now >= closes_at:
         return "closed"
     return "open"
+
+
+def exam_phase(status: str, opens_at: datetime | None, closes_at: datetime | None, now: datetime) -> str:
+    """How an exam stands for its trainers: 'draft', 'archived', or for a published one its window's
+    'upcoming' / 'open' / 'closed' (草稿 / 已归档 / 未开始 / 进行中 / 已结束)."""
+    if status in ("draft", "archived"):
+        return status
+    return window_state(opens_at, closes_at, now)

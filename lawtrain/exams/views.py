@@ -18,7 +18,8 @@ from lawtrain.auth.roles import STAFF
 from lawtrain.auth.sessions import client_ip
 from lawtrain.banks.models import Bank
 from lawtrain.courses.models import CourseModule
-from lawtrain.exams import attempts, availability, errors, forms, practice, queries
+from lawtrain.display import score_text
+from lawtrain.exams import attempts, availability, errors, forms, practice, queries, selection, timing, visibility
 from lawtrain.exams.models import Attempt, AttemptStatus, Exam
 from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
@@ -28,9 +29,13 @@ bp = Blueprint("exams", __name__, url_prefix="/exams")
 # Exam kind -> function(attempt) -> URL: an area that owns hidden exams (contests) shows its own result page.
 RESULT_PAGES: dict = {}
 
-STATUS_LABELS = {"open": _l("可参加"), "locked": _l("未满足培训要求"), "done": _l("已完成"),
-                 "upcoming": _l("未开始"), "closed": _l("已结束")}
-TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill_blank": _l("填空题")}
+STATUS_LABELS = {"open": _l("可参加"), "in_progress": _l("进行中"), "locked": _l("未满足培训要求"),
+                 "done": _l("已完成"), "upcoming": _l("未开始"), "closed": _l("已结束")}
+# How an exam stands for its trainers (timing.exam_phase): from its status and its window, never "已发布" forever.
+PHASE_LABELS = {"draft": _l("草稿"), "upcoming": _l("未开始"), "open": _l("进行中"), "closed": _l("已结束"),
+                "archived": _l("已归档")}
+TYPE_LABELS = {"single": _l("单选题"), "multiple": _l("多选题"), "true_false": _l("判断题"), "fill_blank": _l("填空题"),
+               "case": _l("案例分析题")}
 
 
 def _home_panel(session, user, now):
@@ -51,7 +56,20 @@ nav.add_home_panel("exams/_trainer_panel.html", set(TRAINERS), _trainer_panel, 3
 
 @bp.app_context_processor
 def _labels():
-    return {"exam_status_labels": STATUS_LABELS, "question_type_labels": TYPE_LABELS}
+    return {"exam_status_labels": STATUS_LABELS, "question_type_labels": TYPE_LABELS, "exam_phase": _exam_phase}
+
+
+def _exam_phase(exam: Exam) -> str:
+    """The trainer's word for the exam now: 草稿 / 未开始 / 进行中 / 已结束 / 已归档."""
+    return str(PHASE_LABELS[timing.exam_phase(exam.status, exam.opens_at, exam.closes_at, utcnow())])
+
+
+def paper_warning_texts(total_points: float, pass_percent: float | None) -> list[str]:
+    """The paper's odd figures in words (selection.paper_warnings), for the save flash and the exam page."""
+    texts = {"total": _("试卷总分为 %(p)s 分，通常为 100 分，请核对每题分值和题数。", p=score_text(total_points)),
+             "pass_low": _("及格线为 %(p)s%%，低于 50%%，请核对。", p=score_text(pass_percent)),
+             "pass_high": _("及格线为 %(p)s%%，高于 90%%，请核对。", p=score_text(pass_percent))}
+    return [texts[key] for key in selection.paper_warnings(total_points, pass_percent)]
 
 
 # ------------------------------------------------------------------ authorisation helpers
@@ -79,10 +97,20 @@ def _exam(exam_id: int) -> Exam:
 # ------------------------------------------------------------------ staff
 
 
+def _gate_links(exams) -> dict[str, int]:
+    """Title -> id of the modules the exams' training gates require, so that what is missing links to them."""
+    ids = {int(m) for e in exams for m in (e.gate or {}).get("modules") or []}
+    if not ids:
+        return {}
+    return {t: i for i, t in db.session.execute(select(CourseModule.id, CourseModule.title)
+                                                .where(CourseModule.id.in_(ids)))}
+
+
 @bp.get("/")
 @login_required
 def index():
-    return render_template("exams/index.html", rows=availability.exams_for_user(db.session, current_user, utcnow()))
+    rows = availability.exams_for_user(db.session, current_user, utcnow())
+    return render_template("exams/index.html", rows=rows, gate_links=_gate_links([r.exam for r in rows]))
 
 
 @bp.get("/<int:exam_id>")
@@ -91,7 +119,7 @@ def intro(exam_id: int):
     exam = _visible_exam(exam_id)
     now = utcnow()
     status = availability.exam_status(db.session, exam, current_user, now)
-    return render_template("exams/intro.html", exam=exam, st=status, now=now)
+    return render_template("exams/intro.html", exam=exam, st=status, now=now, gate_links=_gate_links([exam]))
 
 
 @bp.post("/<int:exam_id>/start")
@@ -122,10 +150,14 @@ def take(attempt_id: int):
 
 
 def _form_responses(data: dict) -> dict[int, list[str]]:
-    """Responses from the plain form: q<id> (radio/checkboxes) and q<id>_<n> (blanks)."""
+    """Responses from the plain form: q<id> (radio/checkboxes) and q<id>_<n> (blanks), for the questions the
+    form showed (`shown`) or sent fields for: a saved answer the post does not carry is kept, not emptied."""
     out = {}
+    shown = set(request.form.getlist("shown", type=int))
     for q in data["questions"]:
         name = f"q{q['id']}"
+        if q["id"] not in shown and not any(k == name or k.startswith(f"{name}_") for k in request.form):
+            continue
         if q["type"] == "fill_blank":
             out[q["id"]] = [request.form.get(f"{name}_{i}", "").strip()[:attempts.MAX_RESPONSE_TEXT]
                             for i in range(q["blanks"])]
@@ -165,14 +197,20 @@ def result(attempt_id: int):
         return redirect(RESULT_PAGES[attempt.exam.kind](attempt))
     released = availability.result_visible(attempt, now)
     items = queries.review_items(db.session, attempt) if released and attempt.exam.review == "full" else []
-    return render_template("exams/result.html", attempt=attempt, exam=attempt.exam, released=released, items=items)
+    withheld = visibility.withheld_question_ids(db.session, current_user, now) if items else set()
+    shown = [item for item in items if item.version.question_id not in withheld]
+    return render_template("exams/result.html", attempt=attempt, exam=attempt.exam, released=released, items=shown,
+                           withheld_count=len(items) - len(shown))
 
 
 @bp.get("/wrong-book")
 @login_required
 def wrong_book():
-    rows = db.session.execute(queries.wrong_book_select(current_user.id, utcnow()).limit(200)).all()
-    return render_template("exams/wrong_book.html", rows=rows)
+    now = utcnow()
+    withheld = visibility.withheld_question_ids(db.session, current_user, now)
+    rows = db.session.execute(queries.wrong_book_select(current_user.id, now, withheld=withheld).limit(200)).all()
+    cases = queries.question_cases(db.session, [entry.question_id for entry, _v in rows])
+    return render_template("exams/wrong_book.html", rows=rows, cases=cases)
 
 
 def _law_choices() -> list[tuple[str, str]]:
@@ -191,10 +229,13 @@ def _practice_form(data) -> forms.PracticeSetupForm:
 def _practice_ids(form: forms.PracticeSetupForm, mode: str) -> list[int]:
     """The practice set: a module's questions when one is chosen, else by law and articles (or the wrong book)."""
     if mode != "wrong_book" and (form.module.data or "").isdigit():
-        return practice.module_check_pool(db.session, _module_or_404(int(form.module.data)))
-    return list(db.session.scalars(practice.pool_select(
-        law=form.law.data or None, articles=forms.parse_ranges(form.articles.data),
-        user_id=current_user.id, wrong_book=mode == "wrong_book")))
+        ids = practice.module_check_pool(db.session, _module_or_404(int(form.module.data)))
+    else:
+        ids = list(db.session.scalars(practice.pool_select(
+            law=form.law.data or None, articles=forms.parse_ranges(form.articles.data),
+            user_id=current_user.id, wrong_book=mode == "wrong_book")))
+    withheld = visibility.withheld_question_ids(db.session, current_user, utcnow())
+    return [q for q in ids if q not in withheld]  # the visibility policy: no key for a question still to sit
 
 
 @bp.get("/practice")
@@ -209,8 +250,7 @@ def practice_home():
         ids = _practice_ids(form, mode)
         qid = practice.pick(ids, order=form.order.data, index=index, rng=random.Random())
         if qid is not None:
-            _q, version = practice.question_view(db.session, qid)
-            question = practice.public_question(version, qid)
+            question = _public_question(qid)
     return render_template("exams/practice.html", form=form, question=question, mode=mode, index=index,
                            total=len(ids), feedback=None)
 
@@ -223,13 +263,19 @@ def practice_answer():
     try:
         feedback = practice.answer_question(db.session, current_user, qid, response,
                                             request.form.get("mode", "law"), utcnow())
-        _q, version = practice.question_view(db.session, qid)
+        question = _public_question(qid)
     except practice.PracticeError:
         abort(404)
     form = _practice_form(request.form)
-    return render_template("exams/practice.html", form=form, question=practice.public_question(version, qid),
+    return render_template("exams/practice.html", form=form, question=question,
                            mode=request.form.get("mode", "law"), index=request.form.get("i", 0, type=int),
-                           total=0, feedback=feedback)
+                           total=max(0, request.form.get("n", 0, type=int)), feedback=feedback)
+
+
+def _public_question(qid: int) -> dict:
+    """A practice or check question as shown before answering, with its case when it is a sub-question."""
+    _q, version = practice.question_view(db.session, qid)
+    return practice.public_question(version, qid) | {"case": queries.question_cases(db.session, [qid]).get(qid)}
 
 
 def _practice_response(qid: int) -> list[str]:
@@ -251,10 +297,9 @@ def module_check(module_id: int):
     module = _module_or_404(module_id)
     drawn = dict(session.get(_DRAWN_CHECKS) or {})
     if request.method == "GET":
-        ids = practice.draw_module_check(db.session, module, random.Random(), user_id=current_user.id,
-                                         now=utcnow())
+        ids = practice.draw_module_check(db.session, module, random.Random(), user=current_user, now=utcnow())
         session[_DRAWN_CHECKS] = {**dict(list(drawn.items())[-4:]), str(module.id): ids}
-        questions = [practice.public_question(practice.question_view(db.session, q)[1], q) for q in ids]
+        questions = [_public_question(q) for q in ids]
         return render_template("exams/module_check.html", module=module, questions=questions, outcome=None)
     ids = drawn.pop(str(module.id), [])
     answers = {q: _practice_response(q) for q in ids}
@@ -264,7 +309,7 @@ def module_check(module_id: int):
         flash(str(e), "error")
         return redirect(url_for("exams.module_check", module_id=module_id))
     session[_DRAWN_CHECKS] = drawn  # one grading per draw: "再测一次" draws afresh
-    questions = [practice.public_question(practice.question_view(db.session, q)[1], q) for q in outcome.feedback]
+    questions = [_public_question(q) for q in outcome.feedback]
     return render_template("exams/module_check.html", module=module, questions=questions, outcome=outcome)
 
 

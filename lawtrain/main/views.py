@@ -17,6 +17,7 @@ from lawtrain.extensions import db
 from lawtrain.timeutil import utcnow
 
 bp = Blueprint("main", __name__)
+bp.add_app_template_global(nav.admin_pages, "admin_pages")  # the 系统管理 tabs other areas add
 
 # The role whose home a person with several roles lands on, most privileged first.
 HOME_ORDER = (ADMIN, TRAINER, LEADER, STAFF)

@@ -14,11 +14,11 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lawtrain.auth import audit
+from lawtrain.auth import audit, names
 from lawtrain.auth.models import User, UserRole
 from lawtrain.auth.passwords import hash_generated_password, random_password
 from lawtrain.auth.roles import ADMIN, LEADER, ROLE_ALIASES
-from lawtrain.auth.services import AuthError, normalize_login, set_roles, validate_login
+from lawtrain.auth.services import AuthError, login_skeletons, normalize_login, set_roles, validate_login
 from lawtrain.org.models import Department
 from lawtrain.org.staff_import import ImportProblem, StaffRow
 
@@ -284,6 +284,8 @@ def _check_rows(session: Session, rows: list[StaffRow], create_missing_departmen
     taken_staff = _existing(session, User.staff_no, sorted({r.staff_no for r in rows if r.staff_no}))
     logins = sorted({normalize_login(r.username) for r in rows if r.username})
     taken_login = _existing(session, User.username, logins)
+    skeletons = login_skeletons(session) if rows else {}
+    seen_skeleton: dict[str, tuple[str, int]] = {}
 
     for row in rows:
         def bad(column: str, message: str, row=row) -> None:
@@ -314,7 +316,15 @@ def _check_rows(session: Session, rows: list[StaffRow], create_missing_departmen
                     bad(login_column, _("登录名“%(login)s”与第%(line)d行重复", login=login, line=seen_login[login]))
                 elif login in taken_login:
                     bad(login_column, _("登录名“%(login)s”已存在", login=login))
+                elif (twin := names.lookalike_of(login, skeletons)) is not None:
+                    bad(login_column, _("登录名“%(login)s”与已有账号“%(other)s”形近，容易混淆，请换一个",
+                                        login=login, other=twin))
+                elif seen_skeleton.get(names.skeleton(login), (login, 0))[0] != login:
+                    other, line = seen_skeleton[names.skeleton(login)]
+                    bad(login_column, _("登录名“%(login)s”与第%(line)d行的“%(other)s”形近，容易混淆",
+                                        login=login, line=line, other=other))
                 seen_login.setdefault(login, row.line)
+                seen_skeleton.setdefault(names.skeleton(login), (login, row.line))
 
         if not row.name:
             bad("姓名", _("姓名不能为空"))

@@ -8,12 +8,14 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from lawtrain import nav
+from lawtrain.auth import audit as audit_log
 from lawtrain.auth import services as auth
 from lawtrain.auth.models import User
 from lawtrain.auth.policy import ADMINS, roles_required
-from lawtrain.auth.roles import ADMIN
+from lawtrain.auth.roles import ADMIN, ROLE_LABELS
 from lawtrain.auth.sessions import client_ip
 from lawtrain.extensions import db
 from lawtrain.forms import choices
@@ -37,12 +39,40 @@ bp = Blueprint("org", __name__, url_prefix="/admin")
 PER_PAGE = 30
 _IMPORT_SESSION_KEY = "org_import_tokens"
 
-ACTION_LABELS = {
-    "login": _l("登录"), "logout": _l("退出"), "login_failed": _l("登录失败"), "login_throttled": _l("登录受限"),
-    "password_changed": _l("修改密码"), "password_reset": _l("重置密码"), "user_created": _l("创建用户"),
-    "user_changed": _l("修改用户"), "user_activated": _l("启用用户"), "user_deactivated": _l("停用用户"),
-    "users_imported": _l("批量导入用户"), "department_created": _l("创建部门"), "department_changed": _l("修改部门"),
-}
+ACTION_LABELS = audit_log.ACTION_LABELS  # every area adds its own (audit.describe)
+
+
+def _user_names(session, ids: list[int]) -> dict[int, str]:
+    rows = session.execute(select(User.id, User.display_name, User.username).where(User.id.in_(ids)))
+    return {i: f"{name}（{login}）" for i, name, login in rows}
+
+
+def _department_names(session, ids: list[int]) -> dict[int, str]:
+    return dict(session.execute(select(Department.id, Department.name_path).where(Department.id.in_(ids))).all())
+
+
+def _roles_text(value) -> str:
+    return "、".join(str(ROLE_LABELS.get(r, r)) for r in value) if isinstance(value, list) else str(value)
+
+
+audit_log.describe(
+    actions={
+        "login": _l("登录"), "logout": _l("退出"), "login_failed": _l("登录失败"), "login_throttled": _l("登录受限"),
+        "password_changed": _l("修改密码"), "password_reset": _l("重置密码"), "user_created": _l("创建用户"),
+        "user_changed": _l("修改用户"), "user_activated": _l("启用用户"), "user_deactivated": _l("停用用户"),
+        "users_imported": _l("批量导入用户"), "department_created": _l("创建部门"),
+        "department_changed": _l("修改部门"), "settings.changed": _l("修改系统设置"),
+    },
+    targets={"user": (_l("用户"), _user_names), "department": (_l("部门"), _department_names),
+             "settings": (_l("系统设置"), None)},
+    details={"roles": _l("角色"), "department": _l("部门"), "display_name": _l("姓名"), "staff_no": _l("工号"),
+             "username": _l("登录名"), "before": _l("修改前"), "after": _l("修改后"), "count": _l("数量"),
+             "created": _l("新建"), "updated": _l("更新"), "path": _l("部门"), "user": _l("人员"),
+             "title": _l("标题"), "reason": _l("原因"), "why": _l("原因"), "org_name": _l("单位名称"),
+             "cert_prefix": _l("证书编号前缀"), "base_url": _l("访问地址")},
+    formatters={"roles": audit_log.change_text(_roles_text), "department": audit_log.change_text(),
+                "display_name": audit_log.change_text(), "staff_no": audit_log.change_text()},
+)
 
 
 # ---------------------------------------------------------------- helpers
@@ -346,7 +376,10 @@ def audit():
         until=from_local(datetime.combine(end, time()) + timedelta(days=1)) if end else None)
     page = db.paginate(stmt, per_page=50, error_out=False)
     filters = {k: v for k, v in request.args.items() if k in ("action", "actor", "start", "end") and v}
-    return render_template("org/audit.html", form=form, page=page, filters=filters, labels=ACTION_LABELS)
+    return render_template("org/audit.html", form=form, page=page, filters=filters, labels=ACTION_LABELS,
+                           targets=audit_log.TARGET_KINDS, names=audit_log.target_names(db.session, page.items),
+                           actors=_user_names(db.session, sorted({e.actor_id for e in page.items if e.actor_id})),
+                           fields=audit_log.detail_fields)
 
 
 nav.add_nav(_l("系统管理"), "org.index", ADMINS, order=90)

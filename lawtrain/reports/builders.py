@@ -112,8 +112,12 @@ def completion_cells(row: CompletionRow, people: bool) -> list[object]:
     return first + [cell(row) for _key, cell in COMPLETION_COLUMNS]
 
 
-def completion_chart(report: CompletionReport, chart_id: str = "chart-completion") -> charts.Chart:
-    rows = report.departments or [report.total]
+def completion_chart(report: CompletionReport, chart_id: str = "chart-completion") -> charts.Chart | None:
+    """Departments side by side; None for a drill-down with fewer than two (a one-bar chart compares nothing:
+    the summary sentence and the table carry the figure)."""
+    rows = report.departments
+    if len(rows) < 2:
+        return None
     rates = [r.completion_rate or 0.0 for r in rows]
     return charts.bar_chart(
         id=chart_id, title=_("各部门学习完成率"), labels=[r.name for r in rows], values=rates,
@@ -139,7 +143,7 @@ def completion_document(report: CompletionReport, subtitle: str, people_rows: li
               Table(_("人员明细"), completion_headers(True), [completion_cells(r, True) for r in people_rows],
                     sheet=_("人员明细"))]
     return _glossed(Document(_("学习考试完成情况"), subtitle, [summary_sentence(report.total)],
-                             [completion_chart(report)], tables, filename="completion",
+                             [c for c in [completion_chart(report)] if c], tables, filename="completion",
                              notes=[_("部门数字包含其全部下级部门。人员明细中，计数为 1 或 0，比率为 100% 或 0%，"
                                       "平均分和中位分为本人最好成绩。")]))
 
@@ -155,7 +159,7 @@ def dashboard_charts(dash: Dashboard) -> list[charts.Chart]:
         id="chart-trend", title=_("%(y)s 年各月合格率（按人次）", y=dash.year), labels=month_labels(), values=rates,
         value_labels=["" if n == 0 else f"{round(100 * p / n)}% ({p}/{n})" for n, p in dash.trend],
         x_label=_("月份"), y_label=_("合格率（按人次，%）"), width=480)
-    return [completion_chart(dash.report), hist, trend]
+    return [c for c in (completion_chart(dash.report), hist, trend) if c is not None]
 
 
 def dashboard_document(dash: Dashboard, subtitle: str) -> Document:

@@ -208,7 +208,7 @@ def completion():
     _fill_choices(form)
     report = queries.completion_report(db.session, f, root=_root(), today=today, now=now)
     chart = builders.completion_chart(report)
-    chart = (chart.title, Markup(charts.to_svg(chart)))
+    chart = (chart.title, Markup(charts.to_svg(chart))) if chart else None
     return render_template("reports/completion.html", form=form, f=f, report=report, chart=chart,
                            subtitle=_subtitle(f, report.node), exports=_exports("completion", **f.params()))
 
@@ -237,9 +237,11 @@ def exams():
 def items(exam_id: int):
     exam = db.session.get(Exam, exam_id) or abort(404)
     result, info = queries.item_analysis(db.session, exam.id, root=_root())
+    cases, case_info = queries.case_analysis(db.session, exam.id, root=_root())
     # Only trainers may edit questions: a leader would follow the link to a 403.
     edit = "banks.edit_question" if current_user.has_role(*TRAINERS) else None
     return render_template("reports/items.html", exam=exam, result=result, info=info, edit_endpoint=edit,
+                           cases=cases, case_info=case_info,
                            exports=_exports("items", exam_id=exam.id), flag_text=builders.flag_text,
                            options_text=builders.options_text, interval_text=builders.interval_text,
                            note=builders.item_evidence_note())

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
+import time
 from pathlib import Path
 
 from sqlalchemy import select
 
 from lawtrain.auth.models import User
 from lawtrain.auth.services import build_user
+from lawtrain.exams.models import Answer
 from lawtrain.org.services import ensure_path
 
 STAFF_DEPARTMENT = "区应急局/应急指挥科"
@@ -131,3 +134,25 @@ def wrong_inputs(qtype: str, right: list[str]) -> list[str]:
     if qtype == "fill_blank":
         return ["不知道" for _ in right]
     return [next(k for k in "ABCD" if k not in right)]
+
+
+def saved_answers(live_server, attempt_id: int) -> dict[int, list]:
+    """What the server has stored for the attempt: question id -> response."""
+    with live_server.db_session() as s:
+        return {a.question_id: a.response for a in s.scalars(select(Answer).where(Answer.attempt_id == attempt_id))}
+
+
+def wait_until(predicate, timeout: float = 10.0):
+    """Poll the predicate until it returns something truthy (returned), failing after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def go_to_question(page, n: int) -> None:
+    """The navigator: on a phone it shows one question, on a desktop it scrolls to it."""
+    page.get_by_role("navigation", name="题目导航").get_by_role("link", name=re.compile(f"^第{n}题")).click()

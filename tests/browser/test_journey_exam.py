@@ -8,7 +8,6 @@ finished with the keyboard alone."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,15 +15,18 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lawtrain.certificates.models import Certificate
-from lawtrain.exams.models import Answer, Attempt
+from lawtrain.exams.models import Attempt
 from lawtrain.timeutil import utcnow
 from tests.browser.helpers import (
     check_page,
     enter_answer,
+    go_to_question,
     make_exam,
     make_staff,
     paper_keys,
     save_reference,
+    saved_answers,
+    wait_until,
     wrong_inputs,
 )
 from tests.conftest import DESKTOP, BrowserSession
@@ -40,26 +42,6 @@ def _setup(live_server, tag: str) -> tuple[str, str, int]:
         make_staff(s, username, password=PASSWORD)
         exam_id = make_exam(s, title, [username], duration_minutes=10)
     return username, title, exam_id
-
-
-def _saved(live_server, attempt_id: int) -> dict[int, list]:
-    with live_server.db_session() as s:
-        return {a.question_id: a.response for a in s.scalars(select(Answer).where(Answer.attempt_id == attempt_id))}
-
-
-def _wait_until(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
-
-
-def _go_to_question(page, n: int) -> None:
-    """The navigator: on a phone it shows one question, on a desktop it scrolls to it."""
-    page.get_by_role("navigation", name="题目导航").get_by_role("link", name=re.compile(f"^第{n}题")).click()
 
 
 def _countdown_seconds(page) -> int:
@@ -117,13 +99,13 @@ def test_staff_sits_an_exam_offline_reload_timeout_result_certificate(browser_se
     # Online: the first half, with a flag on question 2 and navigation back and forth.
     half = len(answers) // 2
     for n, (qid, qtype, values) in enumerate(answers[:half], start=1):
-        _go_to_question(page, n)
+        go_to_question(page, n)
         enter_answer(page, qid, qtype, values)
-    flag = page.locator(f"#q-{answers[1][0]}").get_by_role("button", name="标记本题")
-    _go_to_question(page, 2)
+    flag = page.locator(f"#q-{answers[1][0]} .flag-btn")  # its label turns into 已标记（点此取消）
+    go_to_question(page, 2)
     unflagged_colour = flag.evaluate("b => getComputedStyle(b).backgroundColor")
     flag.click()
-    assert flag.get_attribute("aria-pressed") == "true"
+    assert flag.get_attribute("aria-pressed") == "true" and "已标记" in flag.inner_text()
     # it looks pressed too (once Bootstrap's colour transition has run)
     flag.page.wait_for_function("([b, c]) => getComputedStyle(b).backgroundColor !== c",
                                 arg=[flag.element_handle(), unflagged_colour], timeout=3_000)
@@ -135,7 +117,7 @@ def test_staff_sits_an_exam_offline_reload_timeout_result_certificate(browser_se
         page.get_by_role("button", name="上一题").click()
         assert page.locator(f"#q-{answers[1][0]}").is_visible()
         assert not page.locator(f"#q-{answers[2][0]}").is_visible()
-    _wait_until(lambda: len(_saved(live_server, attempt_id)) == half)
+    wait_until(lambda: len(saved_answers(live_server, attempt_id)) == half)
     if bs.is_phone:
         page.evaluate("window.scrollTo(0, 0)")
         save_reference(bs, "phone-exam")
@@ -143,15 +125,15 @@ def test_staff_sits_an_exam_offline_reload_timeout_result_certificate(browser_se
     # Offline: keep answering; the banner says the answers are kept on this device.
     bs.context.set_offline(True)
     for n, (qid, qtype, values) in enumerate(answers[half:], start=half + 1):
-        _go_to_question(page, n)
+        go_to_question(page, n)
         enter_answer(page, qid, qtype, values)
     page.get_by_role("alert").filter(has_text="网络中断").wait_for()
-    assert len(_saved(live_server, attempt_id)) == half
+    assert len(saved_answers(live_server, attempt_id)) == half
     expect(page.locator("#progress")).to_have_text(f"已答 {len(answers)} / {len(answers)}")
 
     # Back online: everything reaches the server (read back through the resume API) and the banner goes.
     bs.context.set_offline(False)
-    saved = _wait_until(lambda: (lambda a: a if len(a) == len(answers) else None)(
+    saved = wait_until(lambda: (lambda a: a if len(a) == len(answers) else None)(
         _server_responses(bs, exam_id, attempt_id)), timeout=15)
     for qid, qtype, values in answers:
         expected = values if qtype == "fill_blank" else sorted(values)
@@ -179,9 +161,9 @@ def test_staff_sits_an_exam_offline_reload_timeout_result_certificate(browser_se
     fill_n, (fill_qid, _t, fill_values) = next((n, a) for n, a in enumerate(answers, start=1) if a[1] == "fill_blank")
     right = next(k for qid, _t, k in keys if qid == fill_qid)
     interim = wrong_inputs("fill_blank", right) if fill_values == right else right
-    _go_to_question(page, fill_n)
+    go_to_question(page, fill_n)
     enter_answer(page, fill_qid, "fill_blank", interim)
-    _wait_until(lambda: _saved(live_server, attempt_id).get(fill_qid) == interim)
+    wait_until(lambda: saved_answers(live_server, attempt_id).get(fill_qid) == interim)
 
     # The warnings: with 5 min 3 s left on the server the page warns at 5:00 and the warning goes after 10 s;
     # the 1-minute warning stays. The page's clock is run ahead; its countdown started from the server's seconds.
@@ -209,7 +191,7 @@ def test_staff_sits_an_exam_offline_reload_timeout_result_certificate(browser_se
     page.reload()
     left = _countdown_seconds(page)
     assert 0 < left <= 5
-    _go_to_question(page, fill_n)
+    go_to_question(page, fill_n)
     page.clock.run_for((left - 1) * 1000 + 500)
     expect(page.locator("#countdown")).to_have_text("0:01")
     enter_answer(page, fill_qid, "fill_blank", fill_values)
@@ -222,7 +204,7 @@ def test_staff_sits_an_exam_offline_reload_timeout_result_certificate(browser_se
         assert attempt.status == "submitted" and attempt.submitted_at <= deadline
         assert attempt.finish_reason == "timeout"  # the page's own submit at 0:00 counts as time running out
         score, max_score = attempt.score, attempt.max_score
-    assert _saved(live_server, attempt_id)[fill_qid] == fill_values
+    assert saved_answers(live_server, attempt_id)[fill_qid] == fill_values
     result = _api(bs, "GET", f"/api/attempts/{attempt_id}")
     assert result["status"] == "submitted" and result["released"] and result["score"] == score
 
@@ -274,7 +256,7 @@ def _answer_offline(bs, attempt_id: int, picks: list[int]) -> list[tuple[int, st
     bs.context.set_offline(True)
     for n in picks:
         qid, qtype, values = keys[n - 1]
-        _go_to_question(bs.page, n)
+        go_to_question(bs.page, n)
         enter_answer(bs.page, qid, qtype, values)
     bs.page.get_by_role("alert").filter(has_text="网络中断").wait_for()
     return [keys[n - 1] for n in picks]
@@ -300,10 +282,11 @@ def test_time_runs_out_offline_answers_sent_in_the_grace_or_reported_late(browse
     page.locator("#time-warning").filter(has_text="时间到").wait_for()
     assert page.locator("#net-banner").is_visible()
     assert set(_pending_on_device(page, attempt_id)) == {str(qid) for qid, _t, _v in sent}
-    assert _saved(live_server, attempt_id) == {}
+    assert saved_answers(live_server, attempt_id) == {}
     bs.context.set_offline(False)
     page.wait_for_url(re.compile(rf"/exams/attempts/{attempt_id}/result$"))
-    assert _saved(live_server, attempt_id) == {qid: (v if t == "fill_blank" else sorted(v)) for qid, t, v in sent}
+    expected = {qid: (v if t == "fill_blank" else sorted(v)) for qid, t, v in sent}
+    assert saved_answers(live_server, attempt_id) == expected
     result = _api(bs, "GET", f"/api/attempts/{attempt_id}")
     assert result["status"] == "submitted" and result["score"] == 20
     with live_server.db_session() as s:
@@ -317,7 +300,7 @@ def test_time_runs_out_offline_answers_sent_in_the_grace_or_reported_late(browse
     warning = page.locator("#time-warning")
     expect(warning).to_contain_text("2 个答案在考试结束后才送达，没有计入成绩（第 2、3 题）")
     assert page.evaluate("id => localStorage.getItem('lawtrain-attempt-' + id)", attempt_id) is None
-    assert _saved(live_server, attempt_id) == {}
+    assert saved_answers(live_server, attempt_id) == {}
     check_page(bs)
     page.get_by_role("button", name="查看结果").click()
     page.wait_for_url(re.compile(rf"/exams/attempts/{attempt_id}/result$"))
@@ -381,7 +364,7 @@ def test_exam_completed_with_the_keyboard_only(browser, live_server, viewport):
         _tab_to(page, f"#q-{keys[0][0]} .flag-btn")
         page.keyboard.press("Space")
         assert page.locator(f"#q-{keys[0][0]} .flag-btn").get_attribute("aria-pressed") == "true"
-        _wait_until(lambda: len(_saved(live_server, attempt_id)) == len(keys))
+        wait_until(lambda: len(saved_answers(live_server, attempt_id)) == len(keys))
         _tab_to(page, "#submit-btn")
         page.keyboard.press("Enter")
         page.get_by_role("dialog").wait_for()

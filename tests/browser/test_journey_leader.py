@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from lawtrain.auth.models import User
-from lawtrain.exams.models import Attempt, Exam
+from lawtrain.exams.models import Attempt, Exam, ExamKind
 from lawtrain.org.models import Department
 from lawtrain.timeutil import to_local, utcnow
 from tests.browser.helpers import check_page, follow_menu, save_reference
@@ -23,11 +23,12 @@ DEPARTMENT = "执法大队"
 
 
 def _expected_trend(live_server, year: int) -> dict[int, tuple[int, int]]:
-    """(sittings, passed) per Shanghai month, counted straight from the attempts table."""
+    """(sittings, passed) per Shanghai month, counted straight from the attempts table (exams only: a contest's
+    entries are not exam sittings)."""
     months = {m: [0, 0] for m in range(1, 13)}
     with live_server.db_session() as s:
-        for submitted_at, passed in s.execute(select(Attempt.submitted_at, Attempt.passed)
-                                              .where(Attempt.status == "submitted")):
+        for submitted_at, passed in s.execute(select(Attempt.submitted_at, Attempt.passed).join(Exam)
+                                              .where(Attempt.status == "submitted", Exam.kind == ExamKind.EXAM)):
             local = to_local(submitted_at)
             if local.year == year:
                 months[local.month][0] += 1
@@ -36,11 +37,13 @@ def _expected_trend(live_server, year: int) -> dict[int, tuple[int, int]]:
 
 
 def _expected_histogram(live_server, year: int) -> list[int]:
-    """People per 10-point band of their best percent this year, counted straight from the attempts table."""
+    """People per 10-point band of their best percent this year, counted straight from the attempts table
+    (exams only)."""
     best: dict[int, float] = {}
     with live_server.db_session() as s:
-        for user_id, submitted_at, percent in s.execute(select(Attempt.user_id, Attempt.submitted_at, Attempt.percent)
-                                                        .where(Attempt.status == "submitted")):
+        for user_id, submitted_at, percent in s.execute(
+                select(Attempt.user_id, Attempt.submitted_at, Attempt.percent).join(Exam)
+                .where(Attempt.status == "submitted", Exam.kind == ExamKind.EXAM)):
             if to_local(submitted_at).year == year and percent is not None:
                 best[user_id] = max(best.get(user_id, 0.0), percent)
     bands = [0] * 10
@@ -56,7 +59,8 @@ def _person_with_attempts(live_server) -> tuple[int, str, list[str]]:
         dept = s.scalar(select(Department).where(Department.name == DEPARTMENT))
         rows = s.execute(select(User.id, User.display_name, Exam.title, Attempt.submitted_at)
                          .join(Attempt, Attempt.user_id == User.id).join(Exam, Exam.id == Attempt.exam_id)
-                         .where(User.department_id == dept.id, Attempt.status == "submitted")
+                         .where(User.department_id == dept.id, Attempt.status == "submitted",
+                                Exam.kind == ExamKind.EXAM)
                          .order_by(User.username)).all()
     rows = [r for r in rows if to_local(r.submitted_at).year == year]
     assert rows, "the demo data has past exams in this department"

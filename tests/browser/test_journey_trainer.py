@@ -75,7 +75,7 @@ def _fill_exam_form(page, *, title: str, people: str, bank_name: str, count: int
     page.get_by_label("答题时长（分钟）").fill("20")
     page.get_by_label("参加人员（登录名或工号，每行一个）").fill(people)
     page.get_by_label("规则1 题型").select_option(label="单选题")
-    page.get_by_label("规则1 题库").select_option(label=bank_name)
+    page.get_by_role("group", name="规则1 题库").get_by_label(bank_name, exact=True).check()
     page.get_by_label("规则1 题数").fill(str(count))
     page.get_by_label("规则1 每题分值").fill("10")
 

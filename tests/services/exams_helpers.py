@@ -34,6 +34,18 @@ def exam_bank(session, singles=10, multiples=4, tfs=4, fills=2):
     return bank
 
 
+# A mixed paper (22 points of single/multiple/true-false/fill-blank rules) the page tests sit.
+OPEN_EXAM_RULES = (("single", 3, 5.0), ("multiple", 2, 10.0), ("true_false", 2, 5.0), ("fill_blank", 1, 10.0))
+
+
+def open_exam(session, bank, *users, **overrides):
+    """An exam over OPEN_EXAM_RULES assigned to the users, open from yesterday to tomorrow (overrides win)."""
+    now = utcnow()
+    fields = dict(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
+    fields.update(overrides)
+    return factories.make_exam(session, bank=bank, rules=OPEN_EXAM_RULES, users=list(users), **fields)
+
+
 def exam_form_data(**fields) -> dict:
     """What the trainer's exam form posts: open from an hour ago for three days, then `fields`."""
     local = to_local(utcnow()).replace(tzinfo=None)

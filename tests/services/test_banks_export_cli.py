@@ -172,10 +172,13 @@ def test_demo_loads_banks_idempotently(session, now, tmp_path):
     ctx = DemoContext(password="x", now=now, rng=random.Random(1), laws_dir=None, banks_dir=folder.parent)
     seed_demo(session, ctx)
     seed_demo(session, ctx)
-    bank = session.scalar(select(Bank))
-    assert (bank.name, bank.owner_id is not None) == ("演示题库", True)
+    banks = {b.name: b for b in session.scalars(select(Bank))}
+    bank = banks["演示题库"]  # four for practice, every third of each type for the demo exams (issue 15)
+    assert (bank.owner_id is not None, bank.kind) == (True, "practice")
+    assert banks["演示题库（考试题库）"].kind == "exam"
     assert session.scalar(select(func.count()).select_from(QuestionVersion)) == 5
-    assert ctx.notes[-1].endswith("新增 0，更新 0，未变 5")
+    assert ctx.notes[-2:] == ["题库 演示题库：新增 0，更新 0，未变 4",
+                              "题库 演示题库（考试题库）：新增 0，更新 0，未变 1"]
 
     empty = DemoContext(password="x", now=now, rng=random.Random(1), laws_dir=None, banks_dir=Path(tmp_path / "no"))
     seed_demo(session, empty)

@@ -75,7 +75,7 @@ def test_gate_messages(session, now):
     session.commit()
     result = check_gate(session, user.id, gate)
     assert not result.ok
-    assert result.missing == ["尚未完成模块“总则：方针、体制与责任”", "安全生产法 学习时长还差 12 分钟"]
+    assert result.missing == ["学习模块“总则：方针、体制与责任”", "安全生产法 学习时长还差 12 分钟"]
     add_study_time(session, user.id, "安全生产法", "practice", 12 * 60, now)
     session.add(StudyRecord(user_id=user.id, module_id=module.id, seconds=60, completed_at=now))
     session.commit()

@@ -26,7 +26,7 @@ def test_gate_refuses_with_what_is_missing_then_opens(session, now):
 
     status = availability.exam_status(session, exam, user, now)
     assert status.status == "locked"
-    assert status.locked_reasons == ["尚未完成模块“主要负责人的安全生产职责”", "安全生产法 学习时长还差 20 分钟"]
+    assert status.locked_reasons == ["学习模块“主要负责人的安全生产职责”", "安全生产法 学习时长还差 20 分钟"]
     with pytest.raises(errors.ExamUnavailable) as refused:
         attempts.start_attempt(session, exam, user, now)
     assert "尚未满足培训要求" in str(refused.value)

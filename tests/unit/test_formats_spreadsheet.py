@@ -176,14 +176,15 @@ def test_template_has_dropdown_examples_and_instructions():
     assert headers[:3] == ["题目ID", "题型", "题干"] and "法律依据" in headers
     validations = sheet.data_validations.dataValidation
     dropdown = next(v for v in validations if v.type == "list")
-    assert dropdown.formula1 == '"单选题,多选题,判断题,填空题"' and "B2" in str(dropdown.sqref)
+    assert dropdown.formula1 == '"单选题,多选题,判断题,填空题,案例分析题"' and "B2" in str(dropdown.sqref)
     explained = {row[0].value for row in workbook["说明"].iter_rows(min_row=2)}
     assert {"题型", "题干", "选项A…选项H", "答案", "解析", "分值", "难度", "法律依据", "知识点", "题目ID"} <= explained
     result = parse_file(data, "模板.xlsx")
     assert detect_format(data, "模板.xlsx") == "xlsx"
-    assert [r.type for r in result.records] == ["single", "multiple", "true_false", "fill_blank"]
+    assert [r.type for r in result.records] == ["single", "multiple", "true_false", "fill_blank", "case"]
     assert not result.problems and not validate_records(result.records)
-    assert all(r.basis and r.basis[0].law == "安全生产法" for r in result.records)
+    assert all(r.basis and r.basis[0].law == "安全生产法" for r in result.records[:4] + result.records[4].items)
+    assert "案例" in headers and "案例" in explained and len(result.records[4].items) == 2
 
 
 def test_write_file_names_unwritable_formats():

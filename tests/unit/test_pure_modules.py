@@ -13,7 +13,8 @@ PURE = [
     "reports/stats.py", "reports/charts.py", "reports/glossary.py", "reports/word.py",
     "certificates/pdf.py", "certificates/seal.py", "reports/pdf.py", "reports/xlsx.py",
     "org/staff_import.py", "contests/online_rank.py", "contests/online_pdf.py",
-    "timeutil.py", "signals.py", "html.py", "spreadsheet.py", "reports/documents.py",
+    "contests/live_rules.py", "contests/live_export.py", "contests/live_pdf.py",
+    "auth/names.py", "timeutil.py", "signals.py", "html.py", "spreadsheet.py", "reports/documents.py", "display.py",
 ]
 FORBIDDEN = ("flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "sqlalchemy", "lawtrain.extensions")
 

@@ -36,8 +36,9 @@ def test_bank_list_shows_counts_per_type(client, login_as, bank):
     page = text_of(client.get("/banks/"))
     assert "安全生产法题库" in page
     row = page[page.index("安全生产法题库"):].split("</tr>")[0]
-    # in use: 3 (the retired question counts apart); 1 single, 1 multiple, 1 true/false, 0 fill-in; 0 flagged, 1 retired
-    assert re.findall(r'<td class="text-end">(\d+)</td>', row) == ["3", "1", "1", "1", "0", "0", "1"]
+    # in use: 3 (the retired question counts apart); 1 single, 1 multiple, 1 true/false, 0 fill-in, 0 cases;
+    # 0 flagged, 1 retired
+    assert re.findall(r'<td class="text-end">(\d+)</td>', row) == ["3", "1", "1", "1", "0", "0", "0", "1"]
 
 
 @pytest.mark.parametrize("query, expected", [

@@ -164,7 +164,10 @@ def test_staff_get_403_on_every_banks_route(app, session):
             ("GET", "/banks/import"), ("POST", "/banks/import"), ("GET", "/banks/import/abcdefghijklmnopqrstuvwxyz"),
             ("POST", "/banks/import/abcdefghijklmnopqrstuvwxyz"), ("GET", "/banks/import/done"),
             ("GET", f"/banks/{bank.id}/revision-impact"), ("POST", f"/banks/questions/{q.id}/recite"),
-            ("POST", f"/banks/questions/{q.id}/retire")]
+            ("POST", f"/banks/questions/{q.id}/retire"), ("GET", f"/banks/{bank.id}/cases/new"),
+            ("POST", f"/banks/{bank.id}/cases/new"), ("GET", f"/banks/cases/{q.id}"), ("POST", f"/banks/cases/{q.id}"),
+            ("GET", f"/banks/cases/{q.id}/items/new"), ("POST", f"/banks/cases/{q.id}/items/new"),
+            ("POST", f"/banks/cases/{q.id}/items/{q.id}/move"), ("POST", f"/banks/{bank.id}/kind")]
     for method, url in urls:
         assert client.open(url, method=method).status_code == 403, (method, url)
     adapter = app.url_map.bind("lawtrain.test")
@@ -180,3 +183,15 @@ def test_uploads_are_kept_in_the_database_until_confirmed(client, session, login
     client.post(f"/banks/import/{token}")
     session.expire_all()
     assert session.scalar(select(StoredFile).where(StoredFile.token == token)) is None
+
+
+def test_a_new_bank_is_imported_as_an_exam_bank_when_the_trainer_says_so(app, client, session, login_as):
+    login_as("trainer")
+    response = client.post("/banks/import", data={
+        "bank_id": "0", "new_bank_name": "年度考试题库", "new_bank_kind": "exam", "fmt": "",
+        "file": (io.BytesIO(csv_bytes(*GOOD)), "题库.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert client.post(response.headers["Location"]).status_code == 302
+    bank = session.scalar(select(Bank))
+    assert (bank.name, bank.kind) == ("年度考试题库", "exam")
+    assert "考试题库" in text_of(client.get("/banks/"))

@@ -123,8 +123,9 @@ def test_unknown_code_says_so_and_guessing_is_throttled(app, client, session):
     response = client.get(f"/verify/{cert.code}")
     assert response.status_code == 200
     assert client.get("/verify/guess-30").status_code == 404
-    response = client.get(f"/verify/{cert.code}")
+    response = client.get("/verify/guess-31")
     assert response.status_code == 429 and "过于频繁" in response.get_data(as_text=True)
+    assert client.get(f"/verify/{cert.code}").status_code == 200  # a valid code is never blocked (issue 15)
 
 
 def test_trainer_lists_and_zips_an_exams_certificates(client, session, login_as):

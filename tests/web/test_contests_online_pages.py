@@ -43,14 +43,7 @@ def _sit_by_api(client, contest, right_all=True):
 def test_organiser_creates_a_contest_with_the_rule_builder_and_publishes_it(client, session, login_as, bureau):
     exam_bank(session)
     login_as(bureau[2])
-    local = to_local(utcnow()).replace(tzinfo=None)
-    form = {"title": "宪法知识竞赛", "description": "说明", "duration_minutes": "10", "attempts_allowed": "1",
-            "opens_at": (local - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-            "closes_at": (local + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "all_staff": "y",
-            "tie_break": "time_submitted", "min_score": "60", "public_leaderboard": "y",
-            "tiers-0-prize": "一等奖", "tiers-0-mode": "count", "tiers-0-amount": "1",
-            "tiers-1-prize": "优秀奖", "tiers-1-mode": "share", "tiers-1-amount": "20",
-            "rules-0-type": "single", "rules-0-count": "3", "rules-0-points": "10"}
+    form = _form(**{"tiers-1-prize": "优秀奖", "tiers-1-mode": "share", "tiers-1-amount": "20"})
     r = client.post("/contests/online/new", data=form)
     body = r.get_data(as_text=True)
     assert r.status_code == 302, [line for line in body.splitlines() if "invalid" in line or "alert" in line]
@@ -62,6 +55,16 @@ def test_organiser_creates_a_contest_with_the_rule_builder_and_publishes_it(clie
     page = client.get(f"/contests/online/{contest.id}/edit").get_data(as_text=True)
     assert "规则已冻结" in page
     assert "宪法知识竞赛" not in client.get("/exams/manage").get_data(as_text=True)  # hidden from the exam list
+
+
+def test_contest_form_refuses_a_window_that_closes_when_it_opens(client, session, login_as, bureau):
+    exam_bank(session)
+    login_as(bureau[2])
+    form = _form()
+    form["closes_at"] = form["opens_at"]
+    body = client.post("/contests/online/new", data=form).get_data(as_text=True)
+    assert '<div id="closes_at-error" class="invalid-feedback d-block">结束时间必须晚于开始时间</div>' in body
+    assert session.scalar(select(OnlineContest)) is None
 
 
 def test_staff_enter_see_rank_and_masked_board_and_the_api(app, client, session, bureau):
@@ -134,6 +137,7 @@ def test_guest_registers_by_link_enters_and_organiser_closes_exports_and_purges(
     assert client.get(f"/contests/online/{contest.id}/guests.xlsx").data[:2] == b"PK"
     with client.get(f"/contests/online/{contest.id}/certificates.zip") as zipped:
         assert zipped.data[:2] == b"PK"
+        assert "_%E8%8E%B7%E5%A5%96%E8%AF%81%E4%B9%A6.zip" in zipped.headers["Content-Disposition"]  # …_获奖证书.zip
     assert client.post(f"/contests/online/{contest.id}/publish-results").status_code == 302
     assert client.post(f"/contests/online/{contest.id}/purge-guests").status_code == 302
     assert session.scalar(select(OnlineContestGuest.name)) == "陈*红"

@@ -33,6 +33,23 @@ def test_demo_staff_can_sit_the_open_exam_and_the_past_results_hold_certificates
     for login_name in ("staff01", "staff17", "staff30"):  # one with past results and training, two without
         _sits_the_open_exam(app, login_name)
     _has_both_kinds_of_certificate(session)
+    _starts_the_qualification_exam(app)
+
+
+def _starts_the_qualification_exam(app):
+    """The enforcement-qualification mock exam: 40 single, 10 multiple, 20 true/false and two whole cases, 100
+    points, 90 minutes (question_banks/demo_exams/enforcement-qualification.json)."""
+    client = app.test_client()
+    assert login(client, "staff05", "demo-pass-2025").status_code == 302
+    exam = _exams(client)["应急管理综合行政执法资格模拟考试"]
+    assert exam["status"] == "open" and exam["duration_minutes"] == 90
+    token = client.get("/exams/").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
+    body = client.post(f"/api/exams/{exam['id']}/attempts", headers={"X-CSRFToken": token}).get_json()
+    assert sum(q["points"] for q in body["questions"]) == 100
+    assert len(body["cases"]) == 2 and all(c["points"] == 10 for c in body["cases"])
+    plain = [q for q in body["questions"] if "case" not in q]
+    assert [q["type"] for q in plain] == ["single"] * 40 + ["multiple"] * 10 + ["true_false"] * 20
+    assert [q["id"] for q in body["questions"][70:]] == [i for c in body["cases"] for i in c["questions"]]
 
 
 def _sits_the_open_exam(app, login_name):

@@ -85,7 +85,7 @@ def test_each_mode_checks_only_its_own_fields(client, login_as, session, qs):
     r = client.post("/exams/new", data=exam_form("SAFE-999", paper_mode="rules", fixed_points="abc", **{
         "rules-0-type": "single", "rules-0-count": "2", "rules-0-points": "5"}), follow_redirects=True)
     html = text_of(r)
-    assert "共2题，总分10.0分" in html and "SAFE-999" not in html
+    assert "共2题，总分10分" in html and "SAFE-999" not in html
     assert session.scalar(select(func.count(ExamFixedQuestion.id))) == 1  # only the first exam's list
 
 

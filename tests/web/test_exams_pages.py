@@ -13,21 +13,12 @@ from lawtrain.exams import attempts, availability
 from lawtrain.exams.models import Answer, Attempt, AttemptQuestion, Exam, ExamOverride, PaperPregen
 from lawtrain.timeutil import utcnow
 from tests import factories
-from tests.services.exams_helpers import exam_bank, exam_form_data, right_response
-
-RULES = (("single", 3, 5.0), ("multiple", 2, 10.0), ("true_false", 2, 5.0), ("fill_blank", 1, 10.0))
+from tests.services.exams_helpers import exam_bank, exam_form_data, open_exam, right_response
 
 
 @pytest.fixture
 def bank(session):
     return exam_bank(session)
-
-
-def open_exam(session, bank, *users, **overrides):
-    now = utcnow()
-    fields = dict(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
-    fields.update(overrides)
-    return factories.make_exam(session, bank=bank, rules=RULES, users=list(users), **fields)
 
 
 def start_page(client, exam) -> tuple[int, str]:
@@ -85,7 +76,7 @@ def test_result_refused_while_live_then_review_after_submit(client, login_as, se
     assert client.get(f"/exams/attempts/{attempt_id}/result").status_code == 404
     client.post(f"/api/attempts/{attempt_id}/submit")
     html = client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert "考试结果" in html and "正确答案" in html and "解析单选" in html and "第21条" in html
+    assert "考试结果" in html and "正确答案" in html and "解析单选" in html and "第二十一条" in html
     assert client.get(f"/exams/attempts/{attempt_id}").status_code == 302  # the take page now sends to the result
 
 
@@ -124,6 +115,16 @@ def test_no_javascript_fallback_saves_and_submits(client, login_as, session, ban
     assert (attempt.status, attempt.score, attempt.passed) == ("submitted", 55.0, True)
 
 
+def test_exam_form_refuses_a_window_that_closes_when_it_opens(client, login_as, session, bank):
+    login_as("trainer")
+    form = exam_form_data(title="时间倒置的考试", **{"rules-0-type": "single", "rules-0-count": "2",
+                                                   "rules-0-points": "5"})
+    form["closes_at"] = form["opens_at"]
+    html = client.post("/exams/new", data=form).get_data(as_text=True)
+    assert '<div id="closes_at-error" class="invalid-feedback d-block">结束时间必须晚于开始时间</div>' in html
+    assert session.scalar(select(Exam)) is None
+
+
 def test_trainer_creates_exam_sees_rule_check_and_publishes(client, login_as, session, bank):
     login_as("trainer")
     team = factories.make_department(session, path="区应急局/执法大队")
@@ -144,7 +145,7 @@ def test_trainer_creates_exam_sees_rule_check_and_publishes(client, login_as, se
     assert "规则2需要20道多选题" in r.get_data(as_text=True) and exam.status == "draft"
     form["rules-1-count"] = "3"
     html = client.post(f"/exams/{exam.id}/edit", data=form, follow_redirects=True).get_data(as_text=True)
-    assert "共8题，总分26.0分" in html
+    assert "共8题，总分26分" in html
     client.post(f"/exams/{exam.id}/publish")
     session.refresh(exam)
     assert exam.status == "published"
@@ -165,7 +166,7 @@ def test_trainer_sees_attempt_details_and_regrades(client, login_as, session, ba
     detail = client.get(f"/exams/{exam.id}/admin").get_data(as_text=True)
     assert staff.display_name in detail and "作答中" in detail
     html = client.get(f"/exams/manage/attempts/{attempt.id}").get_data(as_text=True)
-    assert "focus_lost" in html and "1 次" in html
+    assert "离开考试页面" in html and "focus_lost" not in html and "1 次" in html
     attempts.submit_attempt(session, attempt, utcnow())
     response = client.post(f"/exams/{exam.id}/regrade")
     assert response.status_code == 302 and "/exams/regrades/" in response.headers["Location"]

@@ -60,10 +60,10 @@ def test_void_asks_first_then_lists_every_regraded_attempt(client, login_as, ses
     assert f"作废题目 #{first.id} 后的重新评分结果" in page
     assert "共重新评分 2 份答卷，其中 1 人及格情况发生变化。" in page
     flipped, kept = row_of(page, "张一"), row_of(page, "李二")
-    assert 'class="table-warning"' in flipped and "5.0 / 10.0" in flipped and "5.0 / 5.0" in flipped
+    assert 'class="table-warning"' in flipped and "5 / 10" in flipped and "5 / 5" in flipped
     assert "不及格" in flipped and "及格情况改变" in flipped and "如计入成绩，发放或恢复证书" in flipped
     assert exam.title in flipped
-    assert "table-warning" not in kept and "10.0 / 10.0" in kept and "分数改变" in kept
+    assert "table-warning" not in kept and "10 / 10" in kept and "分数改变" in kept
     session.refresh(first)
     assert (first.status, first.review_reason) == ("retired", "答案有误")
 
@@ -81,8 +81,8 @@ def test_key_correction_in_the_editor_goes_on_to_the_before_after_list(client, l
     assert f"更正题目 #{first.id} 答案后的重新评分结果" in page and "已交卷的答卷已重新评分" in page
     assert "共重新评分 2 份答卷，其中 2 人及格情况发生变化。" in page
     gained, lost = row_of(page, "张一"), row_of(page, "李二")
-    assert "5.0 / 10.0" in gained and "10.0 / 10.0" in gained and "如计入成绩，发放或恢复证书" in gained
-    assert "10.0 / 10.0" in lost and "5.0 / 10.0" in lost and "如计入成绩，证书撤销" in lost
+    assert "5 / 10" in gained and "10 / 10" in gained and "如计入成绩，发放或恢复证书" in gained
+    assert "10 / 10" in lost and "5 / 10" in lost and "如计入成绩，证书撤销" in lost
     assert all('class="table-warning"' in row and "及格情况改变" in row for row in (gained, lost))
 
 

@@ -82,7 +82,7 @@ def test_confirm_imports_and_result_offers_passwords_and_safe_csv(app, client, s
     assert login(app.test_client(), "s1", passwords[0]).status_code == 302
 
     csv = client.get(f"/admin/import/{token}/accounts.csv")
-    assert csv.headers["Content-Type"].startswith("text/csv") and csv.headers["Cache-Control"] == "no-store"
+    assert csv.headers["Content-Type"].startswith("text/csv") and csv.headers["Cache-Control"] == "private, no-store"
     text = csv.data.decode("utf-8-sig")
     assert "'@李四" in text and passwords[1] in text
 

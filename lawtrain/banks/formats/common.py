@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 from lawtrain.banks.formats.records import (
+    CASE,
     FALSE,
     FILL_BLANK,
     LETTERS,
@@ -147,6 +148,7 @@ _TYPE_ALIASES = {
                "multiplechoice", "multi", "checkbox"),
     TRUE_FALSE: ("判断题", "判断", "是非题", "是非", "对错题", "true_false", "truefalse", "tf", "judge", "boolean"),
     FILL_BLANK: ("填空题", "填空", "fill_blank", "fillblank", "fill", "blank", "fill_in_blank", "cloze"),
+    CASE: ("案例分析题", "案例分析", "案例题", "材料题", "材料分析题", "case"),
 }
 _TYPE_LOOKUP = {alias: key for key, aliases in _TYPE_ALIASES.items() for alias in aliases}
 

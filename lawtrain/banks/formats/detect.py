@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 from lawtrain.banks.formats.common import decode_text
-from lawtrain.banks.formats.records import FormatError, ParseResult, QuestionRecord
+from lawtrain.banks.formats.records import FormatError, ParseResult, QuestionRecord, flatten_cases, has_cases
 
 FORMATS = ("xlsx", "csv", "gift", "aiken", "moodle_xml", "qti", "json")
 WRITABLE = ("xlsx", "csv", "gift", "moodle_xml", "json")
@@ -148,7 +148,16 @@ def parse_file(data: bytes, filename: str, fmt: str | None = None) -> ParseResul
     return parser(data, filename)
 
 
+CASES_FLATTENED_NOTE = ("说明：本格式不支持案例分析题，每个案例按其小题导出，案情以“【案例】”开头附在每道小题题干之前"
+                        "（小题题干以“【问题】”开头）；重新导入后为互不关联的普通题目。")
+
+
 def write_file(fmt: str, records: list[QuestionRecord], *, bank_name: str, bank_description: str = "") -> bytes:
+    """Write records as `fmt`. LawTrain JSON and the spreadsheet template keep cases; the other formats get each
+    case as its sub-questions with the case text prepended to each stem, and a note in the file saying so."""
+    if fmt not in ("json", "xlsx", "csv") and has_cases(records):
+        records = flatten_cases(records)
+        bank_description = f"{bank_description}\n{CASES_FLATTENED_NOTE}".strip()
     meta = {"name": bank_name, "description": bank_description}
     if fmt == "xlsx":
         from lawtrain.banks.formats.spreadsheet import write_xlsx

@@ -9,6 +9,7 @@ from typing import Any
 
 from lawtrain.banks.formats.common import canonical_blanks, clean_text, decode_text
 from lawtrain.banks.formats.records import (
+    CASE,
     FILL_BLANK,
     Citation,
     FormatError,
@@ -19,10 +20,20 @@ from lawtrain.banks.formats.records import (
 )
 
 FORMAT_NAME = "lawtrain-bank"
-VERSION = 1
+VERSION = 2  # 2 adds cases (type "case"); a file without cases is still written as version 1
+VERSIONS = (1, 2)
+
+
+def case_to_dict(record: QuestionRecord) -> dict[str, Any]:
+    """A case: its text, difficulty, tags and sub-questions (each an ordinary question)."""
+    return {"external_id": record.external_id, "type": CASE, "case_text": record.stem,
+            "difficulty": record.difficulty, "tags": list(record.tags),
+            "items": [record_to_dict(item) for item in record.items]}
 
 
 def record_to_dict(record: QuestionRecord) -> dict[str, Any]:
+    if record.type == CASE:
+        return case_to_dict(record)
     points: Any = record.points
     if isinstance(points, float) and points.is_integer():
         points = int(points)
@@ -43,7 +54,7 @@ def record_to_dict(record: QuestionRecord) -> dict[str, Any]:
 def write_json(records: list[QuestionRecord], *, bank_name: str, bank_description: str = "") -> bytes:
     document = {
         "format": FORMAT_NAME,
-        "version": VERSION,
+        "version": VERSION if any(r.type == CASE for r in records) else 1,
         "bank": {"name": bank_name, "description": bank_description},
         "questions": [record_to_dict(record) for record in records],
     }
@@ -54,11 +65,46 @@ def _text(value: Any) -> str:
     return clean_text(value) if isinstance(value, (str, int, float)) else ""
 
 
-def _question(item: Any, location: Location, problems: list[Problem]) -> QuestionRecord | None:
+def _difficulty(item: dict, location: Location, problems: list[Problem]) -> int | None:
+    """The item's difficulty 1–5, None when absent; anything else is a problem (and None)."""
+    difficulty = item.get("difficulty")
+    try:
+        difficulty = int(difficulty) if difficulty not in (None, "") else None
+        if difficulty is not None and not 1 <= difficulty <= 5:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(Problem(location, f"难度“{difficulty}”应为 1–5"))
+        difficulty = None
+    return difficulty
+
+
+def _case(item: dict, location: Location, problems: list[Problem]) -> QuestionRecord:
+    """A case: case_text, difficulty, tags and its items (each parsed as an ordinary question)."""
+    difficulty = _difficulty(item, location, problems)
+    tags_raw = item.get("tags") or []
+    items_raw = item.get("items")
+    if not isinstance(items_raw, list):
+        problems.append(Problem(replace(location, column="items"), "案例分析题缺少小题列表 items"))
+        items_raw = []
+    items = []
+    for n, sub in enumerate(items_raw, start=1):
+        record = _question(sub, replace(location, sub=n), problems, in_case=True)
+        if record is not None:
+            items.append(record)
+    return QuestionRecord(
+        type=CASE, stem=_text(item.get("case_text")), difficulty=difficulty,
+        tags=[_text(t) for t in tags_raw if _text(t)] if isinstance(tags_raw, list) else [],
+        external_id=_text(item.get("external_id")) or None, location=location, items=items,
+    )
+
+
+def _question(item: Any, location: Location, problems: list[Problem], in_case: bool = False) -> QuestionRecord | None:
     if not isinstance(item, dict):
         problems.append(Problem(location, "题目必须是 JSON 对象"))
         return None
     qtype = _text(item.get("type"))
+    if qtype == CASE and not in_case:
+        return _case(item, location, problems)
     answer_raw = item.get("answer") or []
     if not isinstance(answer_raw, list):
         answer_raw = [answer_raw]
@@ -79,19 +125,12 @@ def _question(item: Any, location: Location, problems: list[Problem]) -> Questio
             problems.append(Problem(replace(location, column="basis"),
                                     f"法律依据 {json.dumps(citation, ensure_ascii=False)[:80]} 无法识别", "warning"))
     points = item.get("points")
-    difficulty = item.get("difficulty")
     try:
         points = float(points) if points not in (None, "") else None
     except (TypeError, ValueError):
         problems.append(Problem(location, f"分值“{points}”不是数字"))
         points = None
-    try:
-        difficulty = int(difficulty) if difficulty not in (None, "") else None
-        if difficulty is not None and not 1 <= difficulty <= 5:
-            raise ValueError
-    except (TypeError, ValueError):
-        problems.append(Problem(location, f"难度“{difficulty}”应为 1–5"))
-        difficulty = None
+    difficulty = _difficulty(item, location, problems)
     stem = _text(item.get("stem"))
     external_id = _text(item.get("external_id")) or None
     tags_raw = item.get("tags") or []
@@ -131,8 +170,8 @@ def parse_json(data: bytes, filename: str = "") -> ParseResult:
         raise FormatError(f"JSON 格式错误：第{exc.lineno}行第{exc.colno}列附近 {exc.msg}") from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise FormatError('不是 LawTrain 题库 JSON：缺少 "format": "lawtrain-bank"')
-    if document.get("version") != VERSION:
-        raise FormatError(f"不支持的 LawTrain JSON 版本“{document.get('version')}”（支持 {VERSION}）")
+    if document.get("version") not in VERSIONS:
+        raise FormatError(f"不支持的 LawTrain JSON 版本“{document.get('version')}”（支持 1、2）")
     questions = document.get("questions")
     if not isinstance(questions, list):
         raise FormatError('LawTrain JSON 缺少 "questions" 列表')

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 SINGLE, MULTIPLE, TRUE_FALSE, FILL_BLANK = "single", "multiple", "true_false", "fill_blank"
 QUESTION_TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, FILL_BLANK)
+CASE = "case"  # 案例分析: a case text and 2–6 sub-questions of the four types above
+MIN_CASE_ITEMS, MAX_CASE_ITEMS = 2, 6
 LETTERS = "ABCDEFGH"
-TYPE_LABELS = {SINGLE: "单选题", MULTIPLE: "多选题", TRUE_FALSE: "判断题", FILL_BLANK: "填空题"}
+TYPE_LABELS = {SINGLE: "单选题", MULTIPLE: "多选题", TRUE_FALSE: "判断题", FILL_BLANK: "填空题", CASE: "案例分析题"}
 TRUE, FALSE = "true", "false"
 DEFAULT_DIFFICULTY = 3  # an unrated question counts as middling (1..5) when papers are balanced
 
@@ -38,6 +40,7 @@ class Location:
     line: int | None = None  # text formats
     column: str | None = None
     index: int | None = None  # ordinal of the question in the file (formats without rows or lines)
+    sub: int | None = None  # a case's sub-question (1-based) in formats where a case is one entry (JSON)
 
     def describe(self) -> str:
         parts = [self.file] if self.file else []
@@ -49,6 +52,8 @@ class Location:
             parts.append(f"第{self.line}行")
         if self.index is not None and self.row is None:
             parts.append(f"第{self.index}题")
+        if self.sub is not None:
+            parts.append(f"第{self.sub}小题")
         if self.column:
             parts.append(f"“{self.column}”列" if self.row is not None else f"字段“{self.column}”")
         return " ".join(parts)
@@ -83,6 +88,34 @@ class QuestionRecord:
     title: str | None = None
     category: str | None = None
     location: Location = field(default_factory=Location)
+    # type "case" only: the case text (Markdown) is `stem`; the sub-questions, in order, are `items`.
+    items: list[QuestionRecord] = field(default_factory=list)
+
+    @property
+    def is_case(self) -> bool:
+        return self.type == CASE
+
+    @property
+    def case_text(self) -> str:
+        return self.stem if self.is_case else ""
+
+
+def flatten_cases(records: list[QuestionRecord], *, note: str = "【案例】") -> list[QuestionRecord]:
+    """Records for a format without cases: each case becomes its sub-questions, the case text prepended to
+    every stem (`【案例】…` then `【问题】…`); other records pass through."""
+    out: list[QuestionRecord] = []
+    for record in records:
+        if not record.is_case:
+            out.append(record)
+            continue
+        for item in record.items:
+            out.append(replace(item, stem=f"{note}{record.stem}\n\n【问题】{item.stem}",
+                               tags=list(dict.fromkeys([*item.tags, "案例分析"]))))
+    return out
+
+
+def has_cases(records: list[QuestionRecord]) -> bool:
+    return any(r.is_case for r in records)
 
 
 class SortsProblems:

@@ -13,7 +13,7 @@ import io
 import re
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lawtrain.banks.formats.common import (
@@ -36,6 +36,7 @@ from lawtrain.banks.formats.common import (
     true_false_word,
 )
 from lawtrain.banks.formats.records import (
+    CASE,
     FALSE,
     FILL_BLANK,
     LETTERS,
@@ -67,6 +68,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "basis": ("法律依据", "依据", "出处", "basis", "法条依据", "法规依据"),
     "tags": ("知识点", "标签", "tags", "tag"),
     "external_id": ("题目id", "编号", "external_id", "externalid", "试题id", "试题编号", "题目编号"),
+    # Cases: the 案例分析题 row (its 题干 is the case text) and the rows of its sub-questions name the same case.
+    "case": ("案例", "案例编号", "所属案例", "案例id", "case", "case_id"),
 }
 _HEADER_LOOKUP = {alias: key for key, aliases in HEADER_ALIASES.items() for alias in aliases}
 _OPTION_HEADER = re.compile(r"^(?:选项|option_?|)([a-h])$")
@@ -341,6 +344,7 @@ def _parse_sheet(sheet: _Sheet, filename: str, result: ParseResult) -> bool:
     if header.duplicates:
         result.problems.append(Problem(_location(filename, sheet.name, header_row),
                                        f"以下列重复，只读取第一列：{'、'.join(header.duplicates)}", "warning"))
+    keyed: list[tuple[QuestionRecord, str]] = []
     for row_number, values in rows:
         if not any(clean_text(v) for v in values):
             continue
@@ -348,9 +352,60 @@ def _parse_sheet(sheet: _Sheet, filename: str, result: ParseResult) -> bool:
             raise FormatError(f"工作表“{sheet.name or filename}”超过 {MAX_ROWS} 行的上限，请拆分成多个文件")
         record = _row_to_record(values, row_number, header, sheet, filename, result.problems)
         if record is not None:
-            result.records.append(record)
+            index = header.columns.get("case")
+            key = unprotect(clean_text(values[index]))[0] if index is not None and index < len(values) else ""
+            keyed.append((record, key))
+    result.records.extend(_group_cases(keyed, header.names.get(header.columns.get("case", -1), "案例"),
+                                       result.problems))
     _note_option_rules(sheet, header, filename, result)
     return True
+
+
+def _group_cases(keyed: list[tuple[QuestionRecord, str]], column: str, problems: list[Problem]) -> list[QuestionRecord]:
+    """Rows -> records, a case's rows becoming one case record. A case is a row of type 案例分析题 (its 题干 is the
+    case text; its 案例 cell — or else its 题目ID — names the case) followed directly by the rows of its
+    sub-questions, each with the same name in the 案例 column. Every broken group is reported on its row."""
+    out: list[QuestionRecord] = []
+    open_case: QuestionRecord | None = None
+    open_key = ""
+    seen: dict[str, int] = {}  # case name -> the row of its 案例分析题 line
+    for record, key in keyed:
+        row = record.location.row
+        if record.type == CASE:
+            key = key or (record.external_id or "")
+            record.external_id = record.external_id or key or None
+            if not key:
+                problems.append(Problem(replace(record.location, column=column),
+                                        f"案例分析题需要在“{column}”列（或“题目ID”列）填写案例编号，小题行填写同一编号"))
+            elif key in seen:
+                problems.append(Problem(replace(record.location, column=column),
+                                        f"案例“{key}”已在第{seen[key]}行定义，案例编号不能重复"))
+            else:
+                seen[key] = row
+            if record.options or record.answer:
+                problems.append(Problem(replace(record.location, column="答案"),
+                                        "案例分析题的行只写案情（题干），选项和答案写在其后各小题的行中"))
+            out.append(record)
+            open_case, open_key = record, key
+            continue
+        if not key:
+            out.append(record)
+            open_case, open_key = None, ""
+            continue
+        if open_case is not None and key == open_key:
+            record.location = replace(record.location, sub=len(open_case.items) + 1)
+            open_case.items.append(record)
+            continue
+        if key in seen:
+            message = (f"案例“{key}”的小题应紧跟在它的案情行（第{seen[key]}行）和其他小题之后，"
+                       "中间不能插入其他题目")
+        else:
+            message = (f"“{column}”列写的是“{key}”，但前面没有题型为“案例分析题”、编号为“{key}”的案情行"
+                       "（请先写案情行，再紧接着写各小题）")
+        problems.append(Problem(replace(record.location, column=column), message))
+        out.append(record)
+        open_case, open_key = None, ""
+    return out
 
 
 def _row_list(rows: list[int]) -> str:
@@ -451,12 +506,27 @@ def parse_xlsx(data: bytes, filename: str = "") -> ParseResult:
 
 # ---------------------------------------------------------------- writers
 def _option_count(records: list[QuestionRecord]) -> int:
-    return max([4] + [len(r.options) for r in records if r.type in (SINGLE, MULTIPLE)])
+    return max([4] + [len(r.options) for s in records for r in (s, *s.items) if r.type in (SINGLE, MULTIPLE)])
 
 
-def header_row(option_count: int) -> list[str]:
+def header_row(option_count: int, cases: bool = False) -> list[str]:
     return (["题目ID", "题型", "题干"] + [f"选项{LETTERS[i]}" for i in range(option_count)]
-            + ["答案", "解析", "分值", "难度", "法律依据", "知识点"])
+            + ["答案", "解析", "分值", "难度", "法律依据", "知识点"] + (["案例"] if cases else []))
+
+
+def rows_of(records: list[QuestionRecord], option_count: int) -> Iterator[list[Any]]:
+    """Each record's row; with cases, a 案例 column: a case is its 案例分析题 row (题干 = case text) and then one row
+    per sub-question, all naming the case (its 题目ID, or 案例1, 案例2 … when it has none)."""
+    cases = any(r.type == CASE for r in records)
+    for n, record in enumerate(records, start=1):
+        if record.type != CASE:
+            yield record_row(record, option_count) + ([""] if cases else [])
+            continue
+        key = record.external_id or f"案例{n}"
+        head = replace(record, points=None, basis=[], options=[], answer=[], explanation="")
+        yield record_row(head, option_count) + [protect(key)]
+        for item in record.items:
+            yield record_row(item, option_count) + [protect(key)]
 
 
 def _answer_cell(record: QuestionRecord) -> str:
@@ -489,9 +559,8 @@ def write_csv(bank_meta: dict[str, Any] | None, records: list[QuestionRecord]) -
     count = _option_count(records)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header_row(count))
-    for record in records:
-        row = record_row(record, count)
+    writer.writerow(header_row(count, any(r.type == CASE for r in records)))
+    for row in rows_of(records, count):
         writer.writerow([format_number(v) if isinstance(v, float) else v for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -508,7 +577,7 @@ def write_xlsx(bank_meta: dict[str, Any] | None, records: list[QuestionRecord]) 
     workbook.properties.description = str(meta.get("description") or "")[:1000]
     sheet = workbook.create_sheet("题目")
     count = _option_count(records)
-    headers = header_row(count)
+    headers = header_row(count, any(r.type == CASE for r in records))
     bold = Font(bold=True)
     header_cells = []
     for text in headers:
@@ -518,9 +587,9 @@ def write_xlsx(bank_meta: dict[str, Any] | None, records: list[QuestionRecord]) 
     sheet.append(header_cells)
     sheet.freeze_panes = "A2"
     wrap = Alignment(wrap_text=True, vertical="top")
-    for record in records:
+    for values in rows_of(records, count):
         row = []
-        for value in record_row(record, count):
+        for value in values:
             if isinstance(value, str) and "\n" in value:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.alignment = wrap

@@ -1,11 +1,11 @@
-"""The downloadable import template: header row, a 题型 drop-down, one example per type, instructions."""
+"""The downloadable import template: header row, a 题型 drop-down, one example per type (a case too), instructions."""
 
 from __future__ import annotations
 
 import io
 
-from lawtrain.banks.formats.records import FILL_BLANK, MULTIPLE, SINGLE, TRUE_FALSE, Citation, QuestionRecord
-from lawtrain.banks.formats.spreadsheet import header_row, record_row
+from lawtrain.banks.formats.records import CASE, FILL_BLANK, MULTIPLE, SINGLE, TRUE_FALSE, Citation, QuestionRecord
+from lawtrain.banks.formats.spreadsheet import header_row, rows_of
 
 EXAMPLES = [
     QuestionRecord(
@@ -57,6 +57,24 @@ EXAMPLES = [
     ),
 ]
 
+EXAMPLES.append(QuestionRecord(
+    type=CASE,
+    stem="2025年5月，区应急管理局执法人员检查某金属制品公司，发现其喷涂车间的两名工人正在进行电焊作业，"
+         "不能出示特种作业操作证；公司负责人称两人是刚从劳务公司借来的“熟练工”。",
+    difficulty=3,
+    tags=["特种作业"],
+    external_id="示例-案例-01",
+    items=[
+        QuestionRecord(type=TRUE_FALSE, stem="两名工人虽是借来的劳务人员，也必须取得相应资格后才能上岗作业。",
+                       answer=["true"], explanation="《安全生产法》第三十条。", points=2, difficulty=2,
+                       basis=[Citation("安全生产法", 30)], external_id="示例-案例-01-1"),
+        QuestionRecord(type=SINGLE, stem="对该公司的违法行为，执法人员首先应当：", answer=["B"], points=3, difficulty=3,
+                       options=["直接吊销营业执照", "责令限期改正，处十万元以下的罚款", "移送公安机关", "不予处理"],
+                       explanation="《安全生产法》第九十七条第七项。", basis=[Citation("安全生产法", 97)],
+                       external_id="示例-案例-01-2"),
+    ],
+))
+
 INSTRUCTIONS = [
     ("列名", "是否必填", "填写说明"),
     ("题目ID", "否", "稳定的编号，如 WSL-021-01。再次导入相同题目ID的行会更新"
@@ -78,6 +96,10 @@ INSTRUCTIONS = [
     ("法律依据", "否", "如《安全生产法》第二十一条；多个用 ；分隔；连续条"
                   "文写作 第二十一条至第二十三条。也可写作：依据、出处"),
     ("知识点", "否", "多个用 ; 分隔。也可写作：标签"),
+    ("案例", "案例分析题必填", "案例分析题（一段案情加 2–6 道小题）：先写一行，题型选“案例分析题”，"
+                         "题干写案情（可换行），题目ID 写案例编号，“案例”列写同一编号，不填选项和答案；"
+                         "紧接着每道小题一行（单选、多选、判断、填空），“案例”列都写这个编号，其余各列照常填写。小题必须紧跟在案情行之后，中间不能插入其他题目；"
+                         "出错时会指出是哪一行。普通题目的“案例”列留空"),
     ("", "", ""),
     ("其他说明", "", "第一行必须是表头；空行会被跳过；无法识别的列会被忽略并提示。也可以按题型分多个工作表"
                 "（命名为 单选题/多选题/判断题/填空题），此时可以不填“题型”列。"),
@@ -94,10 +116,10 @@ def build_template_xlsx() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "题目"
-    headers = header_row(4)
+    headers = header_row(4, cases=True)
     sheet.append(headers)
-    for record in EXAMPLES:
-        sheet.append(record_row(record, 4))
+    for values in rows_of(EXAMPLES, 4):
+        sheet.append(values)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in sheet[1]:
@@ -114,13 +136,13 @@ def build_template_xlsx() -> bytes:
     type_column = get_column_letter(headers.index("题型") + 1)
     validation = DataValidation(
         type="list",
-        formula1='"单选题,多选题,判断题,填空题"',
+        formula1='"单选题,多选题,判断题,填空题,案例分析题"',
         allow_blank=False,
         showErrorMessage=True,
         errorTitle="题型",
-        error="请从下拉框选择：单选题、多选题、判断题、填空题",
+        error="请从下拉框选择：单选题、多选题、判断题、填空题、案例分析题",
         promptTitle="题型",
-        prompt="单选题、多选题、判断题或填空题",
+        prompt="单选题、多选题、判断题、填空题或案例分析题（案情行）",
         showInputMessage=True,
     )
     validation.add(f"{type_column}2:{type_column}5000")

@@ -9,9 +9,12 @@ from dataclasses import replace
 
 from lawtrain.banks.formats.common import count_blanks, letter_range
 from lawtrain.banks.formats.records import (
+    CASE,
     FALSE,
     FILL_BLANK,
     LETTERS,
+    MAX_CASE_ITEMS,
+    MIN_CASE_ITEMS,
     MULTIPLE,
     QUESTION_TYPES,
     SINGLE,
@@ -38,6 +41,8 @@ def duplicate_key(record: QuestionRecord) -> str:
 
 
 def _describe(location: Location) -> str:
+    if location.sub is not None:
+        return _describe(replace(location, sub=None)) + f"第{location.sub}小题"
     if location.row is not None:
         return f"第{location.row}行" + (f"（工作表“{location.sheet}”）" if location.sheet else "")
     if location.line is not None:
@@ -47,7 +52,28 @@ def _describe(location: Location) -> str:
     return "前面"
 
 
+def validate_case(record: QuestionRecord) -> list[Problem]:
+    """A case: a case text and 2–6 sub-questions, each a valid question of the four ordinary types."""
+    problems: list[Problem] = []
+    if not record.stem.strip():
+        problems.append(Problem(replace(record.location, column=record.location.column or "案情"), "缺少案情"))
+    if not MIN_CASE_ITEMS <= len(record.items) <= MAX_CASE_ITEMS:
+        problems.append(Problem(replace(record.location, column=record.location.column or "小题"),
+                                f"案例分析题应有 {MIN_CASE_ITEMS}–{MAX_CASE_ITEMS} 道小题"
+                                f"（现有 {len(record.items)} 道）"))
+    if record.difficulty is not None and not 1 <= record.difficulty <= 5:
+        problems.append(Problem(replace(record.location, column="难度"), f"难度应为 1–5（现为 {record.difficulty}）"))
+    for item in record.items:
+        if item.type == CASE:
+            problems.append(Problem(replace(item.location, column="题型"), "案例的小题不能再是案例分析题"))
+        else:
+            problems.extend(validate_record(item))
+    return problems
+
+
 def validate_record(record: QuestionRecord) -> list[Problem]:
+    if record.type == CASE:
+        return validate_case(record)
     problems: list[Problem] = []
 
     def error(column: str, message: str, severity: str = "error") -> None:
@@ -113,6 +139,18 @@ def validate_records(records: list[QuestionRecord]) -> list[Problem]:
     seen_ids: dict[str, QuestionRecord] = {}
     for record in records:
         problems.extend(validate_record(record))
+        if record.type == CASE:  # sub-questions share the file's 题目IDs; the same stem may recur in another case
+            problems.extend(_duplicates(record.items, {}, seen_ids))
+            problems.extend(_duplicates([record], {}, seen_ids))
+            continue
+        problems.extend(_duplicates([record], seen, seen_ids))
+    return problems
+
+
+def _duplicates(records: list[QuestionRecord], seen: dict[str, QuestionRecord],
+                seen_ids: dict[str, QuestionRecord]) -> list[Problem]:
+    problems: list[Problem] = []
+    for record in records:
         if record.stem.strip():
             key = f"{record.type}\x1e{duplicate_key(record)}"
             first = seen.get(key)

@@ -1,7 +1,7 @@
 """The answer save in one statement: the database logs each stored answer's `saved` event (triggers).
 
 Revision ID: c22_save_path
-Revises: c20_online_contests
+Revises: c15_integrity
 
 An AFTER INSERT and an AFTER UPDATE OF seq trigger on `answers` append the `saved` event to
 `attempt_events` and raise `attempts.last_seq`, in the save's own transaction (SQLite triggers; on
@@ -12,7 +12,7 @@ changes with the code): it is the text of lawtrain/exams/save_triggers.py at thi
 from alembic import op
 
 revision = "c22_save_path"
-down_revision = "c20_online_contests"
+down_revision = "c15_integrity"
 branch_labels = None
 depends_on = None
 

@@ -59,7 +59,9 @@ from lawtrain.reports.queries.filters import (
     staff_ids,
 )
 from lawtrain.reports.queries.items import (
+    CaseInfo,
     ItemInfo,
+    case_analysis,
     exams_for_analysis,
     item_analysis,
 )
@@ -81,6 +83,7 @@ from lawtrain.reports.queries.weak import (
 
 __all__ = [
     "Annual",
+    "CaseInfo",
     "CompletionReport",
     "CompletionRow",
     "Dashboard",
@@ -100,6 +103,7 @@ __all__ = [
     "WeakCell",
     "WeakKey",
     "annual",
+    "case_analysis",
     "assignment_laws",
     "attempt_conditions",
     "between",

@@ -91,6 +91,45 @@ def item_analysis(session: Session, exam_id: int, *, root: Department | None = N
     return replace(result, items=items), info
 
 
+@dataclass
+class CaseInfo:
+    """A case on an exam's papers, for the case-as-a-whole table: its bank code, a short text, sub-questions."""
+
+    question_id: int
+    code: str
+    text: str
+    items: int
+
+
+def case_analysis(session: Session, exam_id: int, *, root: Department | None = None
+                  ) -> tuple[stats.ExamStats, dict[int, CaseInfo]]:
+    """Each case as one item: its sub-questions' scores summed per attempt (in SQL; voided sub-questions left
+    out), analysed by `stats.analyse` like any item (facility = share of the case's points earned)."""
+    d = aliased(Department, name="cad")
+    case_id = QuestionVersion.question_id
+    stmt = (select(AttemptQuestion.attempt_id, case_id, func.sum(AttemptQuestion.score),
+                   func.sum(AttemptQuestion.points))
+            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.case_version_id)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .where(Attempt.exam_id == exam_id, Attempt.status == SUBMITTED, AttemptQuestion.is_voided.is_(False))
+            .group_by(AttemptQuestion.attempt_id, case_id))
+    if root is not None:
+        stmt = (stmt.join(User, User.id == Attempt.user_id).join(d, d.id == User.department_id)
+                .where(d.id_path.startswith(root.id_path)))
+    responses = [stats.ItemResponse(aid, cid, float(score or 0), float(points or 0), ())
+                 for aid, cid, score, points in session.execute(stmt)]
+    ids = sorted({r.item for r in responses})
+    info: dict[int, CaseInfo] = {}
+    if ids:
+        counts = dict(session.execute(select(Question.case_id, func.count(Question.id))
+                                      .where(Question.case_id.in_(ids)).group_by(Question.case_id)).tuples().all())
+        for qid, code, text in session.execute(
+                select(Question.id, Question.external_id, QuestionVersion.stem)
+                .join(QuestionVersion, QuestionVersion.id == Question.current_version_id).where(Question.id.in_(ids))):
+            info[qid] = CaseInfo(qid, code or "", text, counts.get(qid, 0))
+    return stats.analyse(responses), info
+
+
 def _fixed_positions(session: Session, exam_id: int) -> dict[int, int]:
     """question id -> 1-based place on the paper, for a fixed paper shown in its order (else empty)."""
     if session.scalar(select(Exam.shuffle_questions).where(Exam.id == exam_id)):

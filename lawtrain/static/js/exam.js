@@ -71,7 +71,10 @@
       link.setAttribute("aria-label", t.q.replace("{n}", i + 1) + " " + (isAnswered ? t.answered : t.unansweredShort) +
         (flagged ? " " + t.flagged : ""));
       var btn = section.querySelector(".flag-btn");
-      if (btn) btn.setAttribute("aria-pressed", flagged ? "true" : "false");
+      if (btn) {
+        btn.setAttribute("aria-pressed", flagged ? "true" : "false");
+        if (t.flagOn) btn.textContent = "⚑ " + (flagged ? t.flagOn : t.flagOff);  // the label says what a tap does
+      }
     });
     document.getElementById("progress").textContent =
       t.progress.replace("{a}", answered).replace("{n}", sections.length);
@@ -313,6 +316,7 @@
     form.classList.toggle("paged", paged);
     pager.hidden = !paged;
     sections.forEach(function (s, i) { s.classList.toggle("current", i === current); });
+    if (state.current !== current) { state.current = current; persist(); }  // a reload returns here
     navLinks.forEach(function (l, i) { l.classList.toggle("current", i === current); });
     document.getElementById("pager-pos").textContent = t.pos.replace("{i}", current + 1).replace("{n}", sections.length);
     document.getElementById("prev-btn").disabled = current === 0;
@@ -332,7 +336,20 @@
       sections[current].querySelector("input") && sections[current].querySelector("input").focus();
     });
   });
-  if (phone.addEventListener) phone.addEventListener("change", function () { show(current); });
+  // Cases: a phone (one question per screen) shows the case text above every sub-question; a desktop, showing
+  // every question at once, opens it above a case's first sub-question only (the others keep it one click away).
+  function foldCases() {
+    document.querySelectorAll(".case-item .case-box").forEach(function (box) {
+      box.open = phone.matches || box.hasAttribute("data-case-first");
+    });
+  }
+  foldCases();
+  if (phone.addEventListener) phone.addEventListener("change", function () { show(current); foldCases(); });
+  // On a desktop every question is on the page: the one being read is the one last touched.
+  form.addEventListener("focusin", function (ev) {
+    var section = ev.target.closest(".question");
+    if (section && !phone.matches) show(sections.indexOf(section));
+  });
 
   // ---------------------------------------------------------------- leaving the tab
   document.addEventListener("visibilitychange", function () {
@@ -358,7 +375,8 @@
   });
   persist();
   refreshNavigator();
-  show(0);
+  show(state.current || 0);
+  if (current > 0 && !phone.matches) sections[current].scrollIntoView({ block: "start" });
   tick();
   setInterval(tick, 1000);
   flush();
