@@ -10,6 +10,7 @@ PURE = [
     "banks/formats/*.py",
     "courses/numerals.py", "courses/lawtext.py", "courses/modules.py",
     "exams/selection.py", "exams/scoring.py", "exams/timing.py", "exams/paper_text.py", "exams/errors.py",
+    "exams/save_triggers.py",
     "reports/stats.py", "reports/charts.py", "reports/glossary.py", "reports/word.py",
     "certificates/pdf.py", "certificates/seal.py", "reports/pdf.py", "reports/xlsx.py",
     "org/staff_import.py", "contests/online_rank.py", "contests/online_pdf.py",
