@@ -36,8 +36,8 @@ def _setup(session: Session, ctx, title: str, rng: random.Random, now) -> LiveCo
         members = staff[i * 3:i * 3 + 3] or [f"{name}队员{n}" for n in (1, 2, 3)]
         svc.add_team(session, contest, name=name, department=dept, members=members, rng=rng)
     for kind, title_, count, right, wrong, risk in (
-            (RoundType.REQUIRED, "必答题", 1, 10, 0, ()), (RoundType.BUZZ, "抢答题", 3, 10, 5, ()),
-            (RoundType.RISK, "风险题", 1, 0, 0, (10, 20, 30)), (RoundType.TIEBREAK, "加赛题", 2, 10, 0, ())):
+            (RoundType.REQUIRED, "个人必答", 1, 10, 0, ()), (RoundType.BUZZ, "抢答环节", 3, 10, 5, ()),
+            (RoundType.RISK, "风险挑战", 1, 0, 0, (10, 20, 30)), (RoundType.TIEBREAK, "决胜加赛", 2, 10, 0, ())):
         svc.add_round(session, contest, type=kind, title=title_, points_right=right, points_wrong=wrong,
                       seconds=30 if kind != RoundType.BUZZ else 20, risk_values=risk,
                       source={"count": count, "bank_ids": banks})
