@@ -10,7 +10,8 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Wire each half of the area into the app."""
-    from lawtrain.contests import live, online_register
+    from lawtrain.contests import audit_labels, live, online_register
 
     online_register.register(app)
     live.register(app)
+    audit_labels.describe()  # how its audit entries read on the log page
