@@ -136,6 +136,6 @@ def test_demo_exam_spec_adds_up_and_draws_only_what_is_shipped():
             each = rule["points"] if rule["type"] != "case" else sum(i["points"] for i in pool[0]["items"])
             total += rule["count"] * each
     assert total == spec["exam"]["total_points"] == 100 and spec["exam"]["duration_minutes"] == 90
-    shipped = {c["external_id"] for folder in LAWS for c in _cases(folder)}
-    assert len(spec["fixed_paper_cases"]) == 2 and set(spec["fixed_paper_cases"]) <= shipped
+    cases = {c["external_id"]: c for folder in LAWS for c in _cases(folder)}
+    assert len(spec["fixed_paper_cases"]) == 2 and set(spec["fixed_paper_cases"]) <= set(cases)
     assert all(sum(i["points"] for i in cases[cid]["items"]) == CASE_POINTS for cid in spec["fixed_paper_cases"])
