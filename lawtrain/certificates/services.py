@@ -28,8 +28,8 @@ from lawtrain.auth.models import User
 from lawtrain.certificates import pdf, queries
 from lawtrain.certificates.fonts import get_cjk_font
 from lawtrain.certificates.models import Certificate
+from lawtrain.courses.assignments import assigned_user_ids, assignment_module_ids, assignments_for_user
 from lawtrain.courses.models import TrainingAssignment
-from lawtrain.courses.services import assigned_user_ids, assignment_module_ids, assignments_for_user
 from lawtrain.exams.availability import is_released
 from lawtrain.exams.models import Attempt, AttemptStatus, Exam, ExamKind
 from lawtrain.settings import services as org_settings

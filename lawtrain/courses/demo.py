@@ -8,9 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User
+from lawtrain.courses.assignments import create_assignment
 from lawtrain.courses.lawtext import parse_law_file
 from lawtrain.courses.models import Article, CourseModule, Law, LawRevision, StudyRecord, TrainingAssignment
-from lawtrain.courses.services import add_study_time, create_assignment, import_course, import_law
+from lawtrain.courses.services import import_course, import_law
+from lawtrain.courses.study import add_study_time
 from lawtrain.org.services import find_by_path
 from lawtrain.timeutil import local_date
 

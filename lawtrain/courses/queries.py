@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from lawtrain.auth.models import User
+from lawtrain.courses.assignments import assigned_user_ids, assignment_module_ids
 from lawtrain.courses.models import (
     STUDY_CHANNELS,
     Article,
@@ -21,7 +22,6 @@ from lawtrain.courses.models import (
     StudyTimeEntry,
     TrainingAssignment,
 )
-from lawtrain.courses.services import assigned_user_ids, assignment_module_ids
 from lawtrain.display import percent as percent_of
 from lawtrain.org.models import Department
 
@@ -165,7 +165,7 @@ def _progress(session: Session, user_ids, module_ids) -> dict[int, tuple[int, in
 
 
 def my_assignments(session: Session, user: User, today: date) -> list[AssignmentRow]:
-    from lawtrain.courses.services import assignments_for_user
+    from lawtrain.courses.assignments import assignments_for_user
 
     out = []
     for a in assignments_for_user(session, user):

@@ -1,11 +1,10 @@
-"""Training use cases: law import with revision impact, course import, study time, checks, assignments."""
+"""Training use cases: the law library with revision impact, and course modules (import and editing)."""
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import func, or_, select
@@ -13,32 +12,21 @@ from sqlalchemy.orm import Session
 
 from lawtrain import signals
 from lawtrain.auth import audit
-from lawtrain.auth.models import User, UserRole
-from lawtrain.auth.roles import STAFF
-from lawtrain.courses import clock
+from lawtrain.auth.models import User
 from lawtrain.courses.lawtext import Comparison, ParsedLaw, compare_articles
 from lawtrain.courses.models import (
     MODULE_ACTIVE,
     MODULE_NEEDS_REVIEW,
-    STUDY_CHANNELS,
     Article,
-    AssignmentDepartment,
-    AssignmentModule,
-    AssignmentUser,
     CourseModule,
     Law,
     LawRevision,
     ModuleArticle,
     RevisionChange,
-    StudyRecord,
-    StudyTimeEntry,
-    TrainingAssignment,
 )
 from lawtrain.courses.modules import ModuleFormatError, ModuleRecord, parse_module
 from lawtrain.courses.numerals import article_label
 from lawtrain.i18n import translate as _
-from lawtrain.org.models import Department
-from lawtrain.timeutil import local_date
 
 
 class CourseError(Exception):
@@ -51,13 +39,6 @@ class LawImportError(CourseError):
 
 class ModuleImportError(CourseError):
     pass
-
-
-HEARTBEAT_MIN_INTERVAL = 10  # seconds: faster heartbeats credit nothing
-HEARTBEAT_MAX_CREDIT = 20  # seconds credited per heartbeat at most
-# Beats come every 15 s while the page is visible and the reader active; a longer silence means the page was
-# hidden or the reader away, so the beat after it only restarts the clock.
-HEARTBEAT_MAX_GAP = 45
 
 
 # ------------------------------------------------------------------ law library
@@ -357,203 +338,3 @@ def save_module(session: Session, module: CourseModule | None, data: ModuleData,
                  target_type="course_module", target_id=module.id, now=now, title=module.title)
     session.commit()
     return module
-
-
-# ------------------------------------------------------------------ study time
-
-
-def add_study_time(session: Session, user_id: int, law_short_name: str, channel: str, seconds: int,
-                   now: datetime) -> None:
-    """Add seconds to the ledger row of (person, law, channel, Shanghai day). No commit: the caller commits."""
-    if channel not in STUDY_CHANNELS:
-        raise ValueError(f"unknown study channel: {channel}")
-    seconds = int(seconds)
-    if seconds <= 0:
-        return
-    day = local_date(now)
-    entry = session.scalar(select(StudyTimeEntry).where(
-        StudyTimeEntry.user_id == user_id, StudyTimeEntry.law_name == law_short_name,
-        StudyTimeEntry.channel == channel, StudyTimeEntry.day == day))
-    if entry is None:
-        session.add(StudyTimeEntry(user_id=user_id, law_name=law_short_name, channel=channel, day=day,
-                                   seconds=seconds))
-    else:
-        entry.seconds += seconds
-
-
-def study_record(session: Session, user: User, module: CourseModule, now: datetime) -> StudyRecord:
-    """The person's record for the module, added (not committed) when missing."""
-    record = session.scalar(select(StudyRecord).where(StudyRecord.user_id == user.id,
-                                                      StudyRecord.module_id == module.id))
-    if record is None:
-        record = StudyRecord(user_id=user.id, module_id=module.id, seconds=0, started_at=now, check_attempts=0)
-        record.module = module
-        session.add(record)
-    return record
-
-
-def _maybe_complete(session: Session, record: StudyRecord, module: CourseModule, now: datetime) -> None:
-    """Complete the module once both its check is passed and its study time reached; tell the listeners."""
-    if (record.completed_at is None and record.check_passed_at is not None
-            and record.seconds >= module.min_study_minutes * 60):
-        record.completed_at = now
-        session.flush()
-        signals.module_completed.send(None, session=session, user_id=record.user_id, module_id=module.id, now=now)
-
-
-def can_credit(session: Session, user: User, module: CourseModule) -> bool:
-    """Study time counts on open modules and on modules one of the person's assignments covers."""
-    if module.is_open:
-        return True
-    return any(module.id in assignment_module_ids(session, a) for a in assignments_for_user(session, user))
-
-
-@dataclass(frozen=True)
-class HeartbeatResult:
-    credited: int
-    seconds: int
-    required: int
-    complete: bool
-    status: str  # started | credited | too_fast | complete | not_assigned
-
-
-def record_heartbeat(session: Session, user: User, module: CourseModule, *, now: datetime) -> HeartbeatResult:
-    """Credit reading time measured on the server: min(elapsed since the last heartbeat, 20 s); nothing when
-    heartbeats come faster than every 10 s or after a silence over 45 s (hidden or away: the clock restarts),
-    when the module is complete, or when it is not the person's."""
-    required = module.min_study_minutes * 60
-    if not can_credit(session, user, module):
-        record = session.scalar(select(StudyRecord).where(StudyRecord.user_id == user.id,
-                                                          StudyRecord.module_id == module.id))
-        return HeartbeatResult(0, record.seconds if record else 0, required, False, "not_assigned")
-    study_clock = clock.lock_clock(session, user.id)  # first: simultaneous heartbeats queue here
-    record = session.scalar(select(StudyRecord).where(StudyRecord.user_id == user.id,
-                                                      StudyRecord.module_id == module.id)
-                            .execution_options(populate_existing=True)) or study_record(session, user, module, now)
-    if record.completed_at is not None:
-        return HeartbeatResult(0, record.seconds, required, True, "complete")
-    last = record.last_heartbeat_at
-    if last is not None and (now - last) < timedelta(seconds=HEARTBEAT_MIN_INTERVAL):
-        return HeartbeatResult(0, record.seconds, required, False, "too_fast")
-    gap = None if last is None else (now - last).total_seconds()
-    credit = 0 if gap is None or gap > HEARTBEAT_MAX_GAP else int(min(gap, HEARTBEAT_MAX_CREDIT))
-    # Per person, not per page: seconds another page has already been credited for are not counted again.
-    credit = clock.reading_seconds(study_clock, credit, now)
-    record.last_heartbeat_at = now
-    record.seconds += credit
-    add_study_time(session, user.id, module.law_name, "reading", credit, now)
-    _maybe_complete(session, record, module, now)
-    session.commit()
-    return HeartbeatResult(credit, record.seconds, required, record.completed_at is not None,
-                           "credited" if credit else "started")
-
-
-def record_module_check(session: Session, user: User, module: CourseModule, *, passed: bool, score: float,
-                        now: datetime) -> StudyRecord:
-    """Store an end-of-module check result; the module completes once the study time is also reached (never
-    commits: the module check use case, exams.practice.grade_module_check, does)."""
-    record = study_record(session, user, module, now)
-    record.check_attempts = (record.check_attempts or 0) + 1
-    record.check_best_score = max(score, record.check_best_score or 0.0)
-    if passed and record.check_passed_at is None:
-        record.check_passed_at = now
-    _maybe_complete(session, record, module, now)
-    return record
-
-
-def module_check_pool(session: Session, module: CourseModule) -> tuple[list[str], str, list[int]]:
-    """Where the end-of-module check draws from: bank names, the law's short name, the cited articles."""
-    return list(module.bank_names or []), module.law_name, list(module.articles or [])
-
-
-def required_minutes_left(record: StudyRecord | None, module: CourseModule) -> int:
-    seconds = record.seconds if record else 0
-    return max(0, math.ceil((module.min_study_minutes * 60 - seconds) / 60))
-
-
-# ------------------------------------------------------------------ assignments
-
-
-def _ancestor_ids(dept: Department | None) -> list[int]:
-    if dept is None:
-        return []
-    return [int(p) for p in dept.id_path.strip("/").split("/") if p]
-
-
-def assignments_for_user(session: Session, user: User) -> list[TrainingAssignment]:
-    """Assignments naming the person or a department they belong to (at any level above)."""
-    ancestors = _ancestor_ids(user.department)
-    conditions = [TrainingAssignment.id.in_(select(AssignmentUser.assignment_id)
-                                            .where(AssignmentUser.user_id == user.id))]
-    if ancestors and user.has_role(STAFF):
-        conditions.append(TrainingAssignment.id.in_(select(AssignmentDepartment.assignment_id)
-                                                    .where(AssignmentDepartment.department_id.in_(ancestors))))
-    return list(session.scalars(select(TrainingAssignment).where(or_(*conditions))
-                                .order_by(TrainingAssignment.due_date.is_(None), TrainingAssignment.due_date,
-                                          TrainingAssignment.id)))
-
-
-def assignment_module_ids(session: Session, assignment: TrainingAssignment) -> list[int]:
-    """The modules an assignment covers: its listed modules, or every module of its law."""
-    if assignment.law_name:
-        return list(session.scalars(select(CourseModule.id).where(CourseModule.law_name == assignment.law_name)
-                                    .order_by(CourseModule.sort_order, CourseModule.id)))
-    return [link.module_id for link in assignment.module_links]
-
-
-def assigned_user_ids(session: Session, assignment: TrainingAssignment) -> set[int]:
-    """Everyone the assignment covers: named people, plus active staff in the named departments' subtrees."""
-    ids = {link.user_id for link in assignment.user_links}
-    dept_ids = [link.department_id for link in assignment.department_links]
-    if dept_ids:
-        paths = list(session.scalars(select(Department.id_path).where(Department.id.in_(dept_ids))))
-        if paths:
-            stmt = (select(User.id).join(Department, User.department_id == Department.id)
-                    .where(User.is_active_account.is_(True),
-                           User.id.in_(select(UserRole.user_id).where(UserRole.role == STAFF)),
-                           or_(*[Department.id_path.startswith(p) for p in paths])))
-            ids.update(session.scalars(stmt))
-    return ids
-
-
-def create_assignment(session: Session, *, title: str, module_ids: list[int], law_name: str | None,
-                      department_ids: list[int], user_ids: list[int], due_date: date | None, note: str | None,
-                      actor: User | None, now: datetime, usernames: list[str] | tuple[str, ...] = (),
-                      awards_certificate: bool = False) -> TrainingAssignment:
-    """Assign modules (or a whole law's course) to departments and/or people (ids, logins or staff numbers)."""
-    title = (title or "").strip()
-    user_ids = list(user_ids)
-    if usernames:
-        wanted = {u.strip().casefold(): u for u in usernames if u.strip()}
-        found = session.execute(select(User.id, User.username, User.staff_no).where(
-            or_(User.username.in_(list(wanted)), User.staff_no.in_(list(wanted.values()))))).all()
-        known = {n for _id, name, no in found for n in (name, (no or "").casefold()) if n}
-        unknown = [orig for key, orig in wanted.items() if key not in known]
-        if unknown:
-            raise CourseError(_("找不到这些人员：%(names)s", names="、".join(unknown[:10])))
-        user_ids += [row[0] for row in found]
-    if not title:
-        raise CourseError(_("请填写任务名称"))
-    if not law_name and not module_ids:
-        raise CourseError(_("请选择要学习的模块，或选择整部法律"))
-    if not department_ids and not user_ids:
-        raise CourseError(_("请选择参加学习的部门或人员"))
-    if due_date is not None and due_date < local_date(now):
-        raise CourseError(_("截止日期不能早于今天"))
-    found = set(session.scalars(select(CourseModule.id).where(CourseModule.id.in_(module_ids or [0]))))
-    if set(module_ids) - found:
-        raise CourseError(_("所选模块不存在，请刷新页面后重试"))
-    assignment = TrainingAssignment(title=title[:200], law_name=law_name or None, due_date=due_date,
-                                    note=(note or "").strip() or None, created_by_id=getattr(actor, "id", None),
-                                    created_at=now, awards_certificate=awards_certificate)
-    assignment.module_links = [AssignmentModule(module_id=m) for m in dict.fromkeys(module_ids)]
-    assignment.department_links = [AssignmentDepartment(department_id=d) for d in dict.fromkeys(department_ids)]
-    assignment.user_links = [AssignmentUser(user_id=u) for u in dict.fromkeys(user_ids)]
-    session.add(assignment)
-    session.flush()
-    audit.record(session, "assignment.created", actor=actor, target_type="training_assignment",
-                 target_id=assignment.id, now=now, title=assignment.title,
-                 awards_certificate=assignment.awards_certificate)
-    signals.assignment_created.send(None, session=session, assignment=assignment, now=now)
-    session.commit()
-    return assignment

@@ -25,7 +25,8 @@ from sqlalchemy import select
 from lawtrain import nav
 from lawtrain.auth.policy import TRAINERS, TRAINERS_AND_LEADERS, login_required, roles_required
 from lawtrain.auth.roles import ADMIN, LEADER, STAFF, TRAINER
-from lawtrain.courses import links, queries, services
+from lawtrain.courses import assignments as training_assignments
+from lawtrain.courses import links, queries, services, study
 from lawtrain.courses.forms import AssignmentForm, CourseUploadForm, LawUploadForm, ModuleForm
 from lawtrain.courses.lawtext import LawTextError, parse_law_file, short_name_of
 from lawtrain.courses.models import (
@@ -97,8 +98,8 @@ def module(module_id: int):
     return render_template(
         "courses/module.html", m=m, record=record, body=links.link_articles_html(render_markdown(m.body), m.law_name),
         articles=queries.articles_for_module(db.session, m),
-        credited=services.can_credit(db.session, current_user, m),
-        minutes_left=services.required_minutes_left(record, m),
+        credited=study.can_credit(db.session, current_user, m),
+        minutes_left=study.required_minutes_left(record, m),
         has_check="exams.module_check" in current_app.view_functions,
         article_spec=format_article_spec(m.articles))
 
@@ -110,7 +111,7 @@ def heartbeat(module_id: int):
     m = db.session.get(CourseModule, module_id)
     if m is None:
         return jsonify(error=_("模块不存在")), 404
-    result = services.record_heartbeat(db.session, current_user, m, now=utcnow())
+    result = study.record_heartbeat(db.session, current_user, m, now=utcnow())
     return jsonify(dataclasses.asdict(result))
 
 
@@ -296,7 +297,7 @@ def assignment_new():
     if form.validate_on_submit():
         by_law = form.scope.data == "law"
         try:
-            a = services.create_assignment(
+            a = training_assignments.create_assignment(
                 db.session, title=form.title.data, module_ids=[] if by_law else form.modules.data,
                 law_name=form.law.data if by_law else None, department_ids=form.departments.data,
                 user_ids=[], usernames=form.username_list(), due_date=form.due_date.data, note=form.note.data,
@@ -315,7 +316,7 @@ def assignment(assignment_id: int):
     a = db.session.get(TrainingAssignment, assignment_id) or abort(404)
     today = _today()
     people = queries.assignment_progress(db.session, a, today, root=_report_root())
-    module_ids = services.assignment_module_ids(db.session, a)
+    module_ids = training_assignments.assignment_module_ids(db.session, a)
     modules = db.session.scalars(select(CourseModule).where(CourseModule.id.in_(module_ids or [0]))
                                  .order_by(CourseModule.law_name, CourseModule.sort_order)).all()
     return render_template("courses/assignment.html", a=a, people=people, modules=modules, today=today,

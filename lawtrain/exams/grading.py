@@ -18,7 +18,7 @@ from lawtrain.auth import audit
 from lawtrain.auth.models import User
 from lawtrain.banks import services as bank_services
 from lawtrain.banks.models import Question, QuestionVersion
-from lawtrain.courses.services import add_study_time
+from lawtrain.courses.study import add_study_time
 from lawtrain.exams import queries
 from lawtrain.exams.log import add_event
 from lawtrain.exams.models import Attempt, AttemptQuestion, AttemptStatus, Exam, FinishReason, WrongBookSource

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from lawtrain.auth.models import User
 from lawtrain.banks.models import Bank, BankKind, Question, QuestionStatus, QuestionVersion
 from lawtrain.banks.queries import pool_conditions
-from lawtrain.courses import clock
-from lawtrain.courses import services as course_services
+from lawtrain.courses import clock, study
 from lawtrain.courses.models import CourseModule
 from lawtrain.exams import scoring
 from lawtrain.exams.errors import ExamError
@@ -110,7 +109,7 @@ def _add_practice_time(session: Session, user: User, version: QuestionVersion, n
             .order_by(PracticeAnswer.answered_at.desc()).limit(1))
     seconds = practice_credit(clock.practice_gap(study_clock, now))
     if law:
-        course_services.add_study_time(session, user.id, law, "practice", seconds, now)
+        study.add_study_time(session, user.id, law, "practice", seconds, now)
 
 
 def record_answer(session: Session, user: User, question_id: int, version: QuestionVersion, response: Sequence,
@@ -175,7 +174,7 @@ class ModuleCheckResult:
 def module_check_pool(session: Session, module: CourseModule) -> list[int]:
     """Question ids for a module's check, from the courses area's description of the module. A 以案释法 module
     checks with the sub-questions of its law's case bank ("<bank> 案例分析") that cite the module's articles."""
-    bank_names, law, articles = course_services.module_check_pool(session, module)
+    bank_names, law, articles = study.module_check_pool(session, module)
     if (module.title or "").startswith(CASE_MODULE_PREFIX):
         case_banks = [f"{name} {CASE_BANK_SUFFIX}" for name in bank_names or [law]]
         ids = list(session.scalars(pool_select(law=law, articles=list(articles or []), bank_names=case_banks)))
@@ -218,6 +217,6 @@ def grade_module_check(session: Session, user: User, module, answers: Mapping[in
         feedback[qid] = feedback_for(version, answers[qid], bool(result.is_correct))
         record_answer(session, user, qid, version, answers[qid], bool(result.is_correct), "check", now)
     totals = scoring.totals(score, max_score, MODULE_CHECK_PASS_PERCENT)
-    course_services.record_module_check(session, user, module, passed=totals.passed, score=totals.percent, now=now)
+    study.record_module_check(session, user, module, passed=totals.passed, score=totals.percent, now=now)
     session.commit()
     return ModuleCheckResult(totals.score, totals.max_score, totals.percent, totals.passed, feedback)

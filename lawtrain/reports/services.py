@@ -7,10 +7,11 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from lawtrain.auth.models import User
+from lawtrain.courses.assignments import create_assignment
 from lawtrain.courses.models import TrainingAssignment
 from lawtrain.courses.numerals import article_label
 from lawtrain.courses.queries import chapter_article_numbers
-from lawtrain.courses.services import CourseError, create_assignment
+from lawtrain.courses.services import CourseError
 from lawtrain.org.models import Department
 from lawtrain.reports import queries
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lawtrain.banks.models import Question
 from lawtrain.courses.demo import assignment_title
 from lawtrain.courses.models import CourseModule, StudyRecord
-from lawtrain.courses.services import add_study_time
+from lawtrain.courses.study import add_study_time
 from lawtrain.exams.demo import GATED_EXAM
 from lawtrain.exams.models import Exam
 from lawtrain.timeutil import utcnow

@@ -205,14 +205,14 @@ def _ledger_seconds(session, user_id, channel="reading") -> int:
 
 def test_heartbeats_on_nine_module_pages_at_once_earn_wall_clock_time(app, session, now):
     """The tester kept nine module pages beating: 900 s of 学时 in 101 s."""
-    from lawtrain.courses import services as course_services
+    from lawtrain.courses import study
 
     staff = factories.make_user(session, roles=["staff"])
     modules = [factories.make_course_module(session, is_open=True, min_minutes=60) for _ in range(9)]
     elapsed = 0
     for tick in range(8):  # every 15 s each page beats, a second apart
         for i, module in enumerate(modules):
-            course_services.record_heartbeat(session, staff, module, now=now + timedelta(seconds=15 * tick + i))
+            study.record_heartbeat(session, staff, module, now=now + timedelta(seconds=15 * tick + i))
         elapsed = 15 * tick + len(modules) - 1
     assert _ledger_seconds(session, staff.id) <= elapsed
     assert _ledger_seconds(session, staff.id) >= elapsed - 20  # the person's real reading time still counts
@@ -245,7 +245,7 @@ def _race(app, work, n=2):
 def test_two_simultaneous_heartbeats_are_not_both_credited(app, session, now):
     """Runs on PostgreSQL too (DATABASE_URL): the clock row is locked with SELECT ... FOR UPDATE."""
     from lawtrain.auth.models import User
-    from lawtrain.courses import services as course_services
+    from lawtrain.courses import study
     from lawtrain.courses.models import CourseModule, StudyClock, StudyRecord
 
     staff = factories.make_user(session, roles=["staff"])
@@ -259,7 +259,7 @@ def test_two_simultaneous_heartbeats_are_not_both_credited(app, session, now):
     session.commit()  # and touch nothing until the race is over: the main session would hold SQLite's lock
 
     def beat(s, i):
-        course_services.record_heartbeat(s, s.get(User, user_id), s.get(CourseModule, module_ids[i]), now=now)
+        study.record_heartbeat(s, s.get(User, user_id), s.get(CourseModule, module_ids[i]), now=now)
 
     _race(app, beat)
     session.expire_all()

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from lawtrain.auth.audit import AuditEvent
 from lawtrain.certificates import services
 from lawtrain.certificates.models import Certificate
-from lawtrain.courses.services import create_assignment, record_heartbeat, record_module_check
+from lawtrain.courses.assignments import create_assignment
+from lawtrain.courses.study import record_heartbeat, record_module_check
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("in_request")

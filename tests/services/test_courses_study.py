@@ -4,18 +4,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from lawtrain.courses.assignments import assigned_user_ids, assignments_for_user, create_assignment
 from lawtrain.courses.gate import check_gate
 from lawtrain.courses.models import StudyRecord, StudyTimeEntry
 from lawtrain.courses.queries import assignment_progress, ledger, my_assignments
-from lawtrain.courses.services import (
-    add_study_time,
-    assigned_user_ids,
-    assignments_for_user,
-    create_assignment,
-    module_check_pool,
-    record_heartbeat,
-    record_module_check,
-)
+from lawtrain.courses.study import add_study_time, module_check_pool, record_heartbeat, record_module_check
 from tests.factories import make_assignment, make_course_module, make_department, make_user
 
 

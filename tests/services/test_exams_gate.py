@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from lawtrain.courses.services import add_study_time, record_module_check
+from lawtrain.courses.study import add_study_time, record_module_check
 from lawtrain.exams import attempts, availability, errors
 from tests import factories
 from tests.services.exams_helpers import exam_bank

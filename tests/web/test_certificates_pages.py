@@ -200,7 +200,7 @@ def test_training_certificate_from_the_assignment_form_to_the_verify_page(client
     from sqlalchemy import select
 
     from lawtrain.courses.models import TrainingAssignment
-    from lawtrain.courses.services import record_module_check
+    from lawtrain.courses.study import record_module_check
 
     dept = factories.make_department(session, path="区应急局/执法大队")
     staff = factories.make_user(session, department=dept, display_name="张晓伟", staff_no="BS007")

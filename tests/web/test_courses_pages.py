@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from lawtrain.courses.lawtext import parse_law_text
 from lawtrain.courses.models import CourseModule, LawRevision, StudyRecord, TrainingAssignment
-from lawtrain.courses.services import add_study_time, import_law
+from lawtrain.courses.services import import_law
+from lawtrain.courses.study import add_study_time
 from tests.conftest import login
 from tests.factories import make_assignment, make_course_module, make_department, make_user
 
