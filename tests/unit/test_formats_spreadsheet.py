@@ -10,14 +10,9 @@ from openpyxl import Workbook, load_workbook
 
 from lawtrain.banks.formats import Citation, FormatError, QuestionRecord
 from lawtrain.banks.formats.detect import detect_format, parse_file, write_file
-from lawtrain.banks.formats.spreadsheet import (
-    declared_separator,
-    parse_csv,
-    parse_xlsx,
-    split_options,
-    write_csv,
-    write_xlsx,
-)
+from lawtrain.banks.formats.option_cells import declared_separator, split_options
+from lawtrain.banks.formats.spreadsheet import parse_csv, parse_xlsx
+from lawtrain.banks.formats.spreadsheet_writer import write_csv, write_xlsx
 from lawtrain.banks.formats.template import build_template_xlsx
 from lawtrain.banks.formats.validate import validate_records
 

@@ -160,11 +160,11 @@ def write_file(fmt: str, records: list[QuestionRecord], *, bank_name: str, bank_
         bank_description = f"{bank_description}\n{CASES_FLATTENED_NOTE}".strip()
     meta = {"name": bank_name, "description": bank_description}
     if fmt == "xlsx":
-        from lawtrain.banks.formats.spreadsheet import write_xlsx
+        from lawtrain.banks.formats.spreadsheet_writer import write_xlsx
 
         return write_xlsx(meta, records)
     if fmt == "csv":
-        from lawtrain.banks.formats.spreadsheet import write_csv
+        from lawtrain.banks.formats.spreadsheet_writer import write_csv
 
         return write_csv(meta, records)
     if fmt == "gift":

@@ -22,9 +22,6 @@ from lawtrain.banks.formats.common import (
     clean_text,
     decode_text,
     drop_question_number,
-    format_basis,
-    format_number,
-    join_fill_answer,
     nfkc,
     normalise_type,
     parse_basis,
@@ -35,16 +32,20 @@ from lawtrain.banks.formats.common import (
     split_tags,
     true_false_word,
 )
+from lawtrain.banks.formats.option_cells import (
+    ANY_MARKER,
+    OPTION_RULES,
+    declared_separator,
+    split_options_rule,
+    strip_own_marker,
+)
 from lawtrain.banks.formats.records import (
     CASE,
-    FALSE,
     FILL_BLANK,
     LETTERS,
     MULTIPLE,
     SINGLE,
-    TRUE,
     TRUE_FALSE,
-    TYPE_LABELS,
     FormatError,
     Location,
     ParseResult,
@@ -75,19 +76,6 @@ _HEADER_LOOKUP = {alias: key for key, aliases in HEADER_ALIASES.items() for alia
 _OPTION_HEADER = re.compile(r"^(?:选项|option_?|)([a-h])$")
 SHEET_TYPES = {"单选题": SINGLE, "多选题": MULTIPLE, "判断题": TRUE_FALSE, "填空题": FILL_BLANK}
 
-# option labels inside one 选项 cell: A.  A、  A:  A：  A)  (A)  （A）  or "A " (letter then a space), optionally
-# after ** or ## (also glued to the previous option: **A.甲**B.乙)
-_MARKER = re.compile(
-    r"(?:\*\*|##)?\s*[(（]\s*([A-H])\s*[)）]"  # (A) may stand anywhere
-    r"|(?:^|(?<=[\s;；,，|*#]))(?:\*\*|##)?\s*([A-H])(?:\s*[.．、:：)）]|[ \t\u3000]+)"  # A. A、 A: A␣ after a break
-)
-_TRAILING_PREFIX = re.compile(r"\s*(?:\*\*|##)\s*$")
-# a separator the 选项 header announces: 选项（用##分隔） 选项(以“|”隔开) 选项【按换行分开】
-_DECLARED_SEPARATOR = re.compile(r"(?:用|以|按)\s*[“\"'「]?\s*(.+?)\s*[”\"'」]?\s*(?:分隔|隔开|分开|间隔)")
-OPTION_RULES = {"declared": "按表头声明的分隔符“{sep}”拆分", "labels": "按选项字母（A. B. C. …）拆分",
-                "lines": "按行拆分（每行一个选项）"}
-_OWN_MARKER = r"^\s*(?:\*\*|##)?\s*(?:[(（]\s*{l}\s*[)）]|{l}\s*[.．、:：)）])\s*"
-_ANY_MARKER = re.compile(_OWN_MARKER.format(l="[A-Ha-h]"))
 _INJECTION = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
@@ -97,7 +85,7 @@ def needs_protect(text: str, kind: str = "text") -> bool:
         return True
     if kind == "stem" and QUESTION_NUMBER.match(text):
         return True
-    return kind == "option" and bool(_ANY_MARKER.match(text))
+    return kind == "option" and bool(ANY_MARKER.match(text))
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in xlsx (XML 1.0) cells
@@ -162,65 +150,6 @@ def _read_header(values: list[Any]) -> _Header | None:
     return None
 
 
-# ---------------------------------------------------------------- cells
-def declared_separator(header_text: str) -> str | None:
-    """The separator a 选项 header announces in its note (选项（用##分隔） -> "##"; 按换行分隔 -> newline)."""
-    match = _DECLARED_SEPARATOR.search(header_text)
-    if not match:
-        return None
-    separator = match.group(1).strip()
-    return "\n" if separator in ("换行", "回车", "换行符", "\\n") else separator or None
-
-
-def _labelled_in_order(parts: list[str]) -> bool:
-    letters = [m.group(0).strip(" *#(（)）.．、:：").upper() if (m := _ANY_MARKER.match(p)) else "" for p in parts]
-    return letters == list(LETTERS[: len(parts)])
-
-
-def split_options_rule(text: str, separator: str | None = None) -> tuple[list[str], str]:
-    """All options in one cell and the rule that split them: the separator the header declared when it splits the
-    cell into options (all labelled A, B, … in order, or none labelled), else the option labels themselves (A–H
-    followed by . ． 、 : ： ) or a space, in order), else one option per line."""
-    text = nfkc_markers(text)
-    if separator:
-        parts = [p.strip() for p in text.split(separator) if p.strip()]
-        if len(parts) >= 2 and (_labelled_in_order(parts) or not any(_ANY_MARKER.match(p) for p in parts)):
-            return [_ANY_MARKER.sub("", p, count=1).strip() for p in parts], "declared"
-    picked: list[re.Match[str]] = []
-    for match in _MARKER.finditer(text):
-        letter = match.group(1) or match.group(2)
-        if len(picked) < len(LETTERS) and letter == LETTERS[len(picked)]:
-            picked.append(match)
-    if len(picked) >= 2:
-        options = []
-        for index, match in enumerate(picked):
-            end = picked[index + 1].start() if index + 1 < len(picked) else len(text)
-            options.append(_TRAILING_PREFIX.sub("", text[match.end():end]).strip().rstrip(";；,，|").strip())
-        return options, "labels"
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return [_ANY_MARKER.sub("", line, count=1).strip() for line in lines], "lines"
-
-
-def split_options(text: str, separator: str | None = None) -> list[str]:
-    """All options in one cell (see split_options_rule)."""
-    return split_options_rule(text, separator)[0]
-
-
-_FULL_WIDTH_LETTER = re.compile(r"[Ａ-Ｈ]")
-_OWN_MARKERS = {letter: re.compile(_OWN_MARKER.format(l=letter)) for letter in LETTERS}
-
-
-def nfkc_markers(text: str) -> str:
-    """Fold full-width letters (Ａ．) used as markers, leaving the rest of the text untouched."""
-    if not _FULL_WIDTH_LETTER.search(text):
-        return text
-    return _FULL_WIDTH_LETTER.sub(lambda m: nfkc(m.group(0)), text)
-
-
-def _strip_own_marker(text: str, letter: str) -> str:
-    return _OWN_MARKERS[letter].sub("", nfkc_markers(text), count=1)
-
-
 @dataclass
 class _Sheet:
     name: str | None
@@ -265,7 +194,7 @@ def _row_to_record(
             value = clean_text(values[index]) if index is not None and index < len(values) else ""
             value, literal = unprotect(value, "option")
             if value and not literal:
-                value = _strip_own_marker(value, letter).strip()
+                value = strip_own_marker(value, letter).strip()
             present.append((letter, value))
         last = max((i for i, (_, v) in enumerate(present) if v), default=-1)
         for letter, value in present[: last + 1]:
@@ -502,101 +431,3 @@ def parse_xlsx(data: bytes, filename: str = "") -> ParseResult:
     if not matched:
         raise FormatError("没有找到包含表头的工作表（至少需要“题干”和“答案”两列，可下载模板对照）")
     return result
-
-
-# ---------------------------------------------------------------- writers
-def _option_count(records: list[QuestionRecord]) -> int:
-    return max([4] + [len(r.options) for s in records for r in (s, *s.items) if r.type in (SINGLE, MULTIPLE)])
-
-
-def header_row(option_count: int, cases: bool = False) -> list[str]:
-    return (["题目ID", "题型", "题干"] + [f"选项{LETTERS[i]}" for i in range(option_count)]
-            + ["答案", "解析", "分值", "难度", "法律依据", "知识点"] + (["案例"] if cases else []))
-
-
-def rows_of(records: list[QuestionRecord], option_count: int) -> Iterator[list[Any]]:
-    """Each record's row; with cases, a 案例 column: a case is its 案例分析题 row (题干 = case text) and then one row
-    per sub-question, all naming the case (its 题目ID, or 案例1, 案例2 … when it has none)."""
-    cases = any(r.type == CASE for r in records)
-    for n, record in enumerate(records, start=1):
-        if record.type != CASE:
-            yield record_row(record, option_count) + ([""] if cases else [])
-            continue
-        key = record.external_id or f"案例{n}"
-        head = replace(record, points=None, basis=[], options=[], answer=[], explanation="")
-        yield record_row(head, option_count) + [protect(key)]
-        for item in record.items:
-            yield record_row(item, option_count) + [protect(key)]
-
-
-def _answer_cell(record: QuestionRecord) -> str:
-    if record.type == FILL_BLANK:
-        return join_fill_answer(record.answer)
-    if record.type == TRUE_FALSE:
-        return {TRUE: "正确", FALSE: "错误"}.get(record.answer[0] if record.answer else "", "")
-    return "".join(str(a) for a in record.answer)
-
-
-def record_row(record: QuestionRecord, option_count: int) -> list[Any]:
-    options = [protect(o, "option") for o in record.options[:option_count]]
-    options += [""] * (option_count - len(options))
-    return (
-        [protect(record.external_id or ""), TYPE_LABELS.get(record.type, record.type), protect(record.stem, "stem")]
-        + options
-        + [
-            protect(_answer_cell(record), "answer"),
-            protect(record.explanation),
-            record.points if record.points is not None else "",
-            record.difficulty if record.difficulty is not None else "",
-            protect(format_basis(record.basis)),
-            protect(";".join(record.tags)),
-        ]
-    )
-
-
-def write_csv(bank_meta: dict[str, Any] | None, records: list[QuestionRecord]) -> bytes:
-    """UTF-8 with BOM (Excel in China opens it correctly), template columns, injection-safe cells."""
-    count = _option_count(records)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header_row(count, any(r.type == CASE for r in records)))
-    for row in rows_of(records, count):
-        writer.writerow([format_number(v) if isinstance(v, float) else v for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def write_xlsx(bank_meta: dict[str, Any] | None, records: list[QuestionRecord]) -> bytes:
-    """The template layout in one sheet named 题目; every text cell is stored as text, never as a formula."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-
-    workbook = Workbook(write_only=True)
-    meta = bank_meta or {}
-    workbook.properties.title = str(meta.get("name") or "")[:200]
-    workbook.properties.description = str(meta.get("description") or "")[:1000]
-    sheet = workbook.create_sheet("题目")
-    count = _option_count(records)
-    headers = header_row(count, any(r.type == CASE for r in records))
-    bold = Font(bold=True)
-    header_cells = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    sheet.freeze_panes = "A2"
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for values in rows_of(records, count):
-        row = []
-        for value in values:
-            if isinstance(value, str) and "\n" in value:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.alignment = wrap
-                row.append(cell)
-            else:
-                row.append(value if value != "" else None)
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from lawtrain.banks.formats.records import CASE, FILL_BLANK, MULTIPLE, SINGLE, TRUE_FALSE, Citation, QuestionRecord
-from lawtrain.banks.formats.spreadsheet import header_row, rows_of
+from lawtrain.banks.formats.spreadsheet_writer import header_row, rows_of
 
 EXAMPLES = [
     QuestionRecord(
