@@ -13,25 +13,19 @@ c16_status_checks does; PostgreSQL adds it in place.
 import sqlalchemy as sa
 from alembic import op
 
+from lawtrain.migrations.sqlite_rebuild import sqlite_foreign_keys
+
 revision = "c15_integrity"
 down_revision = "c21_live_contests"
 branch_labels = None
 depends_on = None
 
 
-def _sqlite_foreign_keys(bind, on: bool) -> None:
-    """PRAGMA foreign_keys only takes effect between transactions: end this one, switch, begin the next."""
-    raw = bind.connection.dbapi_connection
-    raw.execute("COMMIT")
-    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-    raw.execute("BEGIN IMMEDIATE")
-
-
 def upgrade():
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
-        _sqlite_foreign_keys(bind, on=False)
+        sqlite_foreign_keys(bind, on=False)
     with op.batch_alter_table("banks") as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=16), nullable=False, server_default="practice"))
         batch_op.create_check_constraint(op.f("ck_banks_kind_valid"), "kind IN ('practice', 'exam')")
@@ -39,7 +33,7 @@ def upgrade():
         broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
         if broken:
             raise RuntimeError(f"foreign keys broken by the table rebuild: {broken[:5]}")
-        _sqlite_foreign_keys(bind, on=True)
+        sqlite_foreign_keys(bind, on=True)
     op.create_table(
         "study_clocks",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -56,9 +50,9 @@ def downgrade():
     sqlite = bind.dialect.name == "sqlite"
     op.drop_table("study_clocks")
     if sqlite:
-        _sqlite_foreign_keys(bind, on=False)
+        sqlite_foreign_keys(bind, on=False)
     with op.batch_alter_table("banks") as batch_op:
         batch_op.drop_constraint(op.f("ck_banks_kind_valid"), type_="check")
         batch_op.drop_column("kind")
     if sqlite:
-        _sqlite_foreign_keys(bind, on=True)
+        sqlite_foreign_keys(bind, on=True)

@@ -13,25 +13,19 @@ foreign keys off around the rebuild as in c16_status_checks.
 import sqlalchemy as sa
 from alembic import op
 
+from lawtrain.migrations.sqlite_rebuild import sqlite_foreign_keys
+
 revision = "c19_case_questions"
 down_revision = "c20_online_contests"
 branch_labels = None
 depends_on = None
 
 
-def _sqlite_foreign_keys(bind, on: bool) -> None:
-    """PRAGMA foreign_keys only takes effect between transactions: end this one, switch, begin the next."""
-    raw = bind.connection.dbapi_connection
-    raw.execute("COMMIT")
-    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-    raw.execute("BEGIN IMMEDIATE")
-
-
 def upgrade():
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
-        _sqlite_foreign_keys(bind, on=False)
+        sqlite_foreign_keys(bind, on=False)
     with op.batch_alter_table("questions") as batch_op:
         batch_op.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("position", sa.Integer(), nullable=True))
@@ -46,7 +40,7 @@ def upgrade():
         broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
         if broken:
             raise RuntimeError(f"foreign keys broken by the table rebuild: {broken[:5]}")
-        _sqlite_foreign_keys(bind, on=True)
+        sqlite_foreign_keys(bind, on=True)
 
 
 def downgrade():

@@ -10,24 +10,19 @@ rebuild (as in c16_status_checks) and checked afterwards.
 import sqlalchemy as sa
 from alembic import op
 
+from lawtrain.migrations.sqlite_rebuild import sqlite_foreign_keys
+
 revision = "c20_online_contests"
 down_revision = "c24_award_certificates"
 branch_labels = None
 depends_on = None
 
 
-def _sqlite_foreign_keys(bind, on: bool) -> None:
-    raw = bind.connection.dbapi_connection
-    raw.execute("COMMIT")
-    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-    raw.execute("BEGIN IMMEDIATE")
-
-
 def upgrade():
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
-        _sqlite_foreign_keys(bind, on=False)
+        sqlite_foreign_keys(bind, on=False)
     with op.batch_alter_table("exams") as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(16), nullable=False, server_default="exam"))
         batch_op.create_check_constraint(op.f("ck_exams_kind_valid"), "kind IN ('exam', 'contest')")
@@ -35,7 +30,7 @@ def upgrade():
         broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
         if broken:
             raise RuntimeError(f"foreign keys broken by the table rebuild: {broken[:5]}")
-        _sqlite_foreign_keys(bind, on=True)
+        sqlite_foreign_keys(bind, on=True)
 
     op.create_table(
         "online_contests",
@@ -150,9 +145,9 @@ def downgrade():
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
-        _sqlite_foreign_keys(bind, on=False)
+        sqlite_foreign_keys(bind, on=False)
     with op.batch_alter_table("exams") as batch_op:
         batch_op.drop_constraint(op.f("ck_exams_kind_valid"), type_="check")
         batch_op.drop_column("kind")
     if sqlite:
-        _sqlite_foreign_keys(bind, on=True)
+        sqlite_foreign_keys(bind, on=True)
