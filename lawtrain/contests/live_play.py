@@ -75,37 +75,40 @@ def _int_or_none(value) -> int | None:
         abort(400)
 
 
+def _judge(s, contest, data, now):
+    correct = {"right": True, "wrong": False, "accept": None}.get(data.get("verdict"), "bad")
+    if correct == "bad":
+        abort(400)
+    live_services.judge(s, contest, team_id=_int_or_none(data.get("team_id")), correct=correct,
+                        actor=current_user, now=now)
+
+
+def _override(s, contest, data, now):
+    live_services.override_score(s, contest, team_id=_int_or_none(data.get("team_id")) or 0,
+                                 points=_int_or_none(data.get("points")) or 0,
+                                 reason=str(data.get("reason") or ""), actor=current_user, now=now)
+
+
+# The host's buttons: action -> (session, contest, posted JSON, now) -> one service call.
+_CONSOLE_ACTIONS = {
+    "show": lambda s, contest, _data, now: live_services.show_question(s, contest, now=now),
+    "open": lambda s, contest, _data, now: live_services.open_buzzing(s, contest, now=now),
+    "reveal": lambda s, contest, _data, now: live_services.reveal_answer(s, contest, now=now),
+    "next": lambda s, contest, _data, now: live_services.next_question(s, contest, actor=current_user, now=now),
+    "judge": _judge,
+    "undo": lambda s, contest, _data, now: live_services.undo_judgement(s, contest, actor=current_user, now=now),
+    "override": _override,
+    "finish": lambda s, contest, _data, now: live_services.finish_contest(s, contest, actor=current_user, now=now),
+}
+
+
 @bp.post("/live/<int:contest_id>/console/<action>")
 @roles_required(*TRAINERS)
 def act(contest_id: int, action: str):
     contest = _contest(contest_id)
-    data = request.get_json(silent=True) or {}
-    now, s = utcnow(), db.session
+    run = _CONSOLE_ACTIONS.get(action) or abort(404)
     try:
-        if action == "show":
-            live_services.show_question(s, contest, now=now)
-        elif action == "open":
-            live_services.open_buzzing(s, contest, now=now)
-        elif action == "reveal":
-            live_services.reveal_answer(s, contest, now=now)
-        elif action == "next":
-            live_services.next_question(s, contest, actor=current_user, now=now)
-        elif action == "judge":
-            correct = {"right": True, "wrong": False, "accept": None}.get(data.get("verdict"), "bad")
-            if correct == "bad":
-                abort(400)
-            live_services.judge(s, contest, team_id=_int_or_none(data.get("team_id")), correct=correct,
-                                actor=current_user, now=now)
-        elif action == "undo":
-            live_services.undo_judgement(s, contest, actor=current_user, now=now)
-        elif action == "override":
-            live_services.override_score(s, contest, team_id=_int_or_none(data.get("team_id")) or 0,
-                                         points=_int_or_none(data.get("points")) or 0,
-                                         reason=str(data.get("reason") or ""), actor=current_user, now=now)
-        elif action == "finish":
-            live_services.finish_contest(s, contest, actor=current_user, now=now)
-        else:
-            abort(404)
+        run(db.session, contest, request.get_json(silent=True) or {}, utcnow())
     except live_services.LiveError as exc:
         return _error(exc)
     return jsonify(ok=True)
